@@ -1,0 +1,61 @@
+// How to reach one cluster: server URL, TLS material and credentials. Kubeconfig parsing (contexts,
+// exec plugins, token files, in-cluster config) is client-node's; the transport is ours (client.ts).
+import { KubeConfig } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+
+export interface ClusterConnection {
+  /** Base URL, e.g. `https://127.0.0.1:6443` or a kcp workspace URL `https://…/clusters/root`. */
+  server: string;
+  caPem?: string;
+  certPem?: string;
+  keyPem?: string;
+  tlsServerName?: string;
+  insecureSkipTlsVerify?: boolean;
+  /** Produces the Authorization header for each request (tokens may rotate). */
+  authorization?: () => Promise<string | undefined>;
+}
+
+export interface KubeconfigSource {
+  /** Kubeconfig text (YAML). */
+  text?: string;
+  /** Path of a kubeconfig file. */
+  file?: string;
+  /** Use this context instead of current-context. */
+  context?: string;
+}
+
+export async function connectionFromKubeconfig(source: KubeconfigSource): Promise<ClusterConnection> {
+  const kc = new KubeConfig();
+  if (source.text !== undefined) kc.loadFromString(source.text);
+  else if (source.file !== undefined) kc.loadFromFile(source.file);
+  else throw new Error('connectionFromKubeconfig: neither text nor file given');
+  if (source.context !== undefined) kc.setCurrentContext(source.context);
+  return connectionFrom(kc);
+}
+
+async function connectionFrom(kc: KubeConfig): Promise<ClusterConnection> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error(`kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
+  const opts: RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const pem = (v: unknown): string | undefined =>
+    v === undefined || v === null ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  const conn: ClusterConnection = {
+    server: cluster.server.replace(/\/+$/, ''),
+    authorization: async () => {
+      const headers: RequestOptions = { headers: {} };
+      await kc.applyToHTTPSOptions(headers);
+      const auth = (headers.headers as Record<string, unknown> | undefined)?.['Authorization'];
+      return typeof auth === 'string' ? auth : undefined;
+    },
+  };
+  const ca = pem(opts.ca);
+  const cert = pem(opts.cert);
+  const key = pem(opts.key);
+  if (ca !== undefined) conn.caPem = ca;
+  if (cert !== undefined) conn.certPem = cert;
+  if (key !== undefined) conn.keyPem = key;
+  if (cluster.tlsServerName) conn.tlsServerName = cluster.tlsServerName;
+  if (cluster.skipTLSVerify) conn.insecureSkipTlsVerify = true;
+  return conn;
+}

@@ -1,0 +1,216 @@
+// One real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC on, client-certificate
+// admin in system:masters, service-account signing keys, serving certificate from our CA) and
+// kube-controller-manager (service-account tokens, service accounts, namespace deletion, garbage
+// collection). Several can run side by side; each has its own directory, ports and etcd.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeClient } from '../../src/kube/client.ts';
+import type { ClusterConnection } from '../../src/kube/config.ts';
+import { buildKubeconfig } from './kubeconfig.ts';
+import { createCertificateAuthority, createServiceAccountSigningKey, type CertificateAuthority } from './pki.ts';
+import { freePort } from './ports.ts';
+import { ManagedProcess, stopAll, waitUntilReady } from './process.ts';
+import { toolPath } from './tools.ts';
+
+export const adminUser = 'kube-bind-ts:admin';
+const serviceAccountIssuer = 'https://kubernetes.default.svc.cluster.local';
+
+export interface KubeClusterOptions {
+  /** Names the cluster's directory, processes and kubeconfig context (e.g. `provider`). */
+  name: string;
+  /** Parent directory; the cluster lives in `<baseDir>/<name>`. */
+  baseDir: string;
+  /** Start kube-controller-manager (default true). */
+  controllerManager?: boolean;
+}
+
+export interface KubeCluster {
+  readonly name: string;
+  readonly server: string;
+  readonly caPem: string;
+  readonly etcdEndpoint: string;
+  readonly adminKubeconfigPath: string;
+  readonly logDir: string;
+  /** The admin connection (system:masters). */
+  adminConnection(): ClusterConnection;
+  /** A kubeconfig for any user and groups, authenticated by a client certificate from the cluster's CA. */
+  userKubeconfig(user: string, groups?: readonly string[]): Promise<string>;
+  /** A connection for any user and groups. */
+  userConnection(user: string, groups?: readonly string[]): Promise<ClusterConnection>;
+  readonly processes: readonly ManagedProcess[];
+  stop(): Promise<void>;
+}
+
+export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCluster> {
+  const dir = join(opts.baseDir, opts.name);
+  const logDir = join(dir, 'logs');
+  const pkiDir = join(dir, 'pki');
+  for (const d of [logDir, pkiDir]) mkdirSync(d, { recursive: true });
+
+  const ca = await createCertificateAuthority(`${opts.name} CA`);
+  const files = await writePki(pkiDir, ca);
+  const admin = await ca.issueClient(adminUser, ['system:masters']);
+  const processes: ManagedProcess[] = [];
+  try {
+    const etcd = await startEtcd(opts.name, dir, logDir);
+    processes.push(etcd.proc);
+    const apiserver = await startApiserver(opts.name, logDir, files, etcd.endpoint);
+    processes.push(apiserver.proc);
+    const server = `https://127.0.0.1:${apiserver.port}`;
+    const adminConnection = (): ClusterConnection => ({
+      server,
+      caPem: ca.certPem,
+      certPem: admin.certPem,
+      keyPem: admin.keyPem,
+    });
+    await waitUntilReady(apiserver.proc, 'ready', () => isReady(adminConnection()));
+
+    const adminKubeconfigPath = join(dir, 'admin.kubeconfig');
+    writeFileSync(
+      adminKubeconfigPath,
+      buildKubeconfig({ name: opts.name, server, caPem: ca.certPem, user: adminUser, ...admin }),
+      { mode: 0o600 },
+    );
+    if (opts.controllerManager !== false) {
+      processes.push(startControllerManager(opts.name, logDir, files, adminKubeconfigPath));
+    }
+    const userConnection = async (user: string, groups: readonly string[] = []) => {
+      const cred = await ca.issueClient(user, groups);
+      return { server, caPem: ca.certPem, certPem: cred.certPem, keyPem: cred.keyPem };
+    };
+    return {
+      name: opts.name,
+      server,
+      caPem: ca.certPem,
+      etcdEndpoint: etcd.endpoint,
+      adminKubeconfigPath,
+      logDir,
+      processes,
+      adminConnection,
+      userConnection,
+      userKubeconfig: async (user, groups = []) => {
+        const cred = await ca.issueClient(user, groups);
+        return buildKubeconfig({ name: opts.name, server, caPem: ca.certPem, user, ...cred });
+      },
+      stop: () => stopAll(processes),
+    };
+  } catch (err) {
+    await stopAll(processes);
+    throw err;
+  }
+}
+
+interface PkiFiles {
+  caCert: string;
+  servingCert: string;
+  servingKey: string;
+  saPrivateKey: string;
+  saPublicKey: string;
+}
+
+async function writePki(pkiDir: string, ca: CertificateAuthority): Promise<PkiFiles> {
+  const serving = await ca.issueServing({
+    dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
+    ips: ['127.0.0.1'],
+  });
+  const sa = createServiceAccountSigningKey();
+  const files: PkiFiles = {
+    caCert: join(pkiDir, 'ca.crt'),
+    servingCert: join(pkiDir, 'apiserver.crt'),
+    servingKey: join(pkiDir, 'apiserver.key'),
+    saPrivateKey: join(pkiDir, 'sa.key'),
+    saPublicKey: join(pkiDir, 'sa.pub'),
+  };
+  const write = (path: string, content: string) => writeFileSync(path, content, { mode: 0o600 });
+  write(files.caCert, ca.certPem);
+  write(files.servingCert, serving.certPem);
+  write(files.servingKey, serving.keyPem);
+  write(files.saPrivateKey, sa.privateKeyPem);
+  write(files.saPublicKey, sa.publicKeyPem);
+  return files;
+}
+
+async function startEtcd(name: string, dir: string, logDir: string) {
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const proc = new ManagedProcess({
+    name: `${name}-etcd`,
+    command: toolPath('etcd'),
+    logDir,
+    args: [
+      `--name=${name}`,
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${endpoint}`,
+      `--advertise-client-urls=${endpoint}`,
+      `--listen-peer-urls=${peer}`,
+      `--initial-advertise-peer-urls=${peer}`,
+      `--initial-cluster=${name}=${peer}`,
+      '--unsafe-no-fsync',
+      '--log-level=warn',
+    ],
+  });
+  await waitUntilReady(proc, 'healthy', async () => {
+    const res = await fetch(`${endpoint}/health`);
+    return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+  });
+  return { proc, endpoint };
+}
+
+async function startApiserver(name: string, logDir: string, pki: PkiFiles, etcdEndpoint: string) {
+  const port = await freePort();
+  const proc = new ManagedProcess({
+    name: `${name}-kube-apiserver`,
+    command: toolPath('kube-apiserver'),
+    logDir,
+    args: [
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--etcd-servers=${etcdEndpoint}`,
+      `--tls-cert-file=${pki.servingCert}`,
+      `--tls-private-key-file=${pki.servingKey}`,
+      `--client-ca-file=${pki.caCert}`,
+      '--authorization-mode=RBAC',
+      `--service-account-issuer=${serviceAccountIssuer}`,
+      `--service-account-key-file=${pki.saPublicKey}`,
+      `--service-account-signing-key-file=${pki.saPrivateKey}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--allow-privileged=true',
+      // No pods run here; the ServiceAccount admission plugin would only wait for tokens.
+      '--disable-admission-plugins=ServiceAccount',
+      '--endpoint-reconciler-type=none',
+      '--enable-priority-and-fairness=false',
+      '--v=1',
+    ],
+  });
+  return { proc, port };
+}
+
+function startControllerManager(name: string, logDir: string, pki: PkiFiles, kubeconfig: string) {
+  return new ManagedProcess({
+    name: `${name}-kube-controller-manager`,
+    command: toolPath('kube-controller-manager'),
+    logDir,
+    args: [
+      `--kubeconfig=${kubeconfig}`,
+      '--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller',
+      `--service-account-private-key-file=${pki.saPrivateKey}`,
+      `--root-ca-file=${pki.caCert}`,
+      '--use-service-account-credentials=false',
+      '--leader-elect=false',
+      '--secure-port=0',
+      '--concurrent-gc-syncs=5',
+      '--v=1',
+    ],
+  });
+}
+
+async function isReady(conn: ClusterConnection): Promise<boolean> {
+  const client = new KubeClient(conn, { maxConnections: 1 });
+  try {
+    return (await client.get<string>('/readyz')) === 'ok';
+  } finally {
+    await client.close();
+  }
+}

@@ -28,6 +28,8 @@ export interface KubeCluster {
   readonly name: string;
   readonly server: string;
   readonly caPem: string;
+  /** The cluster's CA, to mint client certificates for any user. */
+  readonly ca: { certPem: string; keyPem: string };
   readonly etcdEndpoint: string;
   readonly adminKubeconfigPath: string;
   readonly logDir: string;
@@ -82,6 +84,7 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       name: opts.name,
       server,
       caPem: ca.certPem,
+      ca: { certPem: ca.certPem, keyPem: ca.keyPem },
       etcdEndpoint: etcd.endpoint,
       adminKubeconfigPath,
       logDir,
@@ -194,7 +197,15 @@ function startControllerManager(name: string, logDir: string, pki: PkiFiles, kub
     logDir,
     args: [
       `--kubeconfig=${kubeconfig}`,
-      '--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller',
+      '--controllers=' +
+        [
+          'serviceaccount-token-controller',
+          'serviceaccount-controller',
+          'namespace-controller',
+          'garbage-collector-controller',
+          'root-ca-certificate-publisher-controller',
+          'clusterrole-aggregation-controller',
+        ].join(','),
       `--service-account-private-key-file=${pki.saPrivateKey}`,
       `--root-ca-file=${pki.caCert}`,
       '--use-service-account-credentials=false',

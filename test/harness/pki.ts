@@ -39,6 +39,17 @@ export async function createCertificateAuthority(
     ],
   });
 
+  return authorityFrom(cert, keys.privateKey);
+}
+
+/** The CA of a running cluster (as handed to test workers), to mint more client certificates. */
+export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+  const der = x509.PemConverter.decodeFirst(keyPem);
+  const key = await webcrypto.subtle.importKey('pkcs8', der, keyAlgorithm, true, ['sign']);
+  return authorityFrom(new x509.X509Certificate(certPem), key);
+}
+
+async function authorityFrom(cert: x509.X509Certificate, caKey: Key): Promise<CertificateAuthority> {
   const issue = async (
     subject: string,
     usage: string,
@@ -52,7 +63,7 @@ export async function createCertificateAuthority(
       ...validity(),
       signingAlgorithm: keyAlgorithm,
       publicKey: leafKeys.publicKey,
-      signingKey: keys.privateKey,
+      signingKey: caKey,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(
@@ -69,7 +80,7 @@ export async function createCertificateAuthority(
 
   return {
     certPem: cert.toString('pem'),
-    keyPem: await privateKeyPem(keys.privateKey),
+    keyPem: await privateKeyPem(caKey),
     issueServing: ({ dns, ips }) =>
       issue(`CN=${dns[0] ?? ips[0] ?? 'server'}`, x509.ExtendedKeyUsage.serverAuth, [
         new x509.SubjectAlternativeNameExtension([

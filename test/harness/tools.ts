@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export type Tool = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kcp' | 'dex';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Environment variables that point at prebuilt binaries instead of the cache. */
 export const toolEnvOverrides: Readonly<Record<Tool, string>> = {

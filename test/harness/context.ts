@@ -1,0 +1,84 @@
+// What a test uses from the shared control plane: clients for the admin and for any user, a
+// namespace of its own, and polling with a deadline.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inject, onTestFinished } from 'vitest';
+import { KubeClient } from '../../src/kube/client.ts';
+import { connectionFromKubeconfig } from '../../src/kube/config.ts';
+import { NotFoundError } from '../../src/kube/errors.ts';
+import type { SharedControlPlane } from './control-plane.ts';
+import { loadCertificateAuthority } from './pki.ts';
+
+export function controlPlane(): SharedControlPlane {
+  return inject('controlPlane');
+}
+
+/** A client for `kubeconfigPath`, closed when the current test finishes. */
+export async function clientFor(kubeconfigPath: string, context?: string): Promise<KubeClient> {
+  const conn = await connectionFromKubeconfig({ file: kubeconfigPath, ...(context && { context }) });
+  return closedAfterTest(new KubeClient(conn, { userAgent: 'kube-bind-ts-tests' }));
+}
+
+/** The admin (system:masters) of the shared Kubernetes cluster. */
+export function kubeAdmin(): Promise<KubeClient> {
+  return clientFor(controlPlane().kube.kubeconfigPath);
+}
+
+/** A client authenticated as `user` in `groups`, by a client certificate from the cluster's CA. */
+export async function kubeAs(user: string, groups: readonly string[] = []): Promise<KubeClient> {
+  const { kube } = controlPlane();
+  if (!kube.ca) throw new Error('kubeAs needs a cluster the harness started (its CA key signs users)');
+  const admin = await connectionFromKubeconfig({ file: kube.kubeconfigPath });
+  const cred = await (await loadCertificateAuthority(kube.ca.certPem, kube.ca.keyPem)).issueClient(user, groups);
+  const conn = { server: admin.server, certPem: cred.certPem, keyPem: cred.keyPem };
+  return closedAfterTest(new KubeClient(admin.caPem ? { ...conn, caPem: admin.caPem } : conn));
+}
+
+/** A short unique suffix for names of objects a test creates. */
+export function uniqueSuffix(): string {
+  return randomBytes(3).toString('hex');
+}
+
+/** Creates a namespace for this test; it is deleted (without waiting) when the test finishes. */
+export async function testNamespace(client: KubeClient, prefix = 'test'): Promise<string> {
+  const name = `${prefix}-${uniqueSuffix()}`;
+  await client.create('/api/v1/namespaces', { metadata: { name, labels: { 'kube-bind-ts.io/test': 'true' } } });
+  onTestFinished(async () => {
+    await client.delete(`/api/v1/namespaces/${name}`).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+  });
+  return name;
+}
+
+/**
+ * Polls `probe` until it returns a value other than undefined and returns that value. Throws after
+ * `timeoutMs` with `what` and the last value or error seen, so a failure says what was waited for.
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 60_000, intervalMs = 250 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+      last = undefined;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const detail = last instanceof Error ? `: last error: ${last.message}` : '';
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${detail}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+function closedAfterTest(client: KubeClient): KubeClient {
+  onTestFinished(() => client.close());
+  return client;
+}

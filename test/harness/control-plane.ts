@@ -53,6 +53,7 @@ export interface SharedDex {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  redirectURI: string;
 }
 
 export interface ControlPlane {
@@ -124,7 +125,9 @@ async function sharedKcp(runDir: string, track: Track): Promise<SharedKcp> {
 function sharedDexOf(dex: Dex): SharedDex {
   const client = dex.clients[0];
   if (!client) throw new Error('dex started without a client');
-  return { issuer: dex.issuer, clientId: client.id, clientSecret: client.secret };
+  const redirectURI = client.redirectURIs[0];
+  if (!redirectURI) throw new Error('dex client has no redirect URI');
+  return { issuer: dex.issuer, clientId: client.id, clientSecret: client.secret, redirectURI };
 }
 
 function keepLogsOf(runDir: string): void {

@@ -28,7 +28,13 @@ export interface Dex {
   stop(): Promise<void>;
 }
 
-export const defaultDexClient = (redirectURIs: string[] = []): DexClient => ({
+/**
+ * The harness's default client. Its redirect URI is never served: a test that plays the relying
+ * party reads the code from the Location header instead of following the last redirect.
+ */
+export const testRedirectURI = 'http://127.0.0.1:1/kube-bind-ts/callback';
+
+export const defaultDexClient = (redirectURIs: string[] = [testRedirectURI]): DexClient => ({
   id: 'kube-bind',
   secret: randomBytes(16).toString('hex'),
   redirectURIs,

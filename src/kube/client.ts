@@ -66,13 +66,14 @@ export class KubeClient {
     const res = await this.#agent.request({
       origin: this.server.origin,
       path: fullPath,
-      method: method as 'GET',
+      method,
       headers,
       body,
       signal: opts.signal ?? null,
     });
     const text = await res.body.text();
-    const parsed: unknown = text.length > 0 && looksLikeJson(res.headers['content-type']) ? JSON.parse(text) : text;
+    const parsed: unknown =
+      text.length > 0 && looksLikeJson(res.headers['content-type']) ? JSON.parse(text) : text;
     if (res.statusCode < 200 || res.statusCode > 299) {
       throw apiErrorFrom(method, path, res.statusCode, parsed);
     }

@@ -24,7 +24,9 @@ export interface KubeconfigSource {
   context?: string;
 }
 
-export async function connectionFromKubeconfig(source: KubeconfigSource): Promise<ClusterConnection> {
+export async function connectionFromKubeconfig(
+  source: KubeconfigSource,
+): Promise<ClusterConnection> {
   const kc = new KubeConfig();
   if (source.text !== undefined) kc.loadFromString(source.text);
   else if (source.file !== undefined) kc.loadFromFile(source.file);
@@ -38,8 +40,9 @@ async function connectionFrom(kc: KubeConfig): Promise<ClusterConnection> {
   if (!cluster) throw new Error(`kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
   const opts: RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
+  // client-node hands TLS material over as Buffers or strings (PEM either way).
   const pem = (v: unknown): string | undefined =>
-    v === undefined || v === null ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : undefined;
   const conn: ClusterConnection = {
     server: cluster.server.replace(/\/+$/, ''),
     authorization: async () => {

@@ -13,7 +13,13 @@ export interface StatusBody {
   message?: string;
   reason?: string;
   code?: number;
-  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[]; retryAfterSeconds?: number };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: StatusCause[];
+    retryAfterSeconds?: number;
+  };
 }
 
 export class KubeApiError extends Error {
@@ -48,7 +54,12 @@ export class GoneError extends KubeApiError {}
 export class InvalidError extends KubeApiError {}
 export class TooManyRequestsError extends KubeApiError {}
 
-type ErrorClass = new (method: string, path: string, code: number, status: StatusBody) => KubeApiError;
+type ErrorClass = new (
+  method: string,
+  path: string,
+  code: number,
+  status: StatusBody,
+) => KubeApiError;
 
 const byReason: Readonly<Record<string, ErrorClass>> = {
   NotFound: NotFoundError,
@@ -73,7 +84,12 @@ const byCode: Readonly<Record<number, ErrorClass>> = {
 };
 
 /** Builds the typed error for a non-2xx response; a body that is not a Status still gets a class by code. */
-export function apiErrorFrom(method: string, path: string, code: number, body: unknown): KubeApiError {
+export function apiErrorFrom(
+  method: string,
+  path: string,
+  code: number,
+  body: unknown,
+): KubeApiError {
   const status: StatusBody = isStatus(body)
     ? body
     : typeof body === 'string' && body.length > 0

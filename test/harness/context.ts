@@ -15,7 +15,10 @@ export function controlPlane(): SharedControlPlane {
 
 /** A client for `kubeconfigPath`, closed when the current test finishes. */
 export async function clientFor(kubeconfigPath: string, context?: string): Promise<KubeClient> {
-  const conn = await connectionFromKubeconfig({ file: kubeconfigPath, ...(context && { context }) });
+  const conn = await connectionFromKubeconfig({
+    file: kubeconfigPath,
+    ...(context && { context }),
+  });
   return closedAfterTest(new KubeClient(conn, { userAgent: 'kube-bind-ts-tests' }));
 }
 
@@ -27,9 +30,12 @@ export function kubeAdmin(): Promise<KubeClient> {
 /** A client authenticated as `user` in `groups`, by a client certificate from the cluster's CA. */
 export async function kubeAs(user: string, groups: readonly string[] = []): Promise<KubeClient> {
   const { kube } = controlPlane();
-  if (!kube.ca) throw new Error('kubeAs needs a cluster the harness started (its CA key signs users)');
+  if (!kube.ca)
+    throw new Error('kubeAs needs a cluster the harness started (its CA key signs users)');
   const admin = await connectionFromKubeconfig({ file: kube.kubeconfigPath });
-  const cred = await (await loadCertificateAuthority(kube.ca.certPem, kube.ca.keyPem)).issueClient(user, groups);
+  const cred = await (
+    await loadCertificateAuthority(kube.ca.certPem, kube.ca.keyPem)
+  ).issueClient(user, groups);
   const conn = { server: admin.server, certPem: cred.certPem, keyPem: cred.keyPem };
   return closedAfterTest(new KubeClient(admin.caPem ? { ...conn, caPem: admin.caPem } : conn));
 }
@@ -42,7 +48,9 @@ export function uniqueSuffix(): string {
 /** Creates a namespace for this test; it is deleted (without waiting) when the test finishes. */
 export async function testNamespace(client: KubeClient, prefix = 'test'): Promise<string> {
   const name = `${prefix}-${uniqueSuffix()}`;
-  await client.create('/api/v1/namespaces', { metadata: { name, labels: { 'kube-bind-ts.io/test': 'true' } } });
+  await client.create('/api/v1/namespaces', {
+    metadata: { name, labels: { 'kube-bind-ts.io/test': 'true' } },
+  });
   onTestFinished(async () => {
     await client.delete(`/api/v1/namespaces/${name}`).catch((err: unknown) => {
       if (!(err instanceof NotFoundError)) throw err;

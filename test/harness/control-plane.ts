@@ -26,10 +26,15 @@ const allComponents: readonly Component[] = ['kube', 'kcp', 'dex'];
 export function wantedComponents(env = process.env): ReadonlySet<Component> {
   const raw = env['KBT_TEST_COMPONENTS'];
   if (!raw) return new Set(allComponents);
-  const wanted = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((c) => !allComponents.includes(c as Component));
   if (unknown.length > 0) {
-    throw new Error(`KBT_TEST_COMPONENTS: unknown component(s) ${unknown.join(', ')}; known: ${allComponents.join(', ')}`);
+    throw new Error(
+      `KBT_TEST_COMPONENTS: unknown component(s) ${unknown.join(', ')}; known: ${allComponents.join(', ')}`,
+    );
   }
   return new Set(wanted as Component[]);
 }

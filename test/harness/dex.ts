@@ -81,5 +81,13 @@ export async function startDex(opts: DexOptions): Promise<Dex> {
     await proc.stop();
     throw err;
   }
-  return { issuer, clients, process: proc, logDir, stop: async () => void (await proc.stop()) };
+  return {
+    issuer,
+    clients,
+    process: proc,
+    logDir,
+    stop: async () => {
+      await proc.stop();
+    },
+  };
 }

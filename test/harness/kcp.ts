@@ -69,7 +69,10 @@ export async function startKcp(opts: KcpOptions): Promise<Kcp> {
 async function isReady(kubeconfigPath: string): Promise<boolean> {
   const conn = await connectionFromKubeconfig({ file: kubeconfigPath });
   // /readyz lives at the server root, not under the workspace path of the current context.
-  const client = new KubeClient({ ...conn, server: new URL(conn.server).origin }, { maxConnections: 1 });
+  const client = new KubeClient(
+    { ...conn, server: new URL(conn.server).origin },
+    { maxConnections: 1 },
+  );
   try {
     return (await client.get<string>('/readyz')) === 'ok';
   } finally {

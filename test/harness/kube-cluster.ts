@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { KubeClient } from '../../src/kube/client.ts';
 import type { ClusterConnection } from '../../src/kube/config.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
-import { createCertificateAuthority, createServiceAccountSigningKey, type CertificateAuthority } from './pki.ts';
+import {
+  createCertificateAuthority,
+  createServiceAccountSigningKey,
+  type CertificateAuthority,
+} from './pki.ts';
 import { freePort } from './ports.ts';
 import { ManagedProcess, stopAll, waitUntilReady } from './process.ts';
 import { toolPath } from './tools.ts';
@@ -124,7 +128,9 @@ async function writePki(pkiDir: string, ca: CertificateAuthority): Promise<PkiFi
     saPrivateKey: join(pkiDir, 'sa.key'),
     saPublicKey: join(pkiDir, 'sa.pub'),
   };
-  const write = (path: string, content: string) => writeFileSync(path, content, { mode: 0o600 });
+  const write = (path: string, content: string): void => {
+    writeFileSync(path, content, { mode: 0o600 });
+  };
   write(files.caCert, ca.certPem);
   write(files.servingCert, serving.certPem);
   write(files.servingKey, serving.keyPem);

@@ -22,7 +22,10 @@ export function buildKubeconfig(spec: KubeconfigSpec): string {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name: spec.name, cluster: { server: spec.server, 'certificate-authority-data': b64(spec.caPem) } },
+      {
+        name: spec.name,
+        cluster: { server: spec.server, 'certificate-authority-data': b64(spec.caPem) },
+      },
     ],
     users: [{ name: spec.user, user }],
     contexts: [{ name: spec.name, context: { cluster: spec.name, user: spec.user } }],

@@ -31,7 +31,9 @@ describe('test harness', () => {
         expect(consumer.server).not.toBe(provider.server.origin);
         const name = `only-on-consumer-${uniqueSuffix()}`;
         await other.create('/api/v1/namespaces', { metadata: { name } });
-        await expect(provider.get(`/api/v1/namespaces/${name}`)).rejects.toBeInstanceOf(NotFoundError);
+        await expect(provider.get(`/api/v1/namespaces/${name}`)).rejects.toBeInstanceOf(
+          NotFoundError,
+        );
         expect(await other.get(`/api/v1/namespaces/${name}`)).toMatchObject({ metadata: { name } });
       } finally {
         await other.close();
@@ -55,16 +57,26 @@ describe('test harness', () => {
       setTimeout(() => console.log(p.pid), 200);
       setInterval(() => {}, 1000);
     `;
-    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const sleeperPid = await new Promise<number>((resolve, reject) => {
-      parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-      parent.once('exit', (code) => reject(new Error(`parent exited early with ${code}`)));
+      parent.stdout.once('data', (chunk: Buffer) => {
+        resolve(Number(chunk.toString().trim()));
+      });
+      parent.once('exit', (code) => {
+        reject(new Error(`parent exited early with ${String(code)}`));
+      });
     });
     expect(alive(sleeperPid)).toBe(true);
     parent.kill('SIGKILL');
-    await eventually('the orphaned server to be killed', async () => (alive(sleeperPid) ? undefined : true), {
-      timeoutMs: 10_000,
-      intervalMs: 50,
-    });
+    await eventually(
+      'the orphaned server to be killed',
+      () => Promise.resolve(alive(sleeperPid) ? undefined : true),
+      {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      },
+    );
   });
 });

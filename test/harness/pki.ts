@@ -34,7 +34,10 @@ export async function createCertificateAuthority(
     keys,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -43,13 +46,19 @@ export async function createCertificateAuthority(
 }
 
 /** The CA of a running cluster (as handed to test workers), to mint more client certificates. */
-export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+export async function loadCertificateAuthority(
+  certPem: string,
+  keyPem: string,
+): Promise<CertificateAuthority> {
   const der = x509.PemConverter.decodeFirst(keyPem);
   const key = await webcrypto.subtle.importKey('pkcs8', der, keyAlgorithm, true, ['sign']);
   return authorityFrom(new x509.X509Certificate(certPem), key);
 }
 
-async function authorityFrom(cert: x509.X509Certificate, caKey: Key): Promise<CertificateAuthority> {
+async function authorityFrom(
+  cert: x509.X509Certificate,
+  caKey: Key,
+): Promise<CertificateAuthority> {
   const issue = async (
     subject: string,
     usage: string,

@@ -89,7 +89,9 @@ export class ManagedProcess {
   async stop(graceMs = 10_000): Promise<Exit> {
     if (!this.running) return this.exited;
     this.kill('SIGTERM');
-    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => {
+      this.kill('SIGKILL');
+    }, graceMs);
     try {
       return await this.exited;
     } finally {

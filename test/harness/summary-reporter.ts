@@ -21,7 +21,13 @@ export default class SummaryReporter implements Reporter {
     unhandledErrors: readonly SerializedError[],
     reason: TestRunEndReason,
   ): void {
-    const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, errors: unhandledErrors.length, reason };
+    const summary: RunSummary = {
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      errors: unhandledErrors.length,
+      reason,
+    };
     for (const mod of modules) {
       let failedTests = 0;
       for (const test of mod.children.allTests()) {

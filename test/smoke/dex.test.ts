@@ -23,7 +23,9 @@ describe('dex', () => {
     expect(doc.response_types_supported).toContain('code');
     expect(doc.code_challenge_methods_supported).toContain('S256');
 
-    const jwks = (await (await fetch(doc.jwks_uri)).json()) as { keys: { kid: string; kty: string }[] };
+    const jwks = (await (await fetch(doc.jwks_uri)).json()) as {
+      keys: { kid: string; kty: string }[];
+    };
     expect(jwks.keys.length).toBeGreaterThan(0);
     expect(jwks.keys[0]?.kty).toBe('RSA');
   });
@@ -33,13 +35,15 @@ describe('dex', () => {
     if (!dex) throw new Error('dex is not part of this run (KBT_TEST_COMPONENTS)');
     // Play the relying party without a browser: the mockCallback connector needs no form, so
     // following dex's redirects by hand ends at our redirect URI with a code.
-    let url = `${dex.issuer}/auth?${new URLSearchParams({
-      client_id: dex.clientId,
-      response_type: 'code',
-      scope: 'openid email profile',
-      redirect_uri: dex.redirectURI,
-      state: 'state-1',
-    })}`;
+    let url = `${dex.issuer}/auth?${String(
+      new URLSearchParams({
+        client_id: dex.clientId,
+        response_type: 'code',
+        scope: 'openid email profile',
+        redirect_uri: dex.redirectURI,
+        state: 'state-1',
+      }),
+    )}`;
     let location: URL | undefined;
     for (let hop = 0; hop < 10 && !location; hop++) {
       const res = await fetch(url, { redirect: 'manual' });
@@ -59,14 +63,20 @@ describe('dex', () => {
         'content-type': 'application/x-www-form-urlencoded',
         authorization: `Basic ${Buffer.from(`${dex.clientId}:${dex.clientSecret}`).toString('base64')}`,
       },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: code ?? '', redirect_uri: dex.redirectURI }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: code ?? '',
+        redirect_uri: dex.redirectURI,
+      }),
     });
     expect(token.status).toBe(200);
     const { id_token: idToken } = (await token.json()) as { id_token: string };
-    const [header, payload] = idToken.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
-    expect(header.alg).toBe('RS256');
-    expect(payload.iss).toBe(dex.issuer);
-    expect(payload.aud).toBe(dex.clientId);
-    expect(payload.email).toBeTruthy();
+    const decode = (part: string | undefined): Record<string, unknown> =>
+      JSON.parse(Buffer.from(part ?? '', 'base64url').toString()) as Record<string, unknown>;
+    const [header, payload] = idToken.split('.').slice(0, 2).map(decode);
+    expect(header?.['alg']).toBe('RS256');
+    expect(payload?.['iss']).toBe(dex.issuer);
+    expect(payload?.['aud']).toBe(dex.clientId);
+    expect(payload?.['email']).toBeTruthy();
   });
 });

@@ -4,7 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { ForbiddenError, NotFoundError } from '../../src/kube/errors.ts';
-import { controlPlane, eventually, kubeAdmin, kubeAs, testNamespace, uniqueSuffix } from '../harness/context.ts';
+import {
+  controlPlane,
+  eventually,
+  kubeAdmin,
+  kubeAs,
+  testNamespace,
+  uniqueSuffix,
+} from '../harness/context.ts';
 
 interface ObjectMeta {
   name: string;
@@ -80,7 +87,12 @@ describe('kubernetes control plane', () => {
       expect(created.spec.size).toBe(3);
       // The schema is enforced by the server, not by us.
       await expect(
-        admin.create(widgets, { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w2' }, spec: { size: 0 } }),
+        admin.create(widgets, {
+          apiVersion: `${group}/v1`,
+          kind: 'Widget',
+          metadata: { name: 'w2' },
+          spec: { size: 0 },
+        }),
       ).rejects.toMatchObject({ code: 422, reason: 'Invalid' });
     } finally {
       await admin.delete(crdPath);
@@ -91,12 +103,21 @@ describe('kubernetes control plane', () => {
     const admin = await kubeAdmin();
     const name = `smoke-ns-${uniqueSuffix()}`;
     await admin.create('/api/v1/namespaces', { metadata: { name } });
-    await admin.create(`/api/v1/namespaces/${name}/configmaps`, { metadata: { name: 'content' }, data: { a: 'b' } });
+    await admin.create(`/api/v1/namespaces/${name}/configmaps`, {
+      metadata: { name: 'content' },
+      data: { a: 'b' },
+    });
 
-    const deleted = await admin.delete<KubeObject & { status: { phase: string } }>(`/api/v1/namespaces/${name}`);
+    const deleted = await admin.delete<KubeObject & { status: { phase: string } }>(
+      `/api/v1/namespaces/${name}`,
+    );
     expect(deleted.status.phase).toBe('Terminating');
     // Only the namespace controller empties the namespace and removes the `kubernetes` finalizer.
-    expect(await eventually('the namespace to disappear', () => gone(admin, `/api/v1/namespaces/${name}`))).toBe(true);
+    expect(
+      await eventually('the namespace to disappear', () =>
+        gone(admin, `/api/v1/namespaces/${name}`),
+      ),
+    ).toBe(true);
   });
 
   it('fills a service-account token secret with a working token and the CA', async () => {
@@ -104,7 +125,10 @@ describe('kubernetes control plane', () => {
     const ns = await testNamespace(admin);
     await admin.create(`/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'robot' } });
     await admin.create(`/api/v1/namespaces/${ns}/secrets`, {
-      metadata: { name: 'robot-token', annotations: { 'kubernetes.io/service-account.name': 'robot' } },
+      metadata: {
+        name: 'robot-token',
+        annotations: { 'kubernetes.io/service-account.name': 'robot' },
+      },
       type: 'kubernetes.io/service-account-token',
     });
     const data = await eventually('the token controller to fill the secret', async () => {
@@ -115,7 +139,11 @@ describe('kubernetes control plane', () => {
     expect(caPem).toBe(controlPlane().kube.ca?.certPem);
 
     const token = Buffer.from(data['token'] ?? '', 'base64').toString();
-    const asRobot = new KubeClient({ server: admin.server.origin, caPem, authorization: async () => `Bearer ${token}` });
+    const asRobot = new KubeClient({
+      server: admin.server.origin,
+      caPem,
+      authorization: () => Promise.resolve(`Bearer ${token}`),
+    });
     try {
       const review = await asRobot.create<{ status: { userInfo: { username: string } } }>(
         '/apis/authentication.k8s.io/v1/selfsubjectreviews',
@@ -137,7 +165,11 @@ describe('kubernetes control plane', () => {
       admin.create('/apis/authorization.k8s.io/v1/subjectaccessreviews', {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SubjectAccessReview',
-        spec: { user, groups: ['smoke-testers'], resourceAttributes: { namespace: ns, verb: 'list', resource: 'secrets' } },
+        spec: {
+          user,
+          groups: ['smoke-testers'],
+          resourceAttributes: { namespace: ns, verb: 'list', resource: 'secrets' },
+        },
       });
 
     expect((await review()).status.allowed).toBe(false);
@@ -155,7 +187,9 @@ describe('kubernetes control plane', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read-secrets' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
     });
-    await eventually('the role binding to take effect', async () => ((await review()).status.allowed ? true : undefined));
+    await eventually('the role binding to take effect', async () =>
+      (await review()).status.allowed ? true : undefined,
+    );
     const list = await alice.get<{ items: unknown[] }>(secrets);
     expect(Array.isArray(list.items)).toBe(true);
   });
@@ -168,10 +202,16 @@ describe('kubernetes control plane', () => {
     await admin.create(cms, {
       metadata: {
         name: 'dependent',
-        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid }],
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid },
+        ],
       },
     });
     await admin.delete(`${cms}/owner`);
-    expect(await eventually('the garbage collector to delete the dependent', () => gone(admin, `${cms}/dependent`))).toBe(true);
+    expect(
+      await eventually('the garbage collector to delete the dependent', () =>
+        gone(admin, `${cms}/dependent`),
+      ),
+    ).toBe(true);
   });
 });

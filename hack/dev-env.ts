@@ -1,0 +1,77 @@
+// The local development environment: a provider Kubernetes cluster, kcp and dex, running until
+// Ctrl-C. Later issues add the backend and konnector to the same command.
+//   node hack/dev-env.ts [--components kube,kcp,dex] [--once]
+// --once starts everything, prints how to reach it, and stops again (used by the tests).
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startControlPlane, type SharedControlPlane } from '../test/harness/control-plane.ts';
+import { repoRoot } from '../test/harness/tools.ts';
+
+const { values } = parseArgs({
+  options: {
+    components: { type: 'string' },
+    once: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log('usage: hack/dev.sh [--components kube,kcp,dex] [--once]');
+  process.exit(0);
+}
+if (values.components !== undefined) process.env['KBT_TEST_COMPONENTS'] = values.components;
+
+const devDir = join(repoRoot, '.dev');
+mkdirSync(devDir, { recursive: true });
+console.log('Starting the local environment (first start after a build takes ~30s) ...');
+const plane = await startControlPlane({ name: 'dev' });
+
+let stopping = false;
+const stop = async (code: number): Promise<never> => {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nStopping ...');
+    await plane.stop();
+  }
+  process.exit(code);
+};
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+console.log(describe(plane.shared));
+if (values.once) await stop(0);
+else console.log('Press Ctrl-C to stop.');
+
+function describe(shared: SharedControlPlane): string {
+  const rel = (p: string): string => relative(process.cwd(), p) || p;
+  const lines = ['', 'kube-bind-ts local environment is up.', ''];
+  const provider = join(devDir, 'provider.kubeconfig');
+  copyFileSync(shared.kube.kubeconfigPath, provider);
+  lines.push(
+    'Provider cluster (kube-apiserver + etcd + kube-controller-manager)',
+    `  kubeconfig: ${rel(provider)}`,
+    `  try:        kubectl --kubeconfig ${rel(provider)} get namespaces`,
+  );
+  if (shared.kcp) {
+    const kcp = join(devDir, 'kcp.kubeconfig');
+    copyFileSync(shared.kcp.kubeconfigPath, kcp);
+    lines.push(
+      '',
+      'kcp',
+      `  kubeconfig: ${rel(kcp)}`,
+      `  try:        kubectl --kubeconfig ${rel(kcp)} get workspaces`,
+    );
+  }
+  if (shared.dex) {
+    const dexFile = join(devDir, 'dex.json');
+    writeFileSync(dexFile, JSON.stringify(shared.dex, null, 2));
+    lines.push(
+      '',
+      'dex (OIDC provider)',
+      `  issuer:     ${shared.dex.issuer}`,
+      `  client:     ${shared.dex.clientId} (secret in ${rel(dexFile)})`,
+    );
+  }
+  lines.push('', `Server logs: ${shared.runDir}`, '');
+  return lines.join('\n');
+}

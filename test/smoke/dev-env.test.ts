@@ -1,0 +1,60 @@
+// The README's main-job command: it starts the local environment, says how to reach it, and
+// stops cleanly on Ctrl-C (SIGINT).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KubeClient } from '../../src/kube/client.ts';
+import { connectionFromKubeconfig } from '../../src/kube/config.ts';
+import { repoRoot } from '../harness/tools.ts';
+
+describe('dev environment command', () => {
+  it('starts a reachable cluster, prints its kubeconfig and stops on SIGINT', async () => {
+    const child = spawn(process.execPath, ['hack/dev-env.ts', '--components', 'kube'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`no ready message; output:\n${output}`));
+        }, 90_000);
+        child.stdout.on('data', () => {
+          if (output.includes('Press Ctrl-C to stop.')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        void exited.then((code) => {
+          reject(new Error(`exited early (${String(code)}):\n${output}`));
+        });
+      });
+      const kubeconfig = /kubeconfig: (\S+)/.exec(output)?.[1];
+      expect(kubeconfig).toBe('.dev/provider.kubeconfig');
+      expect(output).toContain(`kubectl --kubeconfig ${kubeconfig ?? ''} get namespaces`);
+      const runDir = /Server logs: (\S+)/.exec(output)?.[1] ?? '';
+      expect(existsSync(runDir)).toBe(true);
+
+      const client = new KubeClient(
+        await connectionFromKubeconfig({ file: join(repoRoot, kubeconfig ?? '') }),
+      );
+      try {
+        const ns = await client.get<{ items: { metadata: { name: string } }[] }>(
+          '/api/v1/namespaces',
+        );
+        expect(ns.items.map((n) => n.metadata.name)).toContain('kube-system');
+      } finally {
+        await client.close();
+      }
+
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(existsSync(runDir)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

@@ -97,14 +97,27 @@ build_kubernetes() {
 build_kcp() {
   local staging=$1 dir=$work_root/kcp-$KCP_VERSION
   local kmod minor patch
+  # The checksum database is not reachable for kcp's fork modules through this proxy; their
+  # content still comes from the proxy, pinned by the exact pseudo-versions kcp's go.mod names.
+  local -x GONOSUMDB='github.com/kcp-dev/*'
   kmod=$(go_mod_of "github.com/kcp-dev/kcp@$KCP_VERSION")
   IFS=. read -r _ minor patch <<<"${KCP_VERSION#v}"
   new_tools_module "$dir" kcp "$(sed -n 's/^go //p' "$kmod")"
   {
     printf '\nrequire github.com/kcp-dev/kcp %s\n\n' "$KCP_VERSION"
     printf 'replace (\n'
-    # kcp's fork of Kubernetes: its replace lines apply verbatim (module-path targets).
-    sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => \(github.com/kcp-dev/kubernetes[^ ]*\) \(v[^ ]*\)$#\t\1 => \2 \3#p' "$kmod"
+    # kcp's fork of Kubernetes: its replace lines apply as they are (module-path targets) — but the
+    # proxy does not serve every staging module of the fork at every commit. Those it lacks are
+    # leaf modules kcp does not patch; the upstream release the fork is based on stands in.
+    sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => \(github.com/kcp-dev/kubernetes[^ ]*\) \(v[^ ]*\)$#\1 \2 \3#p' "$kmod" |
+      while read -r m fork version; do
+        if (cd "$work_root" && go mod download -json "$fork@$version" | grep -q '"Error"'); then
+          log "kcp: $fork@$version is not served; using $m $KCP_KUBERNETES_STAGING_FALLBACK"
+          printf '\t%s => %s %s\n' "$m" "$m" "$KCP_KUBERNETES_STAGING_FALLBACK"
+        else
+          printf '\t%s => %s %s\n' "$m" "$fork" "$version"
+        fi
+      done
     # kcp's own staging modules are local paths (missing from the module zip); they are
     # published with release-aligned tags: vN.<minor>.<patch> for a /vN path, else the kcp tag.
     sed -n 's#^[[:space:]]*\(github.com/kcp-dev/[a-z0-9/-]*\) => ./staging/src/.*#\1#p' "$kmod" |

@@ -27,6 +27,15 @@ export function kubeAdmin(): Promise<KubeClient> {
   return clientFor(controlPlane().kube.kubeconfigPath);
 }
 
+/** The kcp admin, in the logical cluster `clusterPath` (e.g. `root`, `root:team-a`). */
+export async function kcpAdmin(clusterPath = 'root'): Promise<KubeClient> {
+  const { kcp } = controlPlane();
+  if (!kcp) throw new Error('kcp is not part of this run (KBT_TEST_COMPONENTS)');
+  const conn = await connectionFromKubeconfig({ file: kcp.kubeconfigPath });
+  const server = `${new URL(conn.server).origin}/clusters/${clusterPath}`;
+  return closedAfterTest(new KubeClient({ ...conn, server }, { userAgent: 'kube-bind-ts-tests' }));
+}
+
 /** A client authenticated as `user` in `groups`, by a client certificate from the cluster's CA. */
 export async function kubeAs(user: string, groups: readonly string[] = []): Promise<KubeClient> {
   const { kube } = controlPlane();

@@ -111,7 +111,7 @@ build_kcp() {
     # leaf modules kcp does not patch; the upstream release the fork is based on stands in.
     sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => \(github.com/kcp-dev/kubernetes[^ ]*\) \(v[^ ]*\)$#\1 \2 \3#p' "$kmod" |
       while read -r m fork version; do
-        if (cd "$work_root" && go mod download -json "$fork@$version" | grep -q '"Error"'); then
+        if ! (cd "$work_root" && go mod download "$fork@$version") >/dev/null 2>&1; then
           log "kcp: $fork@$version is not served; using $m $KCP_KUBERNETES_STAGING_FALLBACK"
           printf '\t%s => %s %s\n' "$m" "$m" "$KCP_KUBERNETES_STAGING_FALLBACK"
         else
@@ -130,8 +130,12 @@ build_kcp() {
       done
     printf ')\n'
   } >>"$dir/go.mod"
-  local v=k8s.io/component-base/version
-  local ldflags="-s -w -X $v.gitVersion=$KCP_VERSION -X $v.gitTreeState=clean"
+  # kcp reports the Kubernetes version it is built on, with its own as build metadata (its feature
+  # gates are keyed by that Kubernetes version and refuse to start on anything else).
+  local v=k8s.io/component-base/version kube_minor kube_patch
+  IFS=. read -r _ kube_minor kube_patch <<<"${KCP_KUBERNETES_STAGING_FALLBACK#v}"
+  local ldflags="-s -w -X $v.gitVersion=v1.$kube_minor.$kube_patch+kcp-$KCP_VERSION"
+  ldflags+=" -X $v.gitMajor=1 -X $v.gitMinor=$kube_minor -X $v.gitTreeState=clean"
   (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$staging/kcp" github.com/kcp-dev/kcp/cmd/kcp)
 }
 

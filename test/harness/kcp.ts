@@ -39,7 +39,7 @@ export async function startKcp(opts: KcpOptions): Promise<Kcp> {
       `--root-directory=${rootDir}`,
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,
-      `--external-hostname=127.0.0.1:${port}`,
+      `--shard-external-url=https://127.0.0.1:${port}`,
       `--embedded-etcd-client-port=${etcdClient}`,
       `--embedded-etcd-peer-port=${etcdPeer}`,
       '--v=1',

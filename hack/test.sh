@@ -17,7 +17,9 @@ npm run --silent lint || { status=1; checks_failed=$((checks_failed + 1)); }
 rm -f test-artifacts/summary.json
 npx vitest run "$@" || status=1
 
-# The type check and lint count as one test each when they fail.
+echo "[test] total $((SECONDS - started))s" >&2
+# Last line of the output: the plain summary CI reads. The type check and lint count as one test
+# each when they fail.
 CHECKS_FAILED=$checks_failed node --input-type=module -e '
   import { readFileSync } from "node:fs";
   let s = { passed: 0, failed: 0, skipped: 0, errors: 1 };
@@ -25,5 +27,4 @@ CHECKS_FAILED=$checks_failed node --input-type=module -e '
   const failed = s.failed + s.errors + Number(process.env.CHECKS_FAILED);
   console.log(`${s.passed} passed, ${failed} failed` + (s.skipped ? `, ${s.skipped} skipped` : ""));
 '
-echo "[test] total $((SECONDS - started))s" >&2
 exit $status

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startDex, type Dex } from './dex.ts';
 import { startKcp, type Kcp } from './kcp.ts';
 import { startKubeCluster, type KubeCluster } from './kube-cluster.ts';
+import { withFreshPorts } from './ports.ts';
 import { artifactsDir } from './run-state.ts';
 
 /** What the tests receive (serialisable: it crosses from the main process to the workers). */
@@ -92,7 +93,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const [kube, kcp, dex] = await Promise.all([
       sharedKube(runDir, track),
       wanted.has('kcp') ? sharedKcp(runDir, track) : undefined,
-      wanted.has('dex') ? track(startDex({ baseDir: runDir })).then(sharedDexOf) : undefined,
+      wanted.has('dex')
+        ? track(withFreshPorts(() => startDex({ baseDir: runDir }))).then(sharedDexOf)
+        : undefined,
     ]);
     const shared: SharedControlPlane = { runDir, kube };
     if (kcp) shared.kcp = kcp;
@@ -123,7 +126,7 @@ async function sharedKube(runDir: string, track: Track): Promise<SharedKube> {
 async function sharedKcp(runDir: string, track: Track): Promise<SharedKcp> {
   const existing = process.env['KBT_TEST_KCP_KUBECONFIG'];
   if (existing) return { kubeconfigPath: existing, managed: false };
-  const kcp: Kcp = await track(startKcp({ baseDir: runDir }));
+  const kcp: Kcp = await track(withFreshPorts(() => startKcp({ baseDir: runDir })));
   return { kubeconfigPath: kcp.adminKubeconfigPath, managed: true };
 }
 

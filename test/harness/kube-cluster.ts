@@ -12,7 +12,7 @@ import {
   createServiceAccountSigningKey,
   type CertificateAuthority,
 } from './pki.ts';
-import { freePort } from './ports.ts';
+import { freePort, withFreshPorts } from './ports.ts';
 import { ManagedProcess, stopAll, waitUntilReady } from './process.ts';
 import { toolPath } from './tools.ts';
 
@@ -58,18 +58,20 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
   const admin = await ca.issueClient(adminUser, ['system:masters']);
   const processes: ManagedProcess[] = [];
   try {
-    const etcd = await startEtcd(opts.name, dir, logDir);
+    const etcd = await withFreshPorts(() => startEtcd(opts.name, dir, logDir));
     processes.push(etcd.proc);
-    const apiserver = await startApiserver(opts.name, logDir, files, etcd.endpoint);
-    processes.push(apiserver.proc);
-    const server = `https://127.0.0.1:${apiserver.port}`;
-    const adminConnection = (): ClusterConnection => ({
+    const asAdmin = (server: string): ClusterConnection => ({
       server,
       caPem: ca.certPem,
       certPem: admin.certPem,
       keyPem: admin.keyPem,
     });
-    await waitUntilReady(apiserver.proc, 'ready', () => isReady(adminConnection()));
+    const apiserver = await withFreshPorts(() =>
+      startApiserver(opts.name, logDir, files, etcd.endpoint, asAdmin),
+    );
+    processes.push(apiserver.proc);
+    const server = apiserver.server;
+    const adminConnection = (): ClusterConnection => asAdmin(server);
 
     const adminKubeconfigPath = join(dir, 'admin.kubeconfig');
     writeFileSync(
@@ -159,15 +161,27 @@ async function startEtcd(name: string, dir: string, logDir: string) {
       '--log-level=warn',
     ],
   });
-  await waitUntilReady(proc, 'healthy', async () => {
-    const res = await fetch(`${endpoint}/health`);
-    return res.ok && ((await res.json()) as { health?: string }).health === 'true';
-  });
+  try {
+    await waitUntilReady(proc, 'healthy', async () => {
+      const res = await fetch(`${endpoint}/health`);
+      return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+    });
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
   return { proc, endpoint };
 }
 
-async function startApiserver(name: string, logDir: string, pki: PkiFiles, etcdEndpoint: string) {
+async function startApiserver(
+  name: string,
+  logDir: string,
+  pki: PkiFiles,
+  etcdEndpoint: string,
+  asAdmin: (server: string) => ClusterConnection,
+) {
   const port = await freePort();
+  const server = `https://127.0.0.1:${port}`;
   const proc = new ManagedProcess({
     name: `${name}-kube-apiserver`,
     command: toolPath('kube-apiserver'),
@@ -193,7 +207,13 @@ async function startApiserver(name: string, logDir: string, pki: PkiFiles, etcdE
       '--v=1',
     ],
   });
-  return { proc, port };
+  try {
+    await waitUntilReady(proc, 'ready', () => isReady(asAdmin(server)));
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { proc, server };
 }
 
 function startControllerManager(name: string, logDir: string, pki: PkiFiles, kubeconfig: string) {

@@ -34,6 +34,8 @@ export class ManagedProcess {
   readonly name: string;
   readonly logFile: string;
   readonly exited: Promise<Exit>;
+  /** Set when the binary could not be started at all (missing, not executable). */
+  spawnError: Error | undefined;
   readonly #child: ChildProcess;
   #exit: Exit | undefined;
 
@@ -56,22 +58,18 @@ export class ManagedProcess {
     live.add(this);
     this.exited = new Promise<Exit>((resolve) => {
       const done = (code: number | null, signal: NodeJS.Signals | null): void => {
+        if (this.#exit) return;
         live.delete(this);
         this.#exit = { code, signal };
         resolve(this.#exit);
       };
       this.#child.once('exit', done);
       this.#child.once('error', (err) => {
-        // spawn failed (binary missing or not executable): record it where the log would be.
-        this.#exit = { code: 127, signal: null };
-        live.delete(this);
-        resolve(this.#exit);
         this.spawnError = err;
+        done(127, null);
       });
     });
   }
-
-  spawnError: Error | undefined;
 
   get pid(): number | undefined {
     return this.#child.pid;

@@ -69,6 +69,35 @@ export async function testNamespace(client: KubeClient, prefix = 'test'): Promis
 }
 
 /**
+ * Creates a kcp workspace under `parent` for this test and waits until it is Ready; it is deleted
+ * when the test finishes. Returns its path (e.g. `root:test-1a2b3c`) and an admin client in it.
+ */
+export async function testWorkspace(
+  prefix = 'test',
+  parent = 'root',
+): Promise<{ path: string; client: KubeClient }> {
+  const parentClient = await kcpAdmin(parent);
+  const name = `${prefix}-${uniqueSuffix()}`;
+  const workspaces = '/apis/tenancy.kcp.io/v1alpha1/workspaces';
+  await parentClient.create(workspaces, {
+    apiVersion: 'tenancy.kcp.io/v1alpha1',
+    kind: 'Workspace',
+    metadata: { name, labels: { 'kube-bind-ts.io/test': 'true' } },
+  });
+  onTestFinished(async () => {
+    await parentClient.delete(`${workspaces}/${name}`).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
+  });
+  await eventually(`workspace ${parent}:${name} to be Ready`, async () => {
+    const ws = await parentClient.get<{ status?: { phase?: string } }>(`${workspaces}/${name}`);
+    return ws.status?.phase === 'Ready' ? true : undefined;
+  });
+  const path = `${parent}:${name}`;
+  return { path, client: await kcpAdmin(path) };
+}
+
+/**
  * Polls `probe` until it returns a value other than undefined and returns that value. Throws after
  * `timeoutMs` with `what` and the last value or error seen, so a failure says what was waited for.
  */

@@ -2,10 +2,10 @@
 // into the root directory. kcp runs its own namespace, garbage-collector and token controllers.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeClient } from '../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';
 import { freePort } from './ports.ts';
 import { ManagedProcess, stopAll, waitUntilReady } from './process.ts';
+import { isReady } from './kube-cluster.ts';
 import { toolPath } from './tools.ts';
 
 export interface KcpOptions {
@@ -50,7 +50,7 @@ export async function startKcp(opts: KcpOptions): Promise<Kcp> {
     await waitUntilReady(
       proc,
       'ready',
-      async () => existsSync(adminKubeconfigPath) && (await isReady(adminKubeconfigPath)),
+      async () => existsSync(adminKubeconfigPath) && (await adminReady(adminKubeconfigPath)),
       { timeoutMs: 180_000, intervalMs: 500 },
     );
   } catch (err) {
@@ -66,16 +66,8 @@ export async function startKcp(opts: KcpOptions): Promise<Kcp> {
   };
 }
 
-async function isReady(kubeconfigPath: string): Promise<boolean> {
+async function adminReady(kubeconfigPath: string): Promise<boolean> {
   const conn = await connectionFromKubeconfig({ file: kubeconfigPath });
   // /readyz lives at the server root, not under the workspace path of the current context.
-  const client = new KubeClient(
-    { ...conn, server: new URL(conn.server).origin },
-    { maxConnections: 1 },
-  );
-  try {
-    return (await client.get<string>('/readyz')) === 'ok';
-  } finally {
-    await client.close();
-  }
+  return isReady({ ...conn, server: new URL(conn.server).origin });
 }

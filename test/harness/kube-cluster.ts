@@ -243,7 +243,8 @@ function startControllerManager(name: string, logDir: string, pki: PkiFiles, kub
   });
 }
 
-async function isReady(conn: ClusterConnection): Promise<boolean> {
+/** Whether the API server behind `conn` answers /readyz with ok (kube-apiserver and kcp alike). */
+export async function isReady(conn: ClusterConnection): Promise<boolean> {
   const client = new KubeClient(conn, { maxConnections: 1 });
   try {
     return (await client.get<string>('/readyz')) === 'ok';

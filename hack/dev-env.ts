@@ -24,7 +24,8 @@ if (values.components !== undefined) process.env['KBT_TEST_COMPONENTS'] = values
 const devDir = join(repoRoot, '.dev');
 mkdirSync(devDir, { recursive: true });
 console.log('Starting the local environment (first start after a build takes ~30s) ...');
-const plane = await startControlPlane({ name: 'dev' });
+// This command stops gracefully on its own signal handlers below.
+const plane = await startControlPlane({ name: 'dev', cleanupOnSignals: false });
 
 let stopping = false;
 const stop = async (code: number): Promise<never> => {

@@ -9,6 +9,7 @@ import { startDex, type Dex } from './dex.ts';
 import { startKcp, type Kcp } from './kcp.ts';
 import { startKubeCluster, type KubeCluster } from './kube-cluster.ts';
 import { withFreshPorts } from './ports.ts';
+import { killAllNow } from './process.ts';
 import { artifactsDir } from './run-state.ts';
 
 /** What the tests receive (serialisable: it crosses from the main process to the workers). */
@@ -72,6 +73,11 @@ export interface ControlPlaneOptions {
   name: string;
   /** Parent of the run directory (default: the OS temp dir). */
   baseDir?: string;
+  /**
+   * On SIGINT/SIGTERM, kill the servers and remove the run directory at once (default true).
+   * A caller with its own graceful signal handling (the dev command) turns this off.
+   */
+  cleanupOnSignals?: boolean;
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
@@ -82,10 +88,33 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const track = <T extends { stop(): Promise<void> }>(p: Promise<T>): Promise<T> =>
     p.then((v) => (started.push(v), v));
 
+  const removeRunDir = (): void => {
+    rmSync(runDir, { recursive: true, force: true, maxRetries: 3 });
+  };
+  // Ctrl-C or a kill may end this process without stop() (vitest, for one, exits on SIGINT
+  // without tearing its global setup down): leave no servers and no run directory behind.
+  const emergencyCleanup = (): void => {
+    killAllNow();
+    removeRunDir();
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    emergencyCleanup();
+    // Without other listeners Node would not terminate on the signal any more: re-raise it.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  process.once('exit', emergencyCleanup);
+  if (opts.cleanupOnSignals !== false) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
   const stop = async ({ keepLogs = false } = {}): Promise<void> => {
+    process.off('exit', emergencyCleanup);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await Promise.allSettled(started.map((s) => s.stop()));
     if (keepLogs) keepLogsOf(runDir);
-    rmSync(runDir, { recursive: true, force: true });
+    removeRunDir();
   };
 
   try {

@@ -1,6 +1,6 @@
 // The harness itself: a second, independent cluster starts beside the shared one, and nothing it
 // started outlives it — not after stop(), and not after its parent is killed with SIGKILL.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,50 @@ describe('test harness', () => {
     expect(pids.filter(alive)).toEqual([]);
     await expect(fetch(`${consumer.etcdEndpoint}/health`)).rejects.toThrow();
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('removes its servers and run directory on Ctrl-C (SIGINT)', async () => {
+    const script = `
+      import { startControlPlane } from ${JSON.stringify(new URL('./control-plane.ts', import.meta.url).href)};
+      const plane = await startControlPlane({ name: 'sigint', baseDir: ${JSON.stringify(controlPlane().runDir)} });
+      console.log(plane.shared.runDir);
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, KBT_TEST_COMPONENTS: 'kube' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => {
+      child.once('exit', (_code, signal) => {
+        resolve(signal);
+      });
+    });
+    const runDir = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (chunk: Buffer) => {
+        resolve(chunk.toString().trim());
+      });
+      void exited.then(() => {
+        reject(new Error('the control plane process exited before it was up'));
+      });
+    });
+    const serversOf = (): number[] =>
+      execFileSync('pgrep', ['-f', runDir], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    expect(existsSync(runDir)).toBe(true);
+    expect(serversOf().length).toBeGreaterThanOrEqual(3); // etcd, kube-apiserver, kube-controller-manager
+
+    child.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    expect(existsSync(runDir)).toBe(false);
+    await eventually('the servers to be gone', () => {
+      try {
+        return Promise.resolve(serversOf().length === 0 ? true : undefined);
+      } catch {
+        return Promise.resolve(true); // pgrep exits 1 when nothing matches
+      }
+    });
   });
 
   it('kills its servers when the process that started them dies by SIGKILL', async () => {

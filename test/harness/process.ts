@@ -24,11 +24,14 @@ export interface Exit {
 const live = new Set<ManagedProcess>();
 const setprivPath = '/usr/bin/setpriv';
 
+/** Sends SIGKILL to every server still running; synchronous, for exit and signal handlers. */
+export function killAllNow(): void {
+  for (const p of live) p.kill('SIGKILL');
+}
+
 // Last resort: whatever is still running when the process exits gets SIGKILL (exit handlers
 // must be synchronous, so no grace period here; graceful stops happen in stop()).
-process.once('exit', () => {
-  for (const p of live) p.kill('SIGKILL');
-});
+process.once('exit', killAllNow);
 
 export class ManagedProcess {
   readonly name: string;

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeClient } from '../../src/kube/client.ts';
 import type { ClusterConnection } from '../../src/kube/config.ts';
+import { NotFoundError } from '../../src/kube/errors.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
 import {
   createCertificateAuthority,
@@ -80,7 +81,13 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       { mode: 0o600 },
     );
     if (opts.controllerManager !== false) {
-      processes.push(startControllerManager(opts.name, logDir, files, adminKubeconfigPath));
+      const kcm = startControllerManager(opts.name, logDir, files, adminKubeconfigPath);
+      processes.push(kcm);
+      // It serves no health endpoint here (--secure-port=0); the `default` service account that
+      // its serviceaccount controller creates shows that it is up and reconciling.
+      await waitUntilReady(kcm, 'reconciling', () =>
+        exists(adminConnection(), '/api/v1/namespaces/default/serviceaccounts/default'),
+      );
     }
     const userConnection = async (user: string, groups: readonly string[] = []) => {
       const cred = await ca.issueClient(user, groups);
@@ -241,6 +248,19 @@ function startControllerManager(name: string, logDir: string, pki: PkiFiles, kub
       '--v=1',
     ],
   });
+}
+
+async function exists(conn: ClusterConnection, path: string): Promise<boolean> {
+  const client = new KubeClient(conn, { maxConnections: 1 });
+  try {
+    await client.get(path);
+    return true;
+  } catch (err) {
+    if (err instanceof NotFoundError) return false;
+    throw err;
+  } finally {
+    await client.close();
+  }
 }
 
 /** Whether the API server behind `conn` answers /readyz with ok (kube-apiserver and kcp alike). */

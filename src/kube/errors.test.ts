@@ -9,6 +9,7 @@ import {
   NotFoundError,
   TooManyRequestsError,
   apiErrorFrom,
+  ignoreNotFound,
 } from './errors.ts';
 
 const status = (reason: string, code: number, extra: Record<string, unknown> = {}) => ({
@@ -67,5 +68,17 @@ describe('apiErrorFrom', () => {
   it('uses the base class for codes without a class of their own', () => {
     const err = apiErrorFrom('GET', '/x', 500, status('InternalError', 500));
     expect(err.constructor).toBe(KubeApiError);
+  });
+});
+
+describe('ignoreNotFound', () => {
+  it('turns NotFound into undefined', async () => {
+    const notFound = apiErrorFrom('GET', '/x', 404, status('NotFound', 404));
+    await expect(ignoreNotFound(Promise.reject(notFound))).resolves.toBeUndefined();
+  });
+  it('passes values through and rethrows other errors', async () => {
+    await expect(ignoreNotFound(Promise.resolve('v'))).resolves.toBe('v');
+    const forbidden = apiErrorFrom('GET', '/x', 403, status('Forbidden', 403));
+    await expect(ignoreNotFound(Promise.reject(forbidden))).rejects.toBe(forbidden);
   });
 });

@@ -99,6 +99,19 @@ export function apiErrorFrom(
   return new cls(method, path, code, status);
 }
 
+/**
+ * Resolves to undefined when `request` fails with NotFound (an absent object is an answer, not an
+ * error, for gets and deletes); every other error is rethrown.
+ */
+export async function ignoreNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
 function isStatus(body: unknown): body is StatusBody {
   return typeof body === 'object' && body !== null && (body as StatusBody).kind === 'Status';
 }

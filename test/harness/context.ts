@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inject, onTestFinished } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';
-import { NotFoundError } from '../../src/kube/errors.ts';
+import { ignoreNotFound } from '../../src/kube/errors.ts';
 import type { SharedControlPlane } from './control-plane.ts';
 import { loadCertificateAuthority } from './pki.ts';
 
@@ -61,9 +61,7 @@ export async function testNamespace(client: KubeClient, prefix = 'test'): Promis
     metadata: { name, labels: { 'kube-bind-ts.io/test': 'true' } },
   });
   onTestFinished(async () => {
-    await client.delete(`/api/v1/namespaces/${name}`).catch((err: unknown) => {
-      if (!(err instanceof NotFoundError)) throw err;
-    });
+    await ignoreNotFound(client.delete(`/api/v1/namespaces/${name}`));
   });
   return name;
 }
@@ -85,9 +83,7 @@ export async function testWorkspace(
     metadata: { name, labels: { 'kube-bind-ts.io/test': 'true' } },
   });
   onTestFinished(async () => {
-    await parentClient.delete(`${workspaces}/${name}`).catch((err: unknown) => {
-      if (!(err instanceof NotFoundError)) throw err;
-    });
+    await ignoreNotFound(parentClient.delete(`${workspaces}/${name}`));
   });
   await eventually(`workspace ${parent}:${name} to be Ready`, async () => {
     const ws = await parentClient.get<{ status?: { phase?: string } }>(`${workspaces}/${name}`);

@@ -24,7 +24,6 @@ export interface Dex {
   readonly issuer: string;
   readonly clients: readonly DexClient[];
   readonly process: ManagedProcess;
-  readonly logDir: string;
   stop(): Promise<void>;
 }
 
@@ -85,7 +84,6 @@ export async function startDex(opts: DexOptions): Promise<Dex> {
     issuer,
     clients,
     process: proc,
-    logDir,
     stop: async () => {
       await proc.stop();
     },

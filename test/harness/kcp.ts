@@ -16,7 +16,6 @@ export interface KcpOptions {
 export interface Kcp {
   readonly server: string;
   readonly adminKubeconfigPath: string;
-  readonly logDir: string;
   readonly process: ManagedProcess;
   stop(): Promise<void>;
 }
@@ -60,7 +59,6 @@ export async function startKcp(opts: KcpOptions): Promise<Kcp> {
   return {
     server: `https://127.0.0.1:${port}`,
     adminKubeconfigPath,
-    logDir,
     process: proc,
     stop: () => stopAll([proc]),
   };

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeClient } from '../../src/kube/client.ts';
 import type { ClusterConnection } from '../../src/kube/config.ts';
-import { NotFoundError } from '../../src/kube/errors.ts';
+import { ignoreNotFound } from '../../src/kube/errors.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
 import {
   createCertificateAuthority,
@@ -32,18 +32,12 @@ export interface KubeClusterOptions {
 export interface KubeCluster {
   readonly name: string;
   readonly server: string;
-  readonly caPem: string;
   /** The cluster's CA, to mint client certificates for any user. */
   readonly ca: { certPem: string; keyPem: string };
   readonly etcdEndpoint: string;
   readonly adminKubeconfigPath: string;
-  readonly logDir: string;
   /** The admin connection (system:masters). */
   adminConnection(): ClusterConnection;
-  /** A kubeconfig for any user and groups, authenticated by a client certificate from the cluster's CA. */
-  userKubeconfig(user: string, groups?: readonly string[]): Promise<string>;
-  /** A connection for any user and groups. */
-  userConnection(user: string, groups?: readonly string[]): Promise<ClusterConnection>;
   readonly processes: readonly ManagedProcess[];
   stop(): Promise<void>;
 }
@@ -89,25 +83,14 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
         exists(adminConnection(), '/api/v1/namespaces/default/serviceaccounts/default'),
       );
     }
-    const userConnection = async (user: string, groups: readonly string[] = []) => {
-      const cred = await ca.issueClient(user, groups);
-      return { server, caPem: ca.certPem, certPem: cred.certPem, keyPem: cred.keyPem };
-    };
     return {
       name: opts.name,
       server,
-      caPem: ca.certPem,
       ca: { certPem: ca.certPem, keyPem: ca.keyPem },
       etcdEndpoint: etcd.endpoint,
       adminKubeconfigPath,
-      logDir,
       processes,
       adminConnection,
-      userConnection,
-      userKubeconfig: async (user, groups = []) => {
-        const cred = await ca.issueClient(user, groups);
-        return buildKubeconfig({ name: opts.name, server, caPem: ca.certPem, user, ...cred });
-      },
       stop: () => stopAll(processes),
     };
   } catch (err) {
@@ -253,11 +236,7 @@ function startControllerManager(name: string, logDir: string, pki: PkiFiles, kub
 async function exists(conn: ClusterConnection, path: string): Promise<boolean> {
   const client = new KubeClient(conn, { maxConnections: 1 });
   try {
-    await client.get(path);
-    return true;
-  } catch (err) {
-    if (err instanceof NotFoundError) return false;
-    throw err;
+    return (await ignoreNotFound(client.get(path))) !== undefined;
   } finally {
     await client.close();
   }

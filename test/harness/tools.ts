@@ -67,12 +67,3 @@ export function toolPath(tool: Tool): string {
   }
   return path;
 }
-
-export function toolAvailable(tool: Tool): boolean {
-  try {
-    toolPath(tool);
-    return true;
-  } catch {
-    return false;
-  }
-}

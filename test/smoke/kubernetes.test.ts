@@ -3,7 +3,7 @@
 // service-account token secrets and garbage-collects dependents.
 import { describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
-import { ForbiddenError, NotFoundError } from '../../src/kube/errors.ts';
+import { ForbiddenError, ignoreNotFound } from '../../src/kube/errors.ts';
 import {
   controlPlane,
   eventually,
@@ -30,13 +30,7 @@ interface Condition {
 }
 
 async function gone(client: KubeClient, path: string): Promise<true | undefined> {
-  try {
-    await client.get(path);
-    return undefined;
-  } catch (err) {
-    if (err instanceof NotFoundError) return true;
-    throw err;
-  }
+  return (await ignoreNotFound(client.get(path))) === undefined ? true : undefined;
 }
 
 describe('kubernetes control plane', () => {

@@ -1,15 +1,21 @@
 // The HTTP transport to one API server: a bounded, reused connection pool (undici), JSON in and
-// out, and typed errors. Higher-level helpers (typed resources, watch, retries) build on request().
+// out, typed errors, retries of transient failures, watch streams, and a per-attempt observer for
+// metrics. Typed, per-resource access is built on top in resource.ts.
+import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ClusterConnection } from './config.ts';
 import { apiErrorFrom } from './errors.ts';
+import { describeRequest } from './request-info.ts';
+import { defaultRetryPolicy, retryDelay } from './retry.ts';
+import type { RetryPolicy } from './retry.ts';
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
-  /** Defaults to application/json when a body is given; use the patch types for PATCH. */
+  /** Defaults to application/json when a body is given; use PatchType for PATCH. */
   contentType?: string;
   signal?: AbortSignal;
 }
@@ -20,80 +26,211 @@ export const PatchType = {
   strategicMerge: 'application/strategic-merge-patch+json',
   apply: 'application/apply-patch+yaml',
 } as const;
+export type PatchType = (typeof PatchType)[keyof typeof PatchType];
+
+/** One finished HTTP attempt, as metrics see it. */
+export interface RequestRecord {
+  verb: string;
+  resource: string;
+  /** HTTP status code, or `<error>` when no response arrived. */
+  code: string;
+  seconds: number;
+}
+
+export type RequestObserver = (record: RequestRecord) => void;
+
+export interface WatchEvent<T = unknown> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
 
 export interface KubeClientOptions {
   userAgent?: string;
-  /** Upper bound of open connections to this server. */
+  /** Upper bound of open connections to this server (watches hold one each). */
   maxConnections?: number;
+  retry?: RetryPolicy;
+  /** Time allowed for a non-watch request to send headers, and between body chunks. */
+  requestTimeoutMs?: number;
+  observer?: RequestObserver;
+  /** Injected for tests; defaults to timers. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+interface Shared {
+  conn: ClusterConnection;
+  agent: Agent;
+  userAgent: string;
+  retry: RetryPolicy;
+  requestTimeoutMs: number;
+  observer: RequestObserver | undefined;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  openWatches: number;
+}
+
+/** Another base URL over an existing connection pool (not exported: only cluster() makes one). */
+class ClusterView {
+  readonly shared: Shared;
+  readonly server: URL;
+  constructor(shared: Shared, server: URL) {
+    this.shared = shared;
+    this.server = server;
+  }
 }
 
 export class KubeClient {
+  /** The base URL requests are relative to (may carry a path, e.g. `/clusters/root`). */
   readonly server: URL;
-  readonly #conn: ClusterConnection;
-  readonly #agent: Agent;
-  readonly #userAgent: string;
+  readonly #shared: Shared;
+  readonly #owner: boolean;
 
-  constructor(conn: ClusterConnection, opts: KubeClientOptions = {}) {
-    this.#conn = conn;
+  constructor(conn: ClusterConnection | ClusterView, opts: KubeClientOptions = {}) {
+    if (conn instanceof ClusterView) {
+      this.server = conn.server;
+      this.#shared = conn.shared;
+      this.#owner = false;
+      return;
+    }
     this.server = new URL(conn.server);
-    this.#userAgent = opts.userAgent ?? 'kube-bind-ts';
-    this.#agent = new Agent({
-      connections: opts.maxConnections ?? 16,
-      connect: {
-        ...(conn.caPem !== undefined && { ca: conn.caPem }),
-        ...(conn.certPem !== undefined && { cert: conn.certPem }),
-        ...(conn.keyPem !== undefined && { key: conn.keyPem }),
-        ...(conn.tlsServerName !== undefined && { servername: conn.tlsServerName }),
-        rejectUnauthorized: conn.insecureSkipTlsVerify !== true,
-      },
+    this.#owner = true;
+    this.#shared = {
+      conn,
+      agent: new Agent({ connections: opts.maxConnections ?? 32, connect: tlsOptions(conn) }),
+      userAgent: opts.userAgent ?? 'kube-bind-ts',
+      retry: opts.retry ?? defaultRetryPolicy,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
+      observer: opts.observer,
+      sleep: opts.sleep ?? ((ms, signal) => sleepTimer(ms, undefined, { signal })),
+      openWatches: 0,
+    };
+  }
+
+  /** Watches this client currently holds open (for leak checks and metrics). */
+  get openWatches(): number {
+    return this.#shared.openWatches;
+  }
+
+  /**
+   * A client for the kcp logical cluster `name` (or `*` for a wildcard) on the same server and
+   * connection pool. An existing `/clusters/<x>` suffix of the base URL is replaced.
+   */
+  cluster(name: string): KubeClient {
+    const url = new URL(this.server.toString());
+    const base = url.pathname.replace(/\/+$/, '').replace(/\/clusters\/[^/]+$/, '');
+    url.pathname = `${base}/clusters/${name}`;
+    return new KubeClient(new ClusterView(this.#shared, url));
+  }
+
+  /** Sends one request (retrying transient failures); resolves with the parsed JSON body. */
+  async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.#send(method, path, opts, false);
+        const text = await res.body.text();
+        return parseBody(text, res.headers['content-type']) as T;
+      } catch (err) {
+        const delay = opts.signal?.aborted
+          ? undefined
+          : retryDelay(method, err, attempt, this.#shared.retry);
+        if (delay === undefined) throw err;
+        await this.#shared.sleep(delay, opts.signal);
+      }
+    }
+  }
+
+  /**
+   * Opens a watch on a collection path and yields its events until the server ends the stream,
+   * the signal aborts, or the connection fails (the error is thrown). Not retried: restart policy
+   * belongs to the caller (the informer).
+   */
+  async *watch<T = unknown>(
+    path: string,
+    query: Query,
+    signal?: AbortSignal,
+  ): AsyncGenerator<WatchEvent<T>> {
+    const opts: RequestOptions = { query: { ...query, watch: true }, ...(signal && { signal }) };
+    const res = await this.#send('GET', path, opts, true);
+    this.#shared.openWatches++;
+    try {
+      yield* parseEventStream<T>(res.body);
+    } finally {
+      this.#shared.openWatches--;
+      res.body.destroy();
+    }
+  }
+
+  get<T = unknown>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('GET', path, { ...(query && { query }), ...(signal && { signal }) });
+  }
+
+  create<T = unknown>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>('POST', path, { body, ...(query && { query }) });
+  }
+
+  delete<T = unknown>(path: string, body?: unknown, query?: Query): Promise<T> {
+    return this.request<T>('DELETE', path, {
+      ...(body !== undefined && { body }),
+      ...(query && { query }),
     });
   }
 
-  /** Sends one request; resolves with the parsed JSON body, or throws a typed KubeApiError. */
-  async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  /** Closes the connection pool; views from cluster() share it and are closed with it. */
+  async close(): Promise<void> {
+    if (this.#owner) await this.#shared.agent.close();
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    streaming: boolean,
+  ): Promise<Dispatcher.ResponseData> {
+    const { conn, agent, observer, requestTimeoutMs } = this.#shared;
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'user-agent': this.#userAgent,
+      'user-agent': this.#shared.userAgent,
     };
-    const auth = await this.#conn.authorization?.();
+    const auth = await conn.authorization?.();
     if (auth !== undefined) headers['authorization'] = auth;
     let body: string | null = null;
     if (opts.body !== undefined) {
       headers['content-type'] = opts.contentType ?? 'application/json';
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     }
-    const fullPath = this.#path(path, opts.query);
-    const res = await this.#agent.request({
-      origin: this.server.origin,
-      path: fullPath,
-      method,
-      headers,
-      body,
-      signal: opts.signal ?? null,
-    });
-    const text = await res.body.text();
-    const parsed: unknown =
-      text.length > 0 && looksLikeJson(res.headers['content-type']) ? JSON.parse(text) : text;
-    if (res.statusCode < 200 || res.statusCode > 299) {
-      throw apiErrorFrom(method, path, res.statusCode, parsed);
+    const info = describeRequest(method, path, opts.query);
+    const started = performance.now();
+    const observe = (code: string): void =>
+      observer?.({ ...info, code, seconds: (performance.now() - started) / 1000 });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await agent.request({
+        origin: this.server.origin,
+        path: this.#path(path, opts.query),
+        method,
+        headers,
+        body,
+        signal: opts.signal ?? null,
+        headersTimeout: requestTimeoutMs,
+        // A watch is idle for long stretches; the server ends it after timeoutSeconds, so only
+        // a connection silent for longer than that is dead.
+        bodyTimeout: streaming ? watchBodyTimeoutMs(opts.query) : requestTimeoutMs,
+      });
+    } catch (err) {
+      observe('<error>');
+      throw err;
     }
-    return parsed as T;
-  }
-
-  get<T = unknown>(path: string, query?: Query): Promise<T> {
-    return this.request<T>('GET', path, query ? { query } : {});
-  }
-
-  create<T = unknown>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('POST', path, { body });
-  }
-
-  delete<T = unknown>(path: string, body?: unknown): Promise<T> {
-    return this.request<T>('DELETE', path, body === undefined ? {} : { body });
-  }
-
-  async close(): Promise<void> {
-    await this.#agent.close();
+    observe(String(res.statusCode));
+    if (res.statusCode < 200 || res.statusCode > 299) {
+      const parsed = parseBody(await res.body.text(), res.headers['content-type']);
+      const retryAfter = res.headers['retry-after'];
+      throw apiErrorFrom(
+        method,
+        path,
+        res.statusCode,
+        parsed,
+        Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+      );
+    }
+    return res;
   }
 
   #path(path: string, query?: Query): string {
@@ -105,7 +242,43 @@ export class KubeClient {
   }
 }
 
-function looksLikeJson(contentType: string | string[] | undefined): boolean {
+function tlsOptions(conn: ClusterConnection): NonNullable<Agent.Options['connect']> {
+  return {
+    ...(conn.caPem !== undefined && { ca: conn.caPem }),
+    ...(conn.certPem !== undefined && { cert: conn.certPem }),
+    ...(conn.keyPem !== undefined && { key: conn.keyPem }),
+    ...(conn.tlsServerName !== undefined && { servername: conn.tlsServerName }),
+    rejectUnauthorized: conn.insecureSkipTlsVerify !== true,
+  };
+}
+
+function watchBodyTimeoutMs(query: Query | undefined): number {
+  const seconds = Number(query?.['timeoutSeconds'] ?? 0);
+  return seconds > 0 ? (seconds + 30) * 1000 : 0;
+}
+
+function parseBody(text: string, contentType: string | string[] | undefined): unknown {
   const ct = Array.isArray(contentType) ? contentType[0] : contentType;
-  return ct === undefined || ct.includes('json');
+  const json = ct === undefined || ct.includes('json');
+  return text.length > 0 && json ? JSON.parse(text) : text;
+}
+
+/** Splits a watch response (one JSON event per line) into events. */
+export async function* parseEventStream<T>(
+  body: AsyncIterable<Uint8Array>,
+): AsyncGenerator<WatchEvent<T>> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n', start)) {
+      const line = buffered.slice(start, nl);
+      start = nl + 1;
+      if (line.trim().length > 0) yield JSON.parse(line) as WatchEvent<T>;
+    }
+    buffered = buffered.slice(start);
+  }
+  buffered += decoder.decode();
+  if (buffered.trim().length > 0) yield JSON.parse(buffered) as WatchEvent<T>;
 }

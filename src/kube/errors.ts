@@ -28,6 +28,8 @@ export class KubeApiError extends Error {
   readonly status: StatusBody;
   readonly method: string;
   readonly path: string;
+  /** How long the server asked us to wait (Retry-After header or details.retryAfterSeconds). */
+  retryAfterSeconds: number | undefined;
 
   constructor(method: string, path: string, code: number, status: StatusBody) {
     const reason = status.reason ?? 'Unknown';
@@ -38,6 +40,7 @@ export class KubeApiError extends Error {
     this.status = status;
     this.method = method;
     this.path = path;
+    this.retryAfterSeconds = status.details?.retryAfterSeconds;
   }
 
   get causes(): StatusCause[] {
@@ -89,6 +92,7 @@ export function apiErrorFrom(
   path: string,
   code: number,
   body: unknown,
+  retryAfterHeader?: string,
 ): KubeApiError {
   const status: StatusBody = isStatus(body)
     ? body
@@ -96,7 +100,10 @@ export function apiErrorFrom(
       ? { message: body.slice(0, 500) }
       : {};
   const cls = (status.reason && byReason[status.reason]) || byCode[code] || KubeApiError;
-  return new cls(method, path, code, status);
+  const err = new cls(method, path, code, status);
+  const headerSeconds = retryAfterHeader === undefined ? NaN : Number(retryAfterHeader);
+  if (Number.isFinite(headerSeconds) && headerSeconds >= 0) err.retryAfterSeconds = headerSeconds;
+  return err;
 }
 
 /**

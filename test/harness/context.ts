@@ -2,6 +2,8 @@
 // namespace of its own, and polling with a deadline.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { inject, onTestFinished } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';
@@ -123,4 +125,9 @@ export async function eventually<T>(
 function closedAfterTest(client: KubeClient): KubeClient {
   onTestFinished(() => client.close());
   return client;
+}
+
+/** A logger for code under test: silent unless KBT_TEST_LOG names a level (e.g. `debug`). */
+export function testLogger(): Logger {
+  return pino({ level: process.env['KBT_TEST_LOG'] ?? 'silent' });
 }

@@ -17,6 +17,9 @@ import { freePort, withFreshPorts } from './ports.ts';
 import { ManagedProcess, stopAll, waitUntilReady } from './process.ts';
 import { toolPath } from './tools.ts';
 
+/** Readiness probes poll on their own; the client must not add retries of its own. */
+const noRetry = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+
 export const adminUser = 'kube-bind-ts:admin';
 const serviceAccountIssuer = 'https://kubernetes.default.svc.cluster.local';
 
@@ -27,6 +30,8 @@ export interface KubeClusterOptions {
   baseDir: string;
   /** Start kube-controller-manager (default true). */
   controllerManager?: boolean;
+  /** Extra kube-apiserver flags (e.g. `--watch-cache=false` for fault tests). */
+  apiserverArgs?: readonly string[];
 }
 
 export interface KubeCluster {
@@ -39,6 +44,11 @@ export interface KubeCluster {
   /** The admin connection (system:masters). */
   adminConnection(): ClusterConnection;
   readonly processes: readonly ManagedProcess[];
+  /**
+   * Stops kube-apiserver (SIGKILL with `hard`, else SIGTERM) and starts it again on the same port
+   * and etcd; resolves when it is ready again. Watches and connections to it break.
+   */
+  restartApiserver(opts?: { hard?: boolean; downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,8 +71,16 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       certPem: admin.certPem,
       keyPem: admin.keyPem,
     });
-    const apiserver = await withFreshPorts(() =>
-      startApiserver(opts.name, logDir, files, etcd.endpoint, asAdmin),
+    const apiserverSpec = {
+      name: opts.name,
+      logDir,
+      pki: files,
+      etcdEndpoint: etcd.endpoint,
+      asAdmin,
+      extraArgs: opts.apiserverArgs ?? [],
+    };
+    const apiserver = await withFreshPorts(async () =>
+      startApiserver(apiserverSpec, await freePort()),
     );
     processes.push(apiserver.proc);
     const server = apiserver.server;
@@ -91,6 +109,17 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       adminKubeconfigPath,
       processes,
       adminConnection,
+      restartApiserver: async ({ hard = false, downMs = 0 } = {}) => {
+        const i = processes.findIndex((p) => p.name.endsWith('-kube-apiserver'));
+        const old = processes[i];
+        if (old) {
+          if (hard) old.kill('SIGKILL');
+          await old.stop();
+        }
+        if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+        const restarted = await startApiserver(apiserverSpec, Number(new URL(server).port));
+        processes[i] = restarted.proc;
+      },
       stop: () => stopAll(processes),
     };
   } catch (err) {
@@ -163,14 +192,17 @@ async function startEtcd(name: string, dir: string, logDir: string) {
   return { proc, endpoint };
 }
 
-async function startApiserver(
-  name: string,
-  logDir: string,
-  pki: PkiFiles,
-  etcdEndpoint: string,
-  asAdmin: (server: string) => ClusterConnection,
-) {
-  const port = await freePort();
+interface ApiserverSpec {
+  name: string;
+  logDir: string;
+  pki: PkiFiles;
+  etcdEndpoint: string;
+  asAdmin: (server: string) => ClusterConnection;
+  extraArgs: readonly string[];
+}
+
+async function startApiserver(spec: ApiserverSpec, port: number) {
+  const { name, logDir, pki, etcdEndpoint, asAdmin } = spec;
   const server = `https://127.0.0.1:${port}`;
   const proc = new ManagedProcess({
     name: `${name}-kube-apiserver`,
@@ -195,6 +227,7 @@ async function startApiserver(
       '--endpoint-reconciler-type=none',
       '--enable-priority-and-fairness=false',
       '--v=1',
+      ...spec.extraArgs,
     ],
   });
   try {
@@ -234,7 +267,7 @@ function startControllerManager(name: string, logDir: string, pki: PkiFiles, kub
 }
 
 async function exists(conn: ClusterConnection, path: string): Promise<boolean> {
-  const client = new KubeClient(conn, { maxConnections: 1 });
+  const client = new KubeClient(conn, { maxConnections: 1, retry: noRetry });
   try {
     return (await ignoreNotFound(client.get(path))) !== undefined;
   } finally {
@@ -244,7 +277,7 @@ async function exists(conn: ClusterConnection, path: string): Promise<boolean> {
 
 /** Whether the API server behind `conn` answers /readyz with ok (kube-apiserver and kcp alike). */
 export async function isReady(conn: ClusterConnection): Promise<boolean> {
-  const client = new KubeClient(conn, { maxConnections: 1 });
+  const client = new KubeClient(conn, { maxConnections: 1, retry: noRetry });
   try {
     return (await client.get<string>('/readyz')) === 'ok';
   } finally {

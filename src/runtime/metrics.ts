@@ -1,0 +1,170 @@
+// Prometheus metrics for the runtime, named like controller-runtime's and client-go's so existing
+// dashboards and alerts apply. One RuntimeMetrics per registry; the pieces of the runtime take the
+// small hook interfaces (queue, reflector, controller, API requests) and never see prom-client.
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { RequestObserver } from '../kube/client.ts';
+import type { ReflectorMetrics, RestartReason } from './cache/reflector.ts';
+import type { ControllerMetrics } from './controller/controller.ts';
+import type { Outcome } from './controller/result.ts';
+import type { QueueMetrics } from './workqueue/index.ts';
+
+const latencyBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export class RuntimeMetrics {
+  readonly queue: QueueMetrics;
+  readonly reflector: ReflectorMetrics;
+  readonly controller: ControllerMetrics & { queue: QueueMetrics };
+  readonly requests: RequestObserver;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.queue = queueMetrics(registers);
+    this.reflector = reflectorMetrics(registers);
+    this.controller = { ...controllerMetrics(registers), queue: this.queue };
+    this.requests = requestMetrics(registers);
+  }
+}
+
+function queueMetrics(registers: Registry[]): QueueMetrics {
+  const labelNames = ['name'] as const;
+  const depth = new Gauge({
+    name: 'workqueue_depth',
+    help: 'Current depth of workqueue',
+    labelNames,
+    registers,
+  });
+  const adds = new Counter({
+    name: 'workqueue_adds_total',
+    help: 'Total number of adds handled by workqueue',
+    labelNames,
+    registers,
+  });
+  const retries = new Counter({
+    name: 'workqueue_retries_total',
+    help: 'Total number of retries handled by workqueue',
+    labelNames,
+    registers,
+  });
+  const queued = new Histogram({
+    name: 'workqueue_queue_duration_seconds',
+    help: 'How long in seconds an item stays in workqueue before being requested',
+    labelNames,
+    buckets: latencyBuckets,
+    registers,
+  });
+  const work = new Histogram({
+    name: 'workqueue_work_duration_seconds',
+    help: 'How long in seconds processing an item from workqueue takes',
+    labelNames,
+    buckets: latencyBuckets,
+    registers,
+  });
+  const unfinished = new Gauge({
+    name: 'workqueue_unfinished_work_seconds',
+    help: 'Seconds of work in progress not yet observed by work_duration',
+    labelNames,
+    registers,
+  });
+  const longest = new Gauge({
+    name: 'workqueue_longest_running_processor_seconds',
+    help: 'Seconds the longest running processor has been running',
+    labelNames,
+    registers,
+  });
+  return {
+    add: (name) => adds.inc({ name }),
+    depth: (name, n) => depth.set({ name }, n),
+    retry: (name) => retries.inc({ name }),
+    queueLatency: (name, s) => queued.observe({ name }, s),
+    workDuration: (name, s) => work.observe({ name }, s),
+    unfinishedWork: (name, s) => unfinished.set({ name }, s),
+    longestRunningProcessor: (name, s) => longest.set({ name }, s),
+  };
+}
+
+function reflectorMetrics(registers: Registry[]): ReflectorMetrics {
+  const restarts = new Counter({
+    name: 'informer_watch_restarts_total',
+    help: 'Watches restarted, by resource and reason (closed, error, expired)',
+    labelNames: ['resource', 'reason'] as const,
+    registers,
+  });
+  const lists = new Counter({
+    name: 'informer_lists_total',
+    help: 'Full lists done by informers, by resource',
+    labelNames: ['resource'] as const,
+    registers,
+  });
+  return {
+    watchRestart: (resource: string, reason: RestartReason) => restarts.inc({ resource, reason }),
+    list: (resource) => lists.inc({ resource }),
+  };
+}
+
+function controllerMetrics(registers: Registry[]): ControllerMetrics {
+  const labelNames = ['controller'] as const;
+  const total = new Counter({
+    name: 'controller_runtime_reconcile_total',
+    help: 'Total number of reconciliations per controller',
+    labelNames: ['controller', 'result'] as const,
+    registers,
+  });
+  const errors = new Counter({
+    name: 'controller_runtime_reconcile_errors_total',
+    help: 'Total number of reconciliation errors per controller',
+    labelNames,
+    registers,
+  });
+  const terminal = new Counter({
+    name: 'controller_runtime_terminal_reconcile_errors_total',
+    help: 'Total number of terminal reconciliation errors per controller',
+    labelNames,
+    registers,
+  });
+  const time = new Histogram({
+    name: 'controller_runtime_reconcile_time_seconds',
+    help: 'Length of time per reconciliation per controller',
+    labelNames,
+    buckets: latencyBuckets,
+    registers,
+  });
+  const active = new Gauge({
+    name: 'controller_runtime_active_workers',
+    help: 'Number of currently used workers per controller',
+    labelNames,
+    registers,
+  });
+  return {
+    reconciled(controller: string, outcome: Outcome['kind'], seconds: number) {
+      total.inc({ controller, result: outcome });
+      if (outcome === 'error') errors.inc({ controller });
+      if (outcome === 'terminal_error') {
+        errors.inc({ controller });
+        terminal.inc({ controller });
+      }
+      time.observe({ controller }, seconds);
+    },
+    activeWorkers: (controller, delta) => active.inc({ controller }, delta),
+  };
+}
+
+function requestMetrics(registers: Registry[]): RequestObserver {
+  const total = new Counter({
+    name: 'rest_client_requests_total',
+    help: 'Kubernetes API requests, by verb, resource and HTTP code',
+    labelNames: ['verb', 'resource', 'code'] as const,
+    registers,
+  });
+  const latency = new Histogram({
+    name: 'rest_client_request_duration_seconds',
+    help: 'Kubernetes API request latency (to response headers), by verb and resource',
+    labelNames: ['verb', 'resource'] as const,
+    buckets: latencyBuckets,
+    registers,
+  });
+  return ({ verb, resource, code, seconds }) => {
+    total.inc({ verb, resource, code });
+    latency.observe({ verb, resource }, seconds);
+  };
+}

@@ -9,17 +9,24 @@ export interface Timer {
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Runs `fn` once after `ms`; the returned timer can be cancelled and never keeps Node alive on its own account. */
+  /** Runs `fn` once after `ms` (capped at about 24.8 days); the returned timer can be cancelled. */
   setTimer(ms: number, fn: () => void): Timer;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The wall clock. Timers are real `setTimeout`s, so leaked ones show in process resource counts. */
+/** Node turns longer timeouts into 1 ms; cap them instead (nothing here waits for weeks). */
+const maxTimeoutMs = 2 ** 31 - 1;
+const clampMs = (ms: number): number => Math.min(maxTimeoutMs, Math.max(0, ms));
+
+/**
+ * The wall clock. Timers are real, referenced `setTimeout`s: a pending one keeps the process
+ * alive and shows in process resource counts, so a leaked timer is visible, not silent.
+ */
 export const realClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {
-    const t = setTimeout(fn, Math.max(0, ms));
+    const t = setTimeout(fn, clampMs(ms));
     return {
       cancel: () => {
         clearTimeout(t);

@@ -101,7 +101,7 @@ export async function testWorkspace(
  */
 export async function eventually<T>(
   what: string,
-  probe: () => Promise<T | undefined>,
+  probe: () => T | undefined | Promise<T | undefined>,
   { timeoutMs = 60_000, intervalMs = 250 } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -11,12 +11,15 @@ export interface TcpProxy {
   reconnect(): void;
   /** Connections accepted so far (each watch or request the client opened). */
   readonly accepted: number;
+  /** Client connections open right now. */
+  readonly open: number;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const to = new URL(target);
   const sockets = new Set<Socket>();
+  const clients = new WeakSet<Socket>();
   let blocked = false;
   let accepted = 0;
   const server: Server = createServer((client) => {
@@ -25,6 +28,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       return;
     }
     accepted++;
+    clients.add(client);
     const upstream = connect(Number(to.port), to.hostname);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -36,7 +40,9 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     }
     client.pipe(upstream).pipe(client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve);
+  });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('proxy has no port');
   const url = new URL(target);
@@ -55,6 +61,9 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     },
     get accepted() {
       return accepted;
+    },
+    get open() {
+      return [...sockets].filter((s) => clients.has(s)).length;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -35,9 +35,7 @@ describe('informer', () => {
     const live = await configMaps.get('before');
     await configMaps.update({ ...live, data: { v: '2' } });
     await configMaps.delete('after');
-    await eventually('all events', async () =>
-      seen.includes('delete after') ? true : undefined,
-    );
+    await eventually('all events', () => (seen.includes('delete after') ? true : undefined));
     expect(seen).toEqual(['add before', 'add after', 'update 1→2', 'delete after']);
     await cacheMatchesServer(informer.lister, configMaps);
   });
@@ -49,7 +47,7 @@ describe('informer', () => {
     const informer = factory.informerFor(ConfigMaps, { labelSelector: 'pick=yes' });
     factory.start();
     await factory.waitForSync();
-    await eventually('a cached', async () => (informer.lister.get(`${ns}/a`) ? true : undefined));
+    await eventually('a cached', () => (informer.lister.get(`${ns}/a`) ? true : undefined));
     expect(informer.lister.get(`${ns}/b`)).toBeUndefined();
     expect(informer.lister.byIndex('namespace', ns).map((o) => o.metadata?.name)).toEqual(['a']);
   });
@@ -60,12 +58,12 @@ describe('informer', () => {
     const second = factory.informerFor(ConfigMaps, { namespace: ns });
     expect(second).toBe(first);
     const counts = [0, 0];
-    first.addEventHandler({ add: () => counts[0]!++ });
-    second.addEventHandler({ add: () => counts[1]!++ });
+    first.addEventHandler({ add: () => (counts[0] = (counts[0] ?? 0) + 1) });
+    second.addEventHandler({ add: () => (counts[1] = (counts[1] ?? 0) + 1) });
     factory.start();
     await factory.waitForSync();
     await configMaps.create({ metadata: { name: 'x' } });
-    await eventually('both handlers saw x', async () =>
+    await eventually('both handlers saw x', () =>
       counts[0] === 1 && counts[1] === 1 ? true : undefined,
     );
     expect(factory.size).toBe(1);
@@ -83,4 +81,3 @@ describe('informer', () => {
     expect(late.sort()).toEqual(['p', 'q', 'r']);
   });
 });
-

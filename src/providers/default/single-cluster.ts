@@ -39,7 +39,7 @@ export class SingleClusterProvider implements Provider {
           ...(metrics?.requests && { observer: metrics.requests }),
         })
       : undefined;
-    const client = owned ?? (this.#o.client as KubeClient);
+    const client = owned ?? (this.#o.client);
     const informers = new SharedInformerFactory({
       client,
       clock,

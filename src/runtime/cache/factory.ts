@@ -84,7 +84,7 @@ export class SharedInformerFactory implements InformerFactory {
     const { log, clock, keyFunc, resyncMs, metrics, minWatchTimeoutSeconds } = this.#o;
     return new SharedInformer<KubeObject>({
       resource: type.group ? `${type.resource}.${type.group}` : type.resource,
-      source: source as unknown as ResourceClient,
+      source: source,
       clock,
       log: log.child({ resource: type.resource, namespace: scope.namespace }),
       indexers: type.namespaced ? { [namespaceIndex]: byNamespace } : {},

@@ -79,7 +79,7 @@ export class Reflector<T extends KubeObject> {
         if (this.#resourceVersion === undefined) await this.#list(signal);
         reason = await this.#watch(signal);
       } catch (err) {
-        if (signal.aborted) break;
+        if (isAborted(signal)) break;
         reason = this.#classify(err);
       }
       this.#o.metrics?.watchRestart(this.#o.resource, reason);
@@ -154,4 +154,9 @@ export class Reflector<T extends KubeObject> {
     if (event.type !== 'BOOKMARK') this.#o.sink.apply(event.type, event.object);
     if (rv) this.#resourceVersion = rv;
   }
+}
+
+/** Read through a call: the compiler narrows `signal.aborted` to false inside the loop above. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
 }

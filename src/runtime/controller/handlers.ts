@@ -20,8 +20,8 @@ export interface Watch<T extends KubeObject = KubeObject> {
 export function watch<T extends KubeObject>(
   informer: Informer<T>,
   opts: Omit<Watch<T>, 'informer'> = {},
-): Watch<KubeObject> {
-  return { informer, ...opts } as unknown as Watch<KubeObject>;
+): Watch {
+  return { informer, ...opts } as unknown as Watch;
 }
 
 /** The object itself. */

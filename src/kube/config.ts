@@ -35,6 +35,26 @@ export async function connectionFromKubeconfig(
   return connectionFrom(kc);
 }
 
+export interface InClusterSource {
+  /** Prefix of `/var/run/secrets/kubernetes.io/serviceaccount` (tests point it elsewhere). */
+  pathPrefix?: string;
+}
+
+/**
+ * The connection of a pod: KUBERNETES_SERVICE_HOST/PORT, the mounted CA, and the mounted
+ * service-account token, re-read as the kubelet rotates it.
+ */
+export async function connectionInCluster(
+  source: InClusterSource = {},
+): Promise<ClusterConnection> {
+  if (!process.env['KUBERNETES_SERVICE_HOST'] || !process.env['KUBERNETES_SERVICE_PORT']) {
+    throw new Error('not running in a cluster: KUBERNETES_SERVICE_HOST/PORT are not set');
+  }
+  const kc = new KubeConfig();
+  kc.loadFromCluster(source.pathPrefix ?? '');
+  return connectionFrom(kc);
+}
+
 async function connectionFrom(kc: KubeConfig): Promise<ClusterConnection> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`kubeconfig context "${kc.getCurrentContext()}" has no cluster`);

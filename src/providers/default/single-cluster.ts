@@ -39,7 +39,8 @@ export class SingleClusterProvider implements Provider {
           ...(metrics?.requests && { observer: metrics.requests }),
         })
       : undefined;
-    const client = owned ?? (this.#o.client);
+    const client = owned ?? this.#o.client;
+    if (!client) throw new Error('SingleClusterProvider needs a connection or a client');
     const informers = new SharedInformerFactory({
       client,
       clock,

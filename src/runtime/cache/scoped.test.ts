@@ -1,0 +1,96 @@
+// The cluster view's filtering and key translation, over an informer fed from memory (what a
+// wildcard watch returns is modelled by objects carrying the kcp.io/cluster annotation).
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { WatchEvent } from '../../kube/client.ts';
+import type { KubeObject } from '../../kube/resource.ts';
+import { ConfigMaps } from '../../kube/resources.ts';
+import { FakeClock } from '../clock.ts';
+import type { InformerFactory } from './factory.ts';
+import type { Informer } from './informer.ts';
+import { SharedInformer } from './informer.ts';
+import { clusterAnnotation, clusterAwareKey } from './keys.ts';
+import type { ListerWatcher } from './reflector.ts';
+import { ScopedInformerFactory } from './scoped.ts';
+import { namespaceIndex, byNamespace } from './store.ts';
+
+const cm = (cluster: string, ns: string, name: string, rv = '1'): KubeObject => ({
+  metadata: {
+    name,
+    namespace: ns,
+    resourceVersion: rv,
+    annotations: { [clusterAnnotation]: cluster },
+  },
+});
+
+/** A source that lists `items` and then delivers pushed events until closed. */
+function memorySource(items: KubeObject[]) {
+  const pending: WatchEvent<KubeObject>[] = [];
+  let wake: (() => void) | undefined;
+  const source: ListerWatcher<KubeObject> = {
+    listAll: () => Promise.resolve({ items, resourceVersion: '1' }),
+    async *watch(opts) {
+      opts.signal?.addEventListener('abort', () => wake?.());
+      while (!opts.signal?.aborted) {
+        const next = pending.shift();
+        if (next) yield next;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+  };
+  return {
+    source,
+    push: (e: WatchEvent<KubeObject>) => {
+      pending.push(e);
+      wake?.();
+    },
+  };
+}
+
+function wildcardOver(informer: SharedInformer): InformerFactory {
+  return {
+    informerFor: () => informer as unknown as Informer<never>,
+    start: () => informer.start(),
+    waitForSync: (signal) => informer.waitForSync(signal),
+    stop: () => informer.stop(),
+  };
+}
+
+describe('ScopedInformerFactory', () => {
+  it('shows each cluster only its objects, keyed without the cluster', async () => {
+    const mem = memorySource([cm('a', 'ns', 'x'), cm('b', 'ns', 'x'), cm('a', 'other', 'y')]);
+    const shared = new SharedInformer({
+      resource: 'configmaps',
+      source: mem.source,
+      clock: new FakeClock(),
+      log: pino({ level: 'silent' }),
+      keyFunc: clusterAwareKey,
+      indexers: { [namespaceIndex]: byNamespace },
+    });
+    const wildcard = wildcardOver(shared);
+    const inA = new ScopedInformerFactory(wildcard, 'a').informerFor(ConfigMaps);
+    const inB = new ScopedInformerFactory(wildcard, 'b').informerFor(ConfigMaps);
+    const events: string[] = [];
+    inA.addEventHandler({ add: (o) => events.push(`a add ${o.metadata?.name}`) });
+    inB.addEventHandler({
+      add: (o) => events.push(`b add ${o.metadata?.name}`),
+      delete: (o) => events.push(`b delete ${o.metadata?.name}`),
+    });
+    wildcard.start();
+    await inA.waitForSync();
+
+    expect(inA.lister.keys().sort()).toEqual(['ns/x', 'other/y']);
+    expect(inB.lister.keys()).toEqual(['ns/x']);
+    expect(inA.lister.get('ns/x')?.metadata?.annotations?.[clusterAnnotation]).toBe('a');
+    expect(inB.lister.get('other/y')).toBeUndefined();
+    expect(inA.lister.byIndex(namespaceIndex, 'ns')).toHaveLength(1);
+
+    mem.push({ type: 'ADDED', object: cm('b', 'ns', 'z', '2') });
+    mem.push({ type: 'DELETED', object: cm('b', 'ns', 'x', '3') });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(events.sort()).toEqual(['a add x', 'a add y', 'b add x', 'b add z', 'b delete x']);
+    expect(inB.lister.size).toBe(1);
+    expect(inA.lister.size).toBe(2);
+    await shared.stop();
+  });
+});

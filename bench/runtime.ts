@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { pino } from 'pino';
 import { KubeClient } from '../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../src/kube/config.ts';
@@ -41,7 +42,7 @@ async function connect(): Promise<{ conn: ClusterConnection; stop: () => Promise
   };
 }
 
-async function createObjects(cms: ResourceClient, n: number): Promise<number> {
+async function createObjects(cms: ResourceClient<ConfigMap>, n: number): Promise<number> {
   let next = 0;
   let bytes = 0;
   const one = async (): Promise<void> => {
@@ -49,7 +50,7 @@ async function createObjects(cms: ResourceClient, n: number): Promise<number> {
       const cm = await cms.create({
         metadata: { name: `obj-${i}`, labels: { app: 'bench', shard: String(i % 16) } },
         data: { config: `value-${i}`.padEnd(64, '.') },
-      } as never);
+      });
       bytes += JSON.stringify(cm).length;
     }
   };
@@ -93,7 +94,7 @@ function noopSpec(
   };
 }
 
-async function runManager(conn: ClusterConnection, spec: ControllerSpec) {
+function runManager(conn: ClusterConnection, spec: ControllerSpec): () => Promise<void> {
   const provider = new SingleClusterProvider({ connection: conn, clock: realClock, log });
   const manager = new Manager({ provider, clock: realClock, log });
   manager.add(spec);
@@ -110,17 +111,18 @@ async function throughput(conn: ClusterConnection, ns: string, workers: number) 
   const seen = new Set<string>();
   let firstAt = 0;
   let lastAt = 0;
-  const done = Promise.withResolvers<void>();
-  const stop = await runManager(
+  let resolveDone = (): void => undefined;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const stop = runManager(
     conn,
     noopSpec(ns, workers, (name) => {
       if (seen.size === 0) firstAt = performance.now();
       seen.add(name);
       lastAt = performance.now();
-      if (seen.size >= objects) done.resolve();
+      if (seen.size >= objects) resolveDone();
     }),
   );
-  await done.promise;
+  await done;
   await stop();
   const seconds = (lastAt - firstAt) / 1000;
   return { workers, reconciles: seen.size, seconds, perSecond: seen.size / seconds };
@@ -131,7 +133,7 @@ async function latency(conn: ClusterConnection, client: KubeClient, ns: string) 
   const cms = new ResourceClient(client, ConfigMaps, ns);
   const waiting = new Map<string, { sentAt: number; resolve: (ms: number) => void }>();
   let informer: ReturnType<SharedInformerFactory['informerFor']> | undefined;
-  const stop = await runManager(conn, {
+  const stop = runManager(conn, {
     name: 'latency',
     workers: 4,
     watches: (c) => {
@@ -177,7 +179,7 @@ async function main(): Promise<void> {
     const cms = new ResourceClient(client, ConfigMaps, ns);
     process.stderr.write(`creating ${objects} config maps…\n`);
     const createStart = performance.now();
-    const jsonBytes = await createObjects(cms as never, objects);
+    const jsonBytes = await createObjects(cms, objects);
     const createSeconds = (performance.now() - createStart) / 1000;
 
     const mem = await informerMemory(client, ns, jsonBytes);

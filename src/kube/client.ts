@@ -46,7 +46,7 @@ export interface WatchEvent<T = unknown> {
 
 export interface KubeClientOptions {
   userAgent?: string;
-  /** Upper bound of open connections to this server (watches hold one each). */
+  /** Upper bound of open connections to this server (default 64; each watch holds one). */
   maxConnections?: number;
   retry?: RetryPolicy;
   /** Time allowed for a non-watch request to send headers, and between body chunks. */
@@ -94,7 +94,14 @@ export class KubeClient {
     this.#owner = true;
     this.#shared = {
       conn,
-      agent: new Agent({ connections: opts.maxConnections ?? 32, connect: tlsOptions(conn) }),
+      agent: new Agent({
+        connections: opts.maxConnections ?? 64,
+        // HTTP/1.1 only. With undici 8's HTTP/2, closing the pool after a watch was aborted
+        // before its first event emits an unhandled 'error' on a ClientHttp2Stream, which kills
+        // the process (reproduced against kube-apiserver 1.35). Each watch holds a connection.
+        allowH2: false,
+        connect: tlsOptions(conn),
+      }),
       userAgent: opts.userAgent ?? 'kube-bind-ts',
       retry: opts.retry ?? defaultRetryPolicy,
       requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,

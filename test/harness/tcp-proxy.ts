@@ -30,13 +30,18 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     accepted++;
     clients.add(client);
     const upstream = connect(Number(to.port), to.hostname);
+    // Either side going away takes the other with it, so no half-open pair lingers.
+    const closeBoth = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
     for (const s of [client, upstream]) {
       sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
+      s.on('close', () => {
+        sockets.delete(s);
+        closeBoth();
       });
+      s.on('error', closeBoth);
     }
     client.pipe(upstream).pipe(client);
   });

@@ -15,7 +15,6 @@ import {
   CustomResourceDefinitions,
   ServiceAccounts,
 } from '../../src/kube/resources.ts';
-import { buildKubeconfig } from '../harness/kubeconfig.ts';
 import {
   controlPlane,
   eventually,
@@ -133,7 +132,7 @@ describe('client verbs', () => {
     const conn = await connectionFromKubeconfig({ file: controlPlane().kube.kubeconfigPath });
     const client = new KubeClient(conn, { observer: (r) => records.push(r) });
     try {
-      const ns = await testNamespace(client, 'paging');
+      const ns = await testNamespace(await kubeAdmin(), 'paging');
       const cms = new ResourceClient(client, ConfigMaps, ns);
       for (let i = 0; i < 7; i++) await cms.create({ metadata: { name: `cm-${i}` } });
       records.length = 0;

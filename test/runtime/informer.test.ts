@@ -1,5 +1,6 @@
 // Informers against the real kube-apiserver: list+watch into a cache, events with old and new
 // objects, selectors, indices, and one watch per resource however many consumers share it.
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ResourceClient } from '../../src/kube/resource.ts';
 import { ConfigMaps } from '../../src/kube/resources.ts';
@@ -22,10 +23,12 @@ describe('informer', () => {
     await configMaps.create({ metadata: { name: 'before' }, data: { v: '1' } });
     const informer = factory.informerFor(ConfigMaps, { namespace: ns });
     const seen: string[] = [];
+    // kube-root-ca.crt is published into every namespace; only our objects count.
+    const ours = (o: ConfigMap): boolean => o.metadata?.name !== 'kube-root-ca.crt';
     informer.addEventHandler({
-      add: (o) => seen.push(`add ${o.metadata?.name}`),
-      update: (old, o) => seen.push(`update ${old.data?.['v']}→${o.data?.['v']}`),
-      delete: (o) => seen.push(`delete ${o.metadata?.name}`),
+      add: (o) => ours(o) && seen.push(`add ${o.metadata?.name}`),
+      update: (old, o) => ours(o) && seen.push(`update ${old.data?.['v']}→${o.data?.['v']}`),
+      delete: (o) => ours(o) && seen.push(`delete ${o.metadata?.name}`),
     });
     factory.start();
     await factory.waitForSync();
@@ -58,8 +61,9 @@ describe('informer', () => {
     const second = factory.informerFor(ConfigMaps, { namespace: ns });
     expect(second).toBe(first);
     const counts = [0, 0];
-    first.addEventHandler({ add: () => (counts[0] = (counts[0] ?? 0) + 1) });
-    second.addEventHandler({ add: () => (counts[1] = (counts[1] ?? 0) + 1) });
+    const isX = (o: ConfigMap): boolean => o.metadata?.name === 'x';
+    first.addEventHandler({ add: (o) => isX(o) && (counts[0] = (counts[0] ?? 0) + 1) });
+    second.addEventHandler({ add: (o) => isX(o) && (counts[1] = (counts[1] ?? 0) + 1) });
     factory.start();
     await factory.waitForSync();
     await configMaps.create({ metadata: { name: 'x' } });
@@ -78,6 +82,6 @@ describe('informer', () => {
     await informer.waitForSync();
     const late: string[] = [];
     informer.addEventHandler({ add: (o) => late.push(o.metadata?.name ?? '') });
-    expect(late.sort()).toEqual(['p', 'q', 'r']);
+    expect(late.sort()).toEqual(['kube-root-ca.crt', 'p', 'q', 'r']);
   });
 });

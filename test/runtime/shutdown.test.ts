@@ -73,7 +73,7 @@ describe('manager shutdown', () => {
     await eventually('both controllers reconciled', () =>
       seen.has('cm one') && seen.has('cm two') && seen.has('any two') ? true : undefined,
     );
-    // Two resources, shared by both controllers: two watches, so at least two connections.
+    // Two resources shared by both controllers: two watches, each holding a connection.
     expect(proxy.open).toBeGreaterThanOrEqual(2);
     expect(handles().get('Timeout') ?? 0).toBeGreaterThan(before.get('Timeout') ?? 0);
 
@@ -85,7 +85,8 @@ describe('manager shutdown', () => {
     await eventually('no handle left behind', () => {
       const after = handles();
       const leaked = [...after].filter(([kind, n]) => n > (before.get(kind) ?? 0));
-      return leaked.length === 0 ? true : undefined;
+      if (leaked.length > 0) throw new Error(`still open: ${JSON.stringify(leaked)}`);
+      return true;
     });
     expect(manager.engagedClusters).toEqual([]);
     await proxy.close();

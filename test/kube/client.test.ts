@@ -339,7 +339,7 @@ describe('client transport', () => {
 
   it('addresses kcp logical clusters by path, one at a time and by wildcard', async () => {
     if (!controlPlane().kcp) return;
-    const { kcpAdmin, testWorkspace } = await import('../harness/context.ts');
+    const { clientFor, kcpAdmin, testWorkspace } = await import('../harness/context.ts');
     const { path, client: inWorkspace } = await testWorkspace('paths');
     const root = await kcpAdmin('root');
     const viaRoot = root.cluster(path);
@@ -347,7 +347,10 @@ describe('client transport', () => {
     await new ResourceClient(inWorkspace, ConfigMaps, 'default').create({ metadata: { name } });
     const cm = await new ResourceClient(viaRoot, ConfigMaps, 'default').get(name);
     expect(cm.metadata?.annotations?.['kcp.io/cluster']).toBeTruthy();
-    const everywhere = await new ResourceClient(root.cluster('*'), ConfigMaps).listAll();
+    // Wildcard reads across logical clusters need the shard admin (virtual workspaces aside).
+    const kubeconfig = controlPlane().kcp?.kubeconfigPath ?? '';
+    const shardAdmin = await clientFor(kubeconfig, 'shard-base');
+    const everywhere = await new ResourceClient(shardAdmin.cluster('*'), ConfigMaps).listAll();
     expect(everywhere.items.map((o) => o.metadata?.name)).toContain(name);
   });
 });

@@ -2,7 +2,6 @@
 // patches and server-side apply, delete options, the status subresource, and network retries.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import { describe, expect, it } from 'vitest';
 import { KubeClient, PatchType } from '../../src/kube/client.ts';
 import type { RequestRecord } from '../../src/kube/client.ts';
@@ -23,6 +22,7 @@ import {
   uniqueSuffix,
 } from '../harness/context.ts';
 import { startTcpProxy } from '../harness/tcp-proxy.ts';
+import { widgetCrd } from '../fixtures/widget-crd.ts';
 
 interface SelfSubjectReview {
   status?: { userInfo?: { username?: string } };
@@ -269,36 +269,6 @@ describe('client verbs', () => {
 interface Widget extends KubeObject {
   spec?: { size?: number };
   status?: { ready?: boolean };
-}
-
-function widgetCrd(group: string): CustomResourceDefinition {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `widgets.${group}` },
-    spec: {
-      group,
-      scope: 'Namespaced',
-      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              properties: {
-                spec: { type: 'object', properties: { size: { type: 'integer' } } },
-                status: { type: 'object', properties: { ready: { type: 'boolean' } } },
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
 }
 
 describe('client transport', () => {

@@ -1,6 +1,7 @@
 // The shared Kubernetes control plane behaves like a real cluster: the API server validates and
 // serves CRDs, RBAC decides, and kube-controller-manager finalizes namespaces, fills
 // service-account token secrets and garbage-collects dependents.
+import { widgetCrd } from '../fixtures/widget-crd.ts';
 import { describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { ForbiddenError, ignoreNotFound } from '../../src/kube/errors.ts';
@@ -39,29 +40,7 @@ describe('kubernetes control plane', () => {
     const ns = await testNamespace(admin);
     const group = `smoke-${uniqueSuffix()}.kube-bind-ts.test`;
     const crdPath = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`;
-    await admin.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-      metadata: { name: `widgets.${group}` },
-      spec: {
-        group,
-        scope: 'Namespaced',
-        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: { type: 'object', properties: { size: { type: 'integer', minimum: 1 } } },
-                },
-              },
-            },
-          },
-        ],
-      },
-    });
+    await admin.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', widgetCrd(group));
     try {
       const established = await eventually('the CRD to be Established', async () => {
         const crd = await admin.get<{ status?: { conditions?: Condition[] } }>(crdPath);

@@ -60,26 +60,12 @@ function queueMetrics(registers: Registry[]): QueueMetrics {
     buckets: latencyBuckets,
     registers,
   });
-  const unfinished = new Gauge({
-    name: 'workqueue_unfinished_work_seconds',
-    help: 'Seconds of work in progress not yet observed by work_duration',
-    labelNames,
-    registers,
-  });
-  const longest = new Gauge({
-    name: 'workqueue_longest_running_processor_seconds',
-    help: 'Seconds the longest running processor has been running',
-    labelNames,
-    registers,
-  });
   return {
     add: (name) => adds.inc({ name }),
     depth: (name, n) => depth.set({ name }, n),
     retry: (name) => retries.inc({ name }),
     queueLatency: (name, s) => queued.observe({ name }, s),
     workDuration: (name, s) => work.observe({ name }, s),
-    unfinishedWork: (name, s) => unfinished.set({ name }, s),
-    longestRunningProcessor: (name, s) => longest.set({ name }, s),
   };
 }
 

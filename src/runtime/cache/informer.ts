@@ -64,7 +64,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   #running: Promise<void> | undefined;
   #abort: AbortController | undefined;
   #resyncTimer: Timer | undefined;
-  #reflector: Reflector<T> | undefined;
 
   constructor(opts: InformerOptions<T>) {
     this.resource = opts.resource;
@@ -76,16 +75,8 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     return this.#store;
   }
 
-  get lastSyncResourceVersion(): string {
-    return this.#reflector?.lastSyncResourceVersion ?? '';
-  }
-
   hasSynced(): boolean {
     return this.#synced;
-  }
-
-  isRunning(): boolean {
-    return this.#running !== undefined;
   }
 
   /** Starts list+watch; idempotent. */
@@ -93,11 +84,11 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     if (this.#running) return;
     const abort = new AbortController();
     this.#abort = abort;
-    this.#reflector = new Reflector<T>({
+    const reflector = new Reflector<T>({
       ...this.#o,
       sink: { replace: (items) => this.#replace(items), apply: (t, o) => this.#apply(t, o) },
     });
-    this.#running = this.#reflector.run(abort.signal);
+    this.#running = reflector.run(abort.signal);
     this.#scheduleResync();
   }
 
@@ -134,11 +125,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     this.#handlers.add(handler);
     for (const obj of this.#store.list()) this.#call(() => handler.add?.(obj));
     return { remove: () => this.#handlers.delete(handler) };
-  }
-
-  /** Handlers currently registered (for leak checks). */
-  get handlerCount(): number {
-    return this.#handlers.size;
   }
 
   addIndexer(name: string, fn: IndexFunc<T>): void {

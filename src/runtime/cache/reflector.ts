@@ -66,11 +66,6 @@ export class Reflector<T extends KubeObject> {
     });
   }
 
-  /** The resourceVersion the cache is at ('' before the first list). */
-  get lastSyncResourceVersion(): string {
-    return this.#resourceVersion ?? '';
-  }
-
   /** Runs until `signal` aborts; resolves then, never rejects. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {

@@ -13,7 +13,7 @@ import { defaultControllerRateLimiter, WorkQueue } from '../workqueue/index.ts';
 import type { QueueMetrics, RateLimiter } from '../workqueue/index.ts';
 import type { Watch } from './handlers.ts';
 import { forObject } from './handlers.ts';
-import { describeRequest, parseRequestKey, requestKey } from './request.ts';
+import { requestLabel, parseRequestKey, requestKey } from './request.ts';
 import type { ObjectRef, Request } from './request.ts';
 import { outcomeOf } from './result.ts';
 import type { Outcome, Result } from './result.ts';
@@ -125,16 +125,6 @@ export class Controller<C extends Cluster = Cluster> {
     this.#log.info({ cluster: name }, 'cluster disengaged');
   }
 
-  /** Queues a request directly (e.g. from a timer or another controller). */
-  enqueue(req: Request): void {
-    this.#queue.add(requestKey(req));
-  }
-
-  /** Requests waiting in the queue (not counting those being reconciled or delayed). */
-  get queueLength(): number {
-    return this.#queue.len();
-  }
-
   #register(cluster: string, w: Watch): HandlerRegistration {
     const map = w.map ?? forObject<KubeObject>();
     const add = (refs: readonly ObjectRef[]): void => {
@@ -177,7 +167,7 @@ export class Controller<C extends Cluster = Cluster> {
       return;
     }
     const reconcileId = (this.#o.newReconcileId ?? randomUUID)();
-    const log = this.#log.child({ cluster: req.cluster, key: describeRequest(req), reconcileId });
+    const log = this.#log.child({ cluster: req.cluster, key: requestLabel(req), reconcileId });
     const started = performance.now();
     let settled: { result?: Result | undefined; error?: unknown };
     try {

@@ -26,6 +26,6 @@ export function parseRequestKey(key: string): Request {
 }
 
 /** `namespace/name` or `name`, for logs. */
-export function describeRequest(req: Request): string {
+export function requestLabel(req: Request): string {
   return req.namespace ? `${req.namespace}/${req.name}` : req.name;
 }

@@ -19,6 +19,25 @@ export interface Clock {
 const maxTimeoutMs = 2 ** 31 - 1;
 const clampMs = (ms: number): number => Math.min(maxTimeoutMs, Math.max(0, ms));
 
+/** Resolves after `ms` on `clock`'s timers, or rejects with the signal's reason when it aborts. */
+function sleepOn(clock: Pick<Clock, 'setTimer'>, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      timer.cancel();
+      reject(signal?.reason as Error);
+    };
+    const timer = clock.setTimer(ms, () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /**
  * The wall clock. Timers are real, referenced `setTimeout`s: a pending one keeps the process
  * alive and shows in process resource counts, so a leaked timer is visible, not silent.
@@ -34,24 +53,7 @@ export const realClock: Clock = {
     };
   },
   sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason as Error);
-        return;
-      }
-      const onAbort = (): void => {
-        clearTimeout(t);
-        reject(signal?.reason as Error);
-      };
-      const t = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepOn(realClock, ms, signal);
   },
 };
 
@@ -90,21 +92,7 @@ export class FakeClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason as Error);
-        return;
-      }
-      const timer = this.setTimer(ms, () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      const onAbort = (): void => {
-        timer.cancel();
-        reject(signal?.reason as Error);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepOn(this, ms, signal);
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */

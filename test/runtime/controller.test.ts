@@ -19,6 +19,7 @@ import { Manager } from '../../src/runtime/manager/manager.ts';
 import { RuntimeMetrics } from '../../src/runtime/metrics.ts';
 import { eventually, kubeAdmin, testLogger, testNamespace } from '../harness/context.ts';
 import { cacheMatchesServer } from './cache-check.ts';
+import { metricSum } from './metric-sum.ts';
 
 /** Runs a manager with `specs` on the shared cluster until the test ends. */
 function runManager(client: KubeClient, specs: ControllerSpec[], registry = new Registry()) {
@@ -51,14 +52,6 @@ async function createMany(cms: ResourceClient<ConfigMap>, n: number, parallel = 
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
-}
-
-async function counter(registry: Registry, name: string, labels: Record<string, string>) {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const values = (metric?.values ?? []) as { labels: Record<string, unknown>; value: number }[];
-  return values
-    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
-    .reduce((sum, v) => sum + v.value, 0);
 }
 
 const merge = 'application/merge-patch+json';
@@ -104,7 +97,7 @@ describe('controller', () => {
       if (!informer) throw new Error('the controller never set up its watch');
       await cacheMatchesServer(informer.lister, cms);
       // Each object: one reconcile that patched, one that saw the patch come back.
-      const total = await counter(run.registry, 'controller_runtime_reconcile_total', {});
+      const total = await metricSum(run.registry, 'controller_runtime_reconcile_total');
       expect(total).toBeGreaterThanOrEqual(2000);
     } finally {
       await run.stop();
@@ -151,7 +144,7 @@ describe('controller', () => {
       });
       expect(final.data).toEqual({ count: '1', other: 'writer' });
       expect(conflicts).toBeGreaterThanOrEqual(1);
-      const errors = await counter(run.registry, 'controller_runtime_reconcile_errors_total', {
+      const errors = await metricSum(run.registry, 'controller_runtime_reconcile_errors_total', {
         controller: 'conflict',
       });
       expect(errors).toBe(conflicts);
@@ -219,14 +212,14 @@ describe('controller', () => {
       const poll = attempts.get('poll') ?? [];
       expect((poll[1] ?? 0) - (poll[0] ?? 0)).toBeGreaterThanOrEqual(290);
       expect(attempts.get('broken')).toHaveLength(1);
-      const terminal = await counter(
+      const terminal = await metricSum(
         run.registry,
         'controller_runtime_terminal_reconcile_errors_total',
         { controller: 'contract' },
       );
       expect(terminal).toBe(1);
       expect(
-        await counter(run.registry, 'controller_runtime_reconcile_total', { result: 'error' }),
+        await metricSum(run.registry, 'controller_runtime_reconcile_total', { result: 'error' }),
       ).toBe(3);
     } finally {
       await run.stop();

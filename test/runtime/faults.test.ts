@@ -21,6 +21,7 @@ import type { KubeCluster } from '../harness/kube-cluster.ts';
 import { startTcpProxy } from '../harness/tcp-proxy.ts';
 import type { TcpProxy } from '../harness/tcp-proxy.ts';
 import { cacheMatchesServer } from './cache-check.ts';
+import { metricSum } from './metric-sum.ts';
 
 let cluster: KubeCluster;
 let dir: string;
@@ -72,14 +73,7 @@ async function watched<T extends KubeObject>(type: ResourceType<T>) {
     informer,
     events,
     direct: new ResourceClient(admin, type, ns),
-    restarts: async (reason: string) => {
-      const m = (await registry.getMetricsAsJSON()).find(
-        (x) => x.name === 'informer_watch_restarts_total',
-      );
-      return (m?.values ?? [])
-        .filter((v) => v.labels['reason'] === reason)
-        .reduce((sum, v) => sum + v.value, 0);
-    },
+    restarts: (reason: string) => metricSum(registry, 'informer_watch_restarts_total', { reason }),
     close: async () => {
       await factory.stop();
       await client.close();

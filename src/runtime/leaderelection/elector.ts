@@ -23,7 +23,7 @@ import type { Logger } from 'pino';
 import type { KubeClient } from '../../kube/client.ts';
 import { AlreadyExistsError, ConflictError } from '../../kube/errors.ts';
 import { realClock } from '../clock.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock, Timer } from '../clock.ts';
 import { decide, isExpired, leaseDurationSeconds, observe, releasedRecord } from './decide.ts';
 import type { Observation } from './decide.ts';
 import { LeaseLock } from './lease-lock.ts';
@@ -303,10 +303,7 @@ export class LeaderElector {
 
   /** One tryAcquireOrRenew, aborted when `stop` aborts or after `timeoutMs`. */
   async #attempt(stop: AbortSignal, timeoutMs: number): Promise<Attempt> {
-    const abort = new AbortController();
-    const timer = this.#clock.setTimer(timeoutMs, () => {
-      abort.abort(new Error(`lease request timed out after ${timeoutMs}ms`));
-    });
+    const { abort, timer } = this.#deadline(timeoutMs, 'lease request');
     const onStop = (): void => {
       abort.abort(stop.reason);
     };
@@ -388,10 +385,7 @@ export class LeaderElector {
 
   /** Hands the lease back: no holder, one-second duration. Best effort, bounded by renewDeadline. */
   async #release(): Promise<void> {
-    const abort = new AbortController();
-    const timer = this.#clock.setTimer(this.renewDeadlineMs, () => {
-      abort.abort(new Error(`releasing the lease timed out after ${this.renewDeadlineMs}ms`));
-    });
+    const { abort, timer } = this.#deadline(this.renewDeadlineMs, 'releasing the lease');
     try {
       for (let tries = 0; tries < 2; tries++) {
         const snapshot = tries === 0 ? this.#snapshot : await this.#lock.get(abort.signal);
@@ -414,6 +408,15 @@ export class LeaderElector {
     } finally {
       timer.cancel();
     }
+  }
+
+  /** An abort controller that fires after `ms` on the injected clock; cancel the timer when done. */
+  #deadline(ms: number, what: string): { abort: AbortController; timer: Timer } {
+    const abort = new AbortController();
+    const timer = this.#clock.setTimer(ms, () => {
+      abort.abort(new Error(`${what} timed out after ${ms}ms`));
+    });
+    return { abort, timer };
   }
 
   #reportLeader(): void {

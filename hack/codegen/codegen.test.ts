@@ -1,0 +1,33 @@
+// The committed generated files must equal what the definitions produce today; CI runs this.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { driftedFiles, formatGenerated } from './drift.ts';
+import { generatedFiles } from './outputs.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('generated files', () => {
+  it('are up to date with src/apis/kubebind/crds (run `npm run codegen` if not)', async () => {
+    const files = await formatGenerated(generatedFiles(), root);
+    const drifted = driftedFiles(files, (path) => {
+      try {
+        return readFileSync(join(root, path), 'utf8');
+      } catch {
+        return null;
+      }
+    });
+    expect(drifted).toEqual([]);
+    expect(files.size).toBe(12 * 2 + 2);
+  });
+
+  it('notices a drifted and a missing file', () => {
+    const files = new Map([
+      ['a', 'one'],
+      ['b', 'two'],
+      ['c', 'three'],
+    ]);
+    const disk: Record<string, string> = { a: 'one', b: 'changed' };
+    expect(driftedFiles(files, (path) => disk[path] ?? null)).toEqual(['b', 'c']);
+  });
+});

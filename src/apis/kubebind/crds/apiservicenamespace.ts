@@ -1,0 +1,44 @@
+// APIServiceNamespace: one consumer namespace mirrored on the provider; the backend writes the
+// provider namespace into its status (spec controllers.md §1.4, §5.6).
+import { named, object, string } from '../../schema/builder.ts';
+import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import { group } from './shared.ts';
+import { apiServiceNamespaceV1alpha1 } from './v1alpha1.ts';
+
+export const apiServiceNamespaceStatus = named(
+  'APIServiceNamespaceStatus',
+  object({
+    namespace: string({ description: 'The provider namespace that holds the objects.' }),
+  }),
+);
+
+export const apiServiceNamespace: CRDDefinition = {
+  group,
+  scope: 'Namespaced',
+  names: {
+    plural: 'apiservicenamespaces',
+    singular: 'apiservicenamespace',
+    kind: 'APIServiceNamespace',
+    listKind: 'APIServiceNamespaceList',
+    categories: ['kube-bindings'],
+  },
+  conversionNone: true,
+  versions: [
+    apiServiceNamespaceV1alpha1,
+    {
+      name: 'v1alpha2',
+      served: true,
+      storage: true,
+      statusSubresource: true,
+      printerColumns: [
+        { name: 'Namespace', type: 'string', jsonPath: '.status.namespace' },
+        ageColumn,
+      ],
+      schema: kindSchema({
+        description: 'A consumer namespace whose objects the provider receives.',
+        spec: named('APIServiceNamespaceSpec', object({})),
+        status: apiServiceNamespaceStatus,
+      }),
+    },
+  ],
+};

@@ -1,0 +1,152 @@
+// BoundSchema: the provider's copy of one CRD schema in a contract namespace; the konnector
+// turns it into a CRD on the consumer (spec controllers.md §1.4, §4).
+import {
+  array,
+  boolean,
+  freeForm,
+  integer,
+  named,
+  object,
+  oneOf,
+  required,
+  string,
+} from '../../schema/builder.ts';
+import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import { conditions, group, informerScope } from './shared.ts';
+
+const scope = oneOf(['Cluster', 'Namespaced'], { description: 'The scope of the bound CRD.' });
+
+export const crdNames = named(
+  'BoundSchemaNames',
+  object({
+    plural: required(string()),
+    singular: string(),
+    shortNames: array(string(), { 'x-kubernetes-list-type': 'atomic' }),
+    kind: required(string()),
+    listKind: string(),
+    categories: array(string(), { 'x-kubernetes-list-type': 'atomic' }),
+  }),
+);
+
+const printerColumn = object({
+  name: required(string()),
+  type: required(string()),
+  format: string(),
+  description: string(),
+  priority: integer({ format: 'int32' }),
+  jsonPath: required(string()),
+});
+
+const subresources = object({
+  status: freeForm({ description: 'Enables the status subresource.' }),
+  scale: object({
+    specReplicasPath: required(string()),
+    statusReplicasPath: required(string()),
+    labelSelectorPath: string(),
+  }),
+});
+
+export const boundSchemaVersion = named(
+  'BoundSchemaVersion',
+  object({
+    name: required(string({ minLength: 1, pattern: '^v[1-9][0-9]*([a-z]+[1-9][0-9]*)?$' })),
+    served: required(boolean({ default: true })),
+    storage: required(boolean()),
+    deprecated: boolean(),
+    deprecationWarning: string(),
+    schema: required(
+      freeForm({
+        description:
+          'The OpenAPI schema: {openAPIV3Schema: …} when copied from a CRD, the bare schema ' +
+          'when copied from a kcp APIResourceSchema.',
+        'x-kubernetes-map-type': 'atomic',
+        tsType: 'Record<string, unknown>',
+      }),
+    ),
+    subresources,
+    additionalPrinterColumns: array(printerColumn, {
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+    }),
+  }),
+);
+
+const conversion = object(
+  {
+    strategy: required(oneOf(['None', 'Webhook'])),
+    webhook: object({
+      clientConfig: object({
+        url: string({ format: 'uri' }),
+        caBundle: string({ format: 'byte' }),
+      }),
+      conversionReviewVersions: array(string(), { 'x-kubernetes-list-type': 'atomic' }),
+    }),
+  },
+  {
+    'x-kubernetes-validations': [
+      {
+        rule: "self.strategy == 'None' ? !has(self.webhook) : true",
+        message: 'webhook must not be set when strategy is None',
+      },
+      {
+        rule: "self.strategy == 'Webhook' ? has(self.webhook) : true",
+        message: 'webhook must be set when strategy is Webhook',
+      },
+    ],
+  },
+);
+
+export const boundSchemaSpec = named(
+  'BoundSchemaSpec',
+  object({
+    informerScope: required({ ...informerScope, allOf: [{ enum: informerScope.enum ?? [] }] }),
+    group: required(string({ description: 'The API group of the bound CRD.' })),
+    names: required(crdNames),
+    scope: required(scope),
+    versions: required(
+      array(boundSchemaVersion, {
+        minItems: 1,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    ),
+    conversion: named('BoundSchemaConversion', conversion),
+  }),
+);
+
+export const boundSchemaStatus = named(
+  'BoundSchemaStatus',
+  object({
+    acceptedNames: crdNames,
+    storedVersions: array(string()),
+    conditions,
+    instantiations: integer(),
+  }),
+);
+
+export const boundSchema: CRDDefinition = {
+  group,
+  scope: 'Namespaced',
+  names: {
+    plural: 'boundschemas',
+    singular: 'boundschema',
+    kind: 'BoundSchema',
+    listKind: 'BoundSchemaList',
+    shortNames: ['bs'],
+    categories: ['kube-bindings'],
+  },
+  versions: [
+    {
+      name: 'v1alpha2',
+      served: true,
+      storage: true,
+      statusSubresource: true,
+      printerColumns: [ageColumn],
+      schema: kindSchema({
+        description: 'The schema of one resource bound by a consumer.',
+        spec: required(boundSchemaSpec),
+        status: boundSchemaStatus,
+      }),
+    },
+  ],
+};

@@ -1,0 +1,101 @@
+// APIServiceExportTemplate and Collection: what a provider offers, and how its UI groups it
+// (spec controllers.md §1.4). Both are cluster-scoped and written by the provider's admin.
+import { array, named, object, required, string } from '../../schema/builder.ts';
+import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import {
+  conditionsStatus,
+  exportResource,
+  group,
+  informerScope,
+  namespaceItem,
+  permissionClaim,
+  schemaUpdatePolicy,
+} from './shared.ts';
+
+export const apiServiceExportTemplateSpec = named(
+  'APIServiceExportTemplateSpec',
+  object({
+    description: string({ description: 'What the template offers, for people choosing it.' }),
+    scope: required({ ...informerScope, allOf: [{ enum: informerScope.enum ?? [] }] }),
+    resources: required(array(exportResource, { minItems: 1 })),
+    permissionClaims: array(permissionClaim),
+    namespaces: array(namespaceItem),
+    schemaUpdatePolicy,
+  }),
+);
+
+export const apiServiceExportTemplate: CRDDefinition = {
+  group,
+  scope: 'Cluster',
+  names: {
+    plural: 'apiserviceexporttemplates',
+    singular: 'apiserviceexporttemplate',
+    kind: 'APIServiceExportTemplate',
+    listKind: 'APIServiceExportTemplateList',
+    categories: ['kube-bind'],
+  },
+  versions: [
+    {
+      name: 'v1alpha2',
+      served: true,
+      storage: true,
+      statusSubresource: true,
+      printerColumns: [
+        { name: 'Resources', type: 'string', jsonPath: '.spec.resources[*].group' },
+        {
+          name: 'PermissionClaims',
+          type: 'string',
+          jsonPath: '.spec.permissionClaims[*].resource',
+        },
+        ageColumn,
+      ],
+      schema: kindSchema({
+        description: 'A set of resources a consumer can bind as one export.',
+        spec: required(apiServiceExportTemplateSpec),
+        status: conditionsStatus('APIServiceExportTemplateStatus'),
+      }),
+    },
+  ],
+};
+
+export const collectionSpec = named(
+  'CollectionSpec',
+  object({
+    description: string({ description: 'What the collection groups.' }),
+    templates: required(
+      array(object({ name: required(string({ description: 'A template name.' })) }), {
+        minItems: 1,
+      }),
+    ),
+  }),
+);
+
+export const collection: CRDDefinition = {
+  group,
+  scope: 'Cluster',
+  names: {
+    plural: 'collections',
+    singular: 'collection',
+    kind: 'Collection',
+    listKind: 'CollectionList',
+    categories: ['kube-bind'],
+  },
+  versions: [
+    {
+      name: 'v1alpha2',
+      served: true,
+      storage: true,
+      statusSubresource: true,
+      printerColumns: [
+        { name: 'Description', type: 'string', jsonPath: '.spec.description' },
+        { name: 'Templates', type: 'string', jsonPath: '.spec.templates[*].name' },
+        ageColumn,
+      ],
+      schema: kindSchema({
+        description: 'Groups export templates for the provider UI.',
+        spec: required(collectionSpec),
+        status: conditionsStatus('CollectionStatus'),
+      }),
+    },
+  ],
+};

@@ -1,0 +1,85 @@
+// The kube-bind.io API as kcp serves it (spec controllers.md §6.5): one APIResourceSchema per kind
+// and the APIExport `kube-bind.io` that exports them all, with the permission claims the backend
+// needs in every workspace that binds it. APIResourceSchemas are immutable, so each name carries a
+// hash of its content: a changed schema gets a new name and the export moves to it.
+import { createHash } from 'node:crypto';
+import { toCRD, type CRDDefinition } from '../schema/crd.ts';
+import { kubeBindKinds } from './crds/index.ts';
+
+export const kubeBindExportName = 'kube-bind.io';
+
+export interface APIResourceSchema {
+  apiVersion: 'apis.kcp.io/v1alpha1';
+  kind: 'APIResourceSchema';
+  metadata: { name: string };
+  spec: Record<string, unknown>;
+}
+
+/** The APIResourceSchema of a kind: the CRD spec with bare openAPIV3Schema per version. */
+export function toAPIResourceSchema(def: CRDDefinition): APIResourceSchema {
+  const crd = toCRD(def);
+  const versions = crd.spec.versions.map(({ schema, ...version }) => ({
+    ...version,
+    schema: schema?.openAPIV3Schema ?? {},
+  }));
+  const spec = {
+    group: crd.spec.group,
+    names: crd.spec.names,
+    scope: crd.spec.scope,
+    versions,
+  };
+  const digest = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 8);
+  return {
+    apiVersion: 'apis.kcp.io/v1alpha1',
+    kind: 'APIResourceSchema',
+    metadata: { name: `v${digest}.${def.names.plural}.${def.group}` },
+    spec,
+  };
+}
+
+/** A permission claim as the APIExport states it. */
+export interface ExportPermissionClaim {
+  group: string;
+  resource: string;
+  verbs: string[];
+}
+
+const claim = (group: string, resource: string): ExportPermissionClaim => ({
+  group,
+  resource,
+  verbs: ['*'],
+});
+
+/** What the backend reads and writes in a workspace that binds kube-bind.io. */
+export const kubeBindPermissionClaims: readonly ExportPermissionClaim[] = [
+  claim('rbac.authorization.k8s.io', 'clusterrolebindings'),
+  claim('rbac.authorization.k8s.io', 'clusterroles'),
+  claim('rbac.authorization.k8s.io', 'roles'),
+  claim('rbac.authorization.k8s.io', 'rolebindings'),
+  claim('', 'serviceaccounts'),
+  claim('', 'configmaps'),
+  claim('', 'secrets'),
+  claim('', 'namespaces'),
+  claim('authorization.k8s.io', 'subjectaccessreviews'),
+  claim('apiextensions.k8s.io', 'customresourcedefinitions'),
+  claim('apis.kcp.io', 'apiresourceschemas'),
+  claim('apis.kcp.io', 'apibindings'),
+];
+
+/** The APIExport `kube-bind.io` (apis.kcp.io/v1alpha2) over every kind's APIResourceSchema. */
+export function kubeBindAPIExport(kinds: readonly CRDDefinition[] = kubeBindKinds) {
+  return {
+    apiVersion: 'apis.kcp.io/v1alpha2',
+    kind: 'APIExport',
+    metadata: { name: kubeBindExportName },
+    spec: {
+      resources: kinds.map((def) => ({
+        group: def.group,
+        name: def.names.plural,
+        schema: toAPIResourceSchema(def).metadata.name,
+        storage: { crd: {} },
+      })),
+      permissionClaims: kubeBindPermissionClaims.map((c) => ({ ...c, verbs: [...c.verbs] })),
+    },
+  };
+}

@@ -1,0 +1,186 @@
+// The `kube-bind.io/source-spec-hash` annotation (spec controllers.md §4.4): lower-case hex
+// SHA-256 of Go's `json.NewEncoder(h).Encode(spec)` — the encoding followed by "\n" — of a
+// BoundSchemaSpec; for an APIServiceExport one digest over each spec's encoding+"\n" in
+// `spec.resources` order. Matching upstream byte for byte means a provider cluster written by the
+// Go backend is taken over without rewriting a single annotation or spec.
+//
+// The Go types below follow upstream's sdk/apis/kubebind/v1alpha2 (BoundSchemaSpec with
+// APICRDSpec inlined, APIResourceVersion, its own conversion types) and the apiextensions v1
+// types it embeds. The backend fills them with runtime.DefaultUnstructuredConverter from the
+// listed CRDs or kcp APIResourceSchemas: unknown fields (a CRD's preserveUnknownFields,
+// selectableFields, a webhook's service) are dropped, and `schema` becomes a RawExtension holding
+// `json.Marshal` of the unstructured map — so its keys are sorted, whatever order they came in.
+import { createHash } from 'node:crypto';
+import { goJsonEncodeAs, type GoField, type GoType } from './go-json.ts';
+
+export interface CustomResourceDefinitionNames {
+  readonly plural: string;
+  readonly singular?: string;
+  readonly shortNames?: readonly string[];
+  readonly kind: string;
+  readonly listKind?: string;
+  readonly categories?: readonly string[];
+}
+
+export interface CustomResourceSubresources {
+  /** Presence enables the status subresource; it has no fields. */
+  readonly status?: Readonly<Record<string, never>>;
+  readonly scale?: {
+    readonly specReplicasPath: string;
+    readonly statusReplicasPath: string;
+    readonly labelSelectorPath?: string;
+  };
+}
+
+export interface CustomResourceColumnDefinition {
+  readonly name: string;
+  readonly type: string;
+  readonly format?: string;
+  readonly description?: string;
+  readonly priority?: number;
+  readonly jsonPath: string;
+}
+
+export interface BoundSchemaVersion {
+  readonly name: string;
+  readonly served: boolean;
+  readonly storage: boolean;
+  readonly deprecated?: boolean;
+  readonly deprecationWarning?: string;
+  /** Opaque JSON: `{openAPIV3Schema: …}` from a CRD, the bare schema from kcp. */
+  readonly schema: unknown;
+  readonly subresources?: CustomResourceSubresources;
+  readonly additionalPrinterColumns?: readonly CustomResourceColumnDefinition[];
+}
+
+export interface CustomResourceConversion {
+  readonly strategy: 'None' | 'Webhook';
+  readonly webhook?: {
+    readonly clientConfig?: {
+      readonly url?: string;
+      /** Base64, as in the JSON object. */
+      readonly caBundle?: string;
+    };
+    readonly conversionReviewVersions: readonly string[];
+  };
+}
+
+/** The spec of a kube-bind.io/v1alpha2 BoundSchema, in its JSON shape. */
+export interface BoundSchemaSpec {
+  readonly informerScope: 'Cluster' | 'Namespaced';
+  readonly group: string;
+  readonly names: CustomResourceDefinitionNames;
+  readonly scope: 'Cluster' | 'Namespaced';
+  readonly versions: readonly BoundSchemaVersion[];
+  readonly conversion?: CustomResourceConversion;
+}
+
+const field = (name: string, type: GoType, omitempty = false): GoField => ({
+  name,
+  type,
+  omitempty,
+});
+const struct = (...fields: GoField[]): GoType => ({ struct: fields });
+const pointer = (type: GoType): GoType => ({ pointer: type });
+const slice = (type: GoType): GoType => ({ slice: type });
+const omitempty = true;
+
+// apiextensionsv1.CustomResourceDefinitionNames
+const names = struct(
+  field('plural', 'string'),
+  field('singular', 'string', omitempty),
+  field('shortNames', slice('string'), omitempty),
+  field('kind', 'string'),
+  field('listKind', 'string', omitempty),
+  field('categories', slice('string'), omitempty),
+);
+
+// apiextensionsv1.CustomResourceSubresources; status is a pointer to an empty struct.
+const subresources = struct(
+  field('status', pointer(struct()), omitempty),
+  field(
+    'scale',
+    pointer(
+      struct(
+        field('specReplicasPath', 'string'),
+        field('statusReplicasPath', 'string'),
+        field('labelSelectorPath', pointer('string'), omitempty),
+      ),
+    ),
+    omitempty,
+  ),
+);
+
+// apiextensionsv1.CustomResourceColumnDefinition (priority is an int32).
+const column = struct(
+  field('name', 'string'),
+  field('type', 'string'),
+  field('format', 'string', omitempty),
+  field('description', 'string', omitempty),
+  field('priority', 'int', omitempty),
+  field('jsonPath', 'string'),
+);
+
+// kube-bind's APIResourceVersion. `subresources` is a struct value: omitempty never drops it,
+// so every version carries at least `"subresources":{}`.
+const version = struct(
+  field('name', 'string'),
+  field('served', 'bool'),
+  field('storage', 'bool'),
+  field('deprecated', 'bool', omitempty),
+  field('deprecationWarning', pointer('string'), omitempty),
+  field('schema', 'raw'),
+  field('subresources', subresources, omitempty),
+  field('additionalPrinterColumns', slice(column), omitempty),
+);
+
+// kube-bind's CustomResourceConversion / WebhookConversion / WebhookClientConfig (no `service`).
+const conversion = struct(
+  field('strategy', 'string'),
+  field(
+    'webhook',
+    pointer(
+      struct(
+        field(
+          'clientConfig',
+          pointer(
+            struct(
+              field('url', pointer('string'), omitempty),
+              field('caBundle', 'bytes', omitempty),
+            ),
+          ),
+          omitempty,
+        ),
+        field('conversionReviewVersions', slice('string')),
+      ),
+    ),
+    omitempty,
+  ),
+);
+
+/** kube-bind's BoundSchemaSpec: informerScope, then the inlined APICRDSpec. */
+export const boundSchemaSpecGoType: GoType = struct(
+  field('informerScope', 'string'),
+  field('group', 'string'),
+  field('names', names),
+  field('scope', 'string'),
+  field('versions', slice(version)),
+  field('conversion', pointer(conversion), omitempty),
+);
+
+/** Go's encoding of one BoundSchemaSpec (without the trailing newline the hash includes). */
+export function boundSchemaSpecJson(spec: BoundSchemaSpec): string {
+  return goJsonEncodeAs(spec, boundSchemaSpecGoType);
+}
+
+/** The `kube-bind.io/source-spec-hash` of one BoundSchema. */
+export function sourceSpecHash(spec: BoundSchemaSpec): string {
+  return sourceSpecHashOf([spec]);
+}
+
+/** The `kube-bind.io/source-spec-hash` of an APIServiceExport: its schemas in resources order. */
+export function sourceSpecHashOf(specs: readonly BoundSchemaSpec[]): string {
+  const hash = createHash('sha256');
+  for (const spec of specs) hash.update(`${boundSchemaSpecJson(spec)}\n`, 'utf8');
+  return hash.digest('hex');
+}

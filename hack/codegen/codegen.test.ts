@@ -18,7 +18,7 @@ describe('generated files', () => {
       }
     });
     expect(drifted).toEqual([]);
-    expect(files.size).toBe(12 * 2 + 2);
+    expect(files.size).toBe(12 * 2 + 3);
   });
 
   it('notices a drifted and a missing file', () => {

@@ -1,6 +1,11 @@
 // Everything generated from the kube-bind.io definitions (src/apis/kubebind/crds/), as a map
 // from repository path to file content. `hack/codegen.ts` writes it; the drift test compares it.
 import { stringify } from 'yaml';
+import {
+  wildwestCollection,
+  wildwestCRDs,
+  wildwestTemplates,
+} from '../../src/apis/examples/wildwest.ts';
 import { kubeBindKinds } from '../../src/apis/kubebind/crds/index.ts';
 import { kubeBindAPIExport, toAPIResourceSchema } from '../../src/apis/kubebind/kcp.ts';
 import type { CRDDefinition } from '../../src/apis/schema/crd.ts';
@@ -31,6 +36,11 @@ export function generatedFiles(): Map<string, string> {
     banner('src/apis/kubebind/kcp.ts') + yamlDoc(kubeBindAPIExport()),
   );
   files.set('src/apis/kubebind/types.gen.ts', renderTypes(kubeBindKinds));
+  const examples = [...wildwestCRDs(), ...wildwestTemplates(), wildwestCollection()];
+  files.set(
+    'deploy/examples/wildwest.yaml',
+    banner('src/apis/examples/wildwest.ts') + examples.map(yamlDoc).join('---\n'),
+  );
   return files;
 }
 

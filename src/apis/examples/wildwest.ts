@@ -1,0 +1,144 @@
+// The example provider APIs of the dev environment, the docs and the tests: cowboys (namespaced)
+// and sheriffs (cluster-scoped) in the group wildwest.dev, each labelled for export, with an
+// APIServiceExportTemplate each and a Collection that holds both.
+import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
+import { array, integer, object, required, string } from '../schema/builder.ts';
+import { ageColumn, kindSchema, toCRD, type CRDDefinition } from '../schema/crd.ts';
+import type { APIServiceExportTemplate, Collection } from '../kubebind/types.gen.ts';
+
+export const wildwestGroup = 'wildwest.dev';
+export const exportedLabel = 'kube-bind.io/exported';
+
+const intent = string({ description: 'What the consumer wants to happen.' });
+const result = object(
+  { result: string({ description: 'What the provider did about it.' }) },
+  { description: 'Written by the provider.' },
+);
+
+const cowboys: CRDDefinition = {
+  group: wildwestGroup,
+  scope: 'Namespaced',
+  names: { plural: 'cowboys', singular: 'cowboy', kind: 'Cowboy', listKind: 'CowboyList' },
+  versions: [
+    {
+      name: 'v1alpha1',
+      served: true,
+      storage: true,
+      statusSubresource: true,
+      printerColumns: [
+        { name: 'Intent', type: 'string', jsonPath: '.spec.intent' },
+        { name: 'Result', type: 'string', jsonPath: '.status.result' },
+        ageColumn,
+      ],
+      schema: kindSchema({
+        description: 'A cowboy, served by the provider in the consumer’s namespace.',
+        spec: required(
+          object({
+            intent,
+            horse: string({ description: 'The name of the horse.' }),
+            secretRefs: array(object({ name: required(string()) }), {
+              description: 'Secrets the cowboy needs, synced by a permission claim.',
+            }),
+          }),
+        ),
+        status: result,
+      }),
+    },
+  ],
+};
+
+const sheriffs: CRDDefinition = {
+  group: wildwestGroup,
+  scope: 'Cluster',
+  names: { plural: 'sheriffs', singular: 'sheriff', kind: 'Sheriff', listKind: 'SheriffList' },
+  versions: [
+    {
+      name: 'v1alpha1',
+      served: true,
+      storage: true,
+      statusSubresource: true,
+      printerColumns: [
+        { name: 'Intent', type: 'string', jsonPath: '.spec.intent' },
+        { name: 'Result', type: 'string', jsonPath: '.status.result' },
+        ageColumn,
+      ],
+      schema: kindSchema({
+        description: 'A sheriff, cluster-scoped.',
+        spec: required(
+          object({
+            intent,
+            deputies: integer({ description: 'How many deputies ride along.', minimum: 0 }),
+          }),
+        ),
+        status: result,
+      }),
+    },
+  ],
+};
+
+const exported = (def: CRDDefinition): CustomResourceDefinition => {
+  const crd = toCRD(def);
+  return { ...crd, metadata: { ...crd.metadata, labels: { [exportedLabel]: 'true' } } };
+};
+
+/** The example CRDs, labelled `kube-bind.io/exported=true`. */
+export function wildwestCRDs(): CustomResourceDefinition[] {
+  return [exported(cowboys), exported(sheriffs)];
+}
+
+export const wildwestDefinitions: readonly CRDDefinition[] = [cowboys, sheriffs];
+
+/** One template per example API. */
+export function wildwestTemplates(): APIServiceExportTemplate[] {
+  return [
+    {
+      apiVersion: 'kube-bind.io/v1alpha2',
+      kind: 'APIServiceExportTemplate',
+      metadata: { name: 'cowboys' },
+      spec: {
+        description: 'Cowboys in your namespaces, with the secrets they reference.',
+        scope: 'Namespaced',
+        resources: [{ group: wildwestGroup, resource: 'cowboys', versions: ['v1alpha1'] }],
+        permissionClaims: [
+          {
+            group: '',
+            resource: 'secrets',
+            selector: {
+              references: [
+                {
+                  group: wildwestGroup,
+                  resource: 'cowboys',
+                  versions: ['v1alpha1'],
+                  jsonPath: { name: 'spec.secretRefs.#.name' },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'kube-bind.io/v1alpha2',
+      kind: 'APIServiceExportTemplate',
+      metadata: { name: 'sheriffs' },
+      spec: {
+        description: 'Sheriffs for your whole cluster.',
+        scope: 'Cluster',
+        resources: [{ group: wildwestGroup, resource: 'sheriffs', versions: ['v1alpha1'] }],
+      },
+    },
+  ];
+}
+
+/** The collection that groups both templates. */
+export function wildwestCollection(): Collection {
+  return {
+    apiVersion: 'kube-bind.io/v1alpha2',
+    kind: 'Collection',
+    metadata: { name: 'wildwest' },
+    spec: {
+      description: 'The Wild West: cowboys and sheriffs.',
+      templates: [{ name: 'cowboys' }, { name: 'sheriffs' }],
+    },
+  };
+}

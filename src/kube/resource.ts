@@ -159,19 +159,19 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
 
   create(obj: T, opts: WriteOptions = {}): Promise<T> {
     const path = this.#withNamespaceOf(obj).collectionPath();
-    return this.client.request<T>('POST', path, this.#write(obj, opts));
+    return this.client.request<T>('POST', path, this.#write(this.#typed(obj), opts));
   }
 
   /** Replaces the object; its metadata.resourceVersion makes this a compare-and-swap. */
   update(obj: T, opts: WriteOptions = {}): Promise<T> {
     const path = this.#withNamespaceOf(obj).objectPath(nameOf(obj));
-    return this.client.request<T>('PUT', path, this.#write(obj, opts));
+    return this.client.request<T>('PUT', path, this.#write(this.#typed(obj), opts));
   }
 
   /** Replaces the status subresource only. */
   updateStatus(obj: T, opts: WriteOptions = {}): Promise<T> {
     const path = this.#withNamespaceOf(obj).objectPath(nameOf(obj), 'status');
-    return this.client.request<T>('PUT', path, this.#write(obj, opts));
+    return this.client.request<T>('PUT', path, this.#write(this.#typed(obj), opts));
   }
 
   patch(name: string, type: PatchType, patch: unknown, opts: PatchOptions = {}): Promise<T> {
@@ -183,8 +183,12 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
 
   /** Server-side apply of `obj` (which must carry apiVersion, kind and name) as `fieldManager`. */
   apply(obj: T, opts: PatchOptions & { fieldManager: string }): Promise<T> {
-    const typed: T = { apiVersion: apiVersionOf(this.type), kind: this.type.kind, ...obj };
-    return this.#withNamespaceOf(obj).patch(nameOf(obj), Patch.apply, typed, opts);
+    return this.#withNamespaceOf(obj).patch(nameOf(obj), Patch.apply, this.#typed(obj), opts);
+  }
+
+  /** `obj` with apiVersion and kind filled in: custom resources are rejected without them. */
+  #typed(obj: T): T {
+    return { apiVersion: apiVersionOf(this.type), kind: this.type.kind, ...obj };
   }
 
   delete(name: string, opts: DeleteOptions = {}): Promise<unknown> {

@@ -116,8 +116,7 @@ export function crdToBoundSchema(crd: CustomResourceDefinition, prefix?: string)
 }
 
 /** The CRD a konnector installs for a BoundSchema (§4.3); both schema shapes are accepted. */
-export function boundSchemaToCRD(schema: Pick<BoundSchema, 'spec'>): CustomResourceDefinition {
-  const { spec } = schema;
+export function boundSchemaToCRD(spec: BoundSchemaSpec): CustomResourceDefinition {
   const conversion = crdConversion(spec.conversion);
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -188,11 +187,11 @@ function boundVersion(v: SourceVersion | CustomResourceDefinitionVersion): Bound
 
 function boundConversion(c: SourceConversion | undefined): BoundSchemaConversion | undefined {
   if (!c) return undefined;
-  const strategy = c.strategy as BoundSchemaConversion['strategy'];
-  if (!c.webhook) return { strategy };
+  const strategy = { strategy: c.strategy as 'None' | 'Webhook' };
+  if (!c.webhook) return strategy;
   const { clientConfig, conversionReviewVersions } = c.webhook;
   return {
-    strategy,
+    ...strategy,
     webhook: {
       ...(clientConfig && {
         clientConfig: {
@@ -207,10 +206,12 @@ function boundConversion(c: SourceConversion | undefined): BoundSchemaConversion
 
 function crdConversion(c: BoundSchemaConversion | undefined): CustomResourceConversion | undefined {
   if (!c) return undefined;
-  if (c.strategy === 'None' || !c.webhook) return { strategy: c.strategy };
+  // A strategy is required by the API server; an absent one can only mean None.
+  const strategy = c.strategy ?? 'None';
+  if (strategy === 'None' || !c.webhook) return { strategy };
   const { clientConfig, conversionReviewVersions } = c.webhook;
   return {
-    strategy: c.strategy,
+    strategy,
     webhook: {
       conversionReviewVersions: [...(conversionReviewVersions ?? [])],
       ...(clientConfig && { clientConfig: { ...clientConfig } }),

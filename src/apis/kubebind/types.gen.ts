@@ -33,10 +33,10 @@ export interface APIConversionSpec {
 
 /** Conversion rules between the versions of an API. */
 export interface APIConversion {
-  apiVersion?: 'kube-bind.io/v1alpha1';
+  apiVersion?: 'kube-bind.io/v1alpha2';
   kind?: 'APIConversion';
   metadata?: ObjectMeta;
-  spec: APIConversionSpec;
+  spec?: APIConversionSpec;
 }
 
 /** The secret holding the kubeconfig of the provider. */
@@ -80,7 +80,7 @@ export interface APIServiceBindingBundle {
   apiVersion?: 'kube-bind.io/v1alpha2';
   kind?: 'APIServiceBindingBundle';
   metadata?: ObjectMeta;
-  spec: APIServiceBindingBundleSpec;
+  spec?: APIServiceBindingBundleSpec;
   status?: APIServiceBindingBundleStatus;
 }
 
@@ -154,7 +154,7 @@ export interface APIServiceBinding {
   apiVersion?: 'kube-bind.io/v1alpha2';
   kind?: 'APIServiceBinding';
   metadata?: ObjectMeta;
-  spec: APIServiceBindingSpec;
+  spec?: APIServiceBindingSpec;
   status?: APIServiceBindingStatus;
 }
 
@@ -229,7 +229,7 @@ export interface APIServiceExport {
 export interface APIServiceExportTemplateSpec {
   /** What the template offers, for people choosing it. */
   description?: string;
-  /** Whether the konnector watches its objects cluster-wide or per namespace. */
+  /** Whether the consumer binds the resources per namespace or cluster-wide. */
   scope: 'Cluster' | 'Namespaced';
   resources: APIServiceExportResource[];
   permissionClaims?: PermissionClaim[];
@@ -300,8 +300,8 @@ export interface BindableResourcesRequestSpec {
 
 /** The issued kubeconfig. */
 export interface SecretKeyRef {
-  name?: string;
-  key?: string;
+  name: string;
+  key: string;
 }
 
 export interface MetaCondition {
@@ -371,7 +371,7 @@ export interface BoundSchemaVersion {
 }
 
 export interface BoundSchemaConversion {
-  strategy: 'None' | 'Webhook';
+  strategy?: 'None' | 'Webhook';
   webhook?: {
     clientConfig?: {
       url?: string;
@@ -406,7 +406,7 @@ export interface BoundSchema {
   apiVersion?: 'kube-bind.io/v1alpha2';
   kind?: 'BoundSchema';
   metadata?: ObjectMeta;
-  spec: BoundSchemaSpec;
+  spec?: BoundSchemaSpec;
   status?: BoundSchemaStatus;
 }
 
@@ -490,7 +490,7 @@ export interface Collection {
 
 export const APIConversions: KindRef<APIConversion> = {
   group: 'kube-bind.io',
-  version: 'v1alpha1',
+  version: 'v1alpha2',
   resource: 'apiconversions',
   kind: 'APIConversion',
   namespaced: false,

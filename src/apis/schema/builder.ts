@@ -84,7 +84,8 @@ export function object(properties: Record<string, Schema>, opts: Options = {}): 
     .map(([key]) => key);
   return {
     type: 'object',
-    properties,
+    // An object without fields is just `type: object` (its content is pruned).
+    ...(Object.keys(properties).length > 0 ? { properties } : {}),
     ...(requiredKeys.length > 0 ? { required: requiredKeys } : {}),
     ...opts,
   };

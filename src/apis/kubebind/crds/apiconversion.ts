@@ -1,10 +1,10 @@
 // APIConversion: schema only (no controller reads it); shipped for parity with upstream's kcp
 // APIExport (spec controllers.md §1.4).
 import { array, named, object, required, string } from '../../schema/builder.ts';
-import { kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
 import { group } from './shared.ts';
 
-const version = string({ pattern: '^v[1-9][0-9]*([a-z]+[1-9][0-9]*)?$' });
+const version = string({ minLength: 1, pattern: '^v[1-9][0-9]*([a-z]+[1-9][0-9]*)?$' });
 
 const rule = object({
   field: required(string({ minLength: 1, description: 'The field in the source version.' })),
@@ -33,27 +33,26 @@ export const apiConversion: CRDDefinition = {
     listKind: 'APIConversionList',
     categories: ['kcp'],
   },
+  conversionNone: true,
   versions: [
     {
-      name: 'v1alpha1',
+      name: 'v1alpha2',
       served: true,
       storage: true,
       statusSubresource: false,
-      printerColumns: [],
+      printerColumns: [ageColumn],
       schema: kindSchema({
         description: 'Conversion rules between the versions of an API.',
-        spec: required(
-          named(
-            'APIConversionSpec',
-            object({
-              conversions: required(
-                array(conversion, {
-                  'x-kubernetes-list-type': 'map',
-                  'x-kubernetes-list-map-keys': ['from', 'to'],
-                }),
-              ),
-            }),
-          ),
+        spec: named(
+          'APIConversionSpec',
+          object({
+            conversions: required(
+              array(conversion, {
+                'x-kubernetes-list-type': 'map',
+                'x-kubernetes-list-map-keys': ['from', 'to'],
+              }),
+            ),
+          }),
         ),
       }),
     },

@@ -56,6 +56,8 @@ export const apiServiceBindingStatus = named(
   }),
 );
 
+export { bindingColumns };
+
 export const apiServiceBinding: CRDDefinition = {
   group,
   scope: 'Cluster',
@@ -69,7 +71,7 @@ export const apiServiceBinding: CRDDefinition = {
   },
   conversionNone: true,
   versions: [
-    apiServiceBindingV1alpha1,
+    apiServiceBindingV1alpha1(bindingColumns),
     {
       name: 'v1alpha2',
       served: true,
@@ -78,7 +80,7 @@ export const apiServiceBinding: CRDDefinition = {
       printerColumns: bindingColumns,
       schema: kindSchema({
         description: 'Binds the APIs of one provider export into this cluster.',
-        spec: required(apiServiceBindingSpec),
+        spec: apiServiceBindingSpec,
         status: apiServiceBindingStatus,
       }),
     },
@@ -105,7 +107,7 @@ export const apiServiceBindingBundle: CRDDefinition = {
       printerColumns: bindingColumns,
       schema: kindSchema({
         description: 'Binds every export of one provider namespace into this cluster.',
-        spec: required(named('APIServiceBindingBundleSpec', object({ kubeconfigSecretRef }))),
+        spec: named('APIServiceBindingBundleSpec', object({ kubeconfigSecretRef })),
         status: conditionsStatus('APIServiceBindingBundleStatus'),
       }),
     },

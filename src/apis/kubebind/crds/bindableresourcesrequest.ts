@@ -71,7 +71,10 @@ export const bindableResourcesRequestStatus = named(
       namespace: string({ description: 'The contract namespace provisioned for the consumer.' }),
       kubeconfigSecretRef: named(
         'SecretKeyRef',
-        object({ name: string(), key: string() }, { description: 'The issued kubeconfig.' }),
+        object(
+          { name: required(string({ minLength: 1 })), key: required(string()) },
+          { description: 'The issued kubeconfig.' },
+        ),
       ),
       completionTime: dateTime({ description: 'When the request finished.' }),
       conditions: array(metav1Condition),

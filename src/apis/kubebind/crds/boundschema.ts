@@ -12,7 +12,7 @@ import {
   string,
 } from '../../schema/builder.ts';
 import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
-import { conditions, group, informerScope } from './shared.ts';
+import { conditions, group, scopeAllOf } from './shared.ts';
 
 const scope = oneOf(['Cluster', 'Namespaced'], { description: 'The scope of the bound CRD.' });
 
@@ -38,7 +38,7 @@ const printerColumn = object({
 });
 
 const subresources = object({
-  status: freeForm({ description: 'Enables the status subresource.' }),
+  status: object({}, { description: 'Enables the status subresource.' }),
   scale: object({
     specReplicasPath: required(string()),
     statusReplicasPath: required(string()),
@@ -73,7 +73,7 @@ export const boundSchemaVersion = named(
 
 const conversion = object(
   {
-    strategy: required(oneOf(['None', 'Webhook'])),
+    strategy: oneOf(['None', 'Webhook']),
     webhook: object({
       clientConfig: object({
         url: string({ format: 'uri' }),
@@ -83,14 +83,11 @@ const conversion = object(
     }),
   },
   {
+    // Upstream's rule, verbatim (including the double space): one rule for both directions.
     'x-kubernetes-validations': [
       {
-        rule: "self.strategy == 'None' ? !has(self.webhook) : true",
-        message: 'webhook must not be set when strategy is None',
-      },
-      {
-        rule: "self.strategy == 'Webhook' ? has(self.webhook) : true",
-        message: 'webhook must be set when strategy is Webhook',
+        rule: "(self.strategy == 'None' && !has(self.webhook))  || (self.strategy == 'Webhook' && has(self.webhook))",
+        message: 'Webhook must be specified if strategy=Webhook',
       },
     ],
   },
@@ -99,7 +96,9 @@ const conversion = object(
 export const boundSchemaSpec = named(
   'BoundSchemaSpec',
   object({
-    informerScope: required({ ...informerScope, allOf: [{ enum: informerScope.enum ?? [] }] }),
+    informerScope: required(
+      scopeAllOf('Whether the konnector watches its objects cluster-wide or per namespace.'),
+    ),
     group: required(string({ description: 'The API group of the bound CRD.' })),
     names: required(crdNames),
     scope: required(scope),
@@ -135,6 +134,7 @@ export const boundSchema: CRDDefinition = {
     shortNames: ['bs'],
     categories: ['kube-bindings'],
   },
+  conversionNone: true,
   versions: [
     {
       name: 'v1alpha2',
@@ -144,7 +144,7 @@ export const boundSchema: CRDDefinition = {
       printerColumns: [ageColumn],
       schema: kindSchema({
         description: 'The schema of one resource bound by a consumer.',
-        spec: required(boundSchemaSpec),
+        spec: boundSchemaSpec,
         status: boundSchemaStatus,
       }),
     },

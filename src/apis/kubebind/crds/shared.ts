@@ -124,6 +124,17 @@ export const namespaceItem = named(
   object({ name: required(string({ description: 'The consumer namespace name.' })) }),
 );
 
+/**
+ * A scope written as two enums under allOf and no enum of its own: upstream's schema has this
+ * shape (two enum markers on one Go type), and we keep it so the schemas compare equal.
+ */
+export const scopeAllOf = (description: string): Schema => ({
+  type: 'string',
+  description,
+  allOf: [{ enum: ['Cluster', 'Namespaced'] }, { enum: ['Namespaced', 'Cluster'] }],
+  tsType: "'Cluster' | 'Namespaced'",
+});
+
 export const informerScope = oneOf(['Cluster', 'Namespaced'], {
   description: 'Whether the konnector watches its objects cluster-wide or per namespace.',
 });

@@ -6,7 +6,7 @@ import {
   conditionsStatus,
   exportResource,
   group,
-  informerScope,
+  scopeAllOf,
   namespaceItem,
   permissionClaim,
   schemaUpdatePolicy,
@@ -16,7 +16,9 @@ export const apiServiceExportTemplateSpec = named(
   'APIServiceExportTemplateSpec',
   object({
     description: string({ description: 'What the template offers, for people choosing it.' }),
-    scope: required({ ...informerScope, allOf: [{ enum: informerScope.enum ?? [] }] }),
+    scope: required(
+      scopeAllOf('Whether the consumer binds the resources per namespace or cluster-wide.'),
+    ),
     resources: required(array(exportResource, { minItems: 1 })),
     permissionClaims: array(permissionClaim),
     namespaces: array(namespaceItem),

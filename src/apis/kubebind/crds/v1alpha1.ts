@@ -7,23 +7,23 @@ import {
   dateTime,
   freeForm,
   immutable,
+  integer,
   object,
   oneOf,
   required,
   string,
+  type Schema,
 } from '../../schema/builder.ts';
 import {
   ageColumn,
   conditionColumn,
   kindSchema,
+  type PrinterColumn,
   type VersionDefinition,
 } from '../../schema/crd.ts';
-import { conditions, groupResource, informerScope, isolation } from './shared.ts';
+import { conditions, groupResourceProperties, informerScope, isolation } from './shared.ts';
 
-const served = (
-  schema: VersionDefinition['schema'],
-  printerColumns: VersionDefinition['printerColumns'],
-): VersionDefinition => ({
+const served = (schema: Schema, printerColumns: readonly PrinterColumn[]): VersionDefinition => ({
   name: 'v1alpha1',
   served: true,
   storage: false,
@@ -32,7 +32,9 @@ const served = (
   schema,
 });
 
+/** v1alpha1 only accepted the key `kubeconfig`. */
 const kubeconfigKey = required(oneOf(['kubeconfig'], { description: 'The key in the secret.' }));
+const immutableRef = [immutable('kubeconfigSecretRef is immutable')];
 
 export const clusterBindingV1alpha1 = served(
   kindSchema({
@@ -41,11 +43,8 @@ export const clusterBindingV1alpha1 = served(
       object({
         kubeconfigSecretRef: required(
           object(
-            {
-              name: required(string({ minLength: 1 })),
-              key: kubeconfigKey,
-            },
-            { 'x-kubernetes-validations': [immutable('kubeconfigSecretRef is immutable')] },
+            { name: required(string({ minLength: 1 })), key: kubeconfigKey },
+            { 'x-kubernetes-validations': immutableRef },
           ),
         ),
         providerPrettyName: required(string({ minLength: 1 })),
@@ -82,7 +81,7 @@ export const apiServiceExportRequestV1alpha1 = served(
           'x-kubernetes-validations': [immutable('parameters are immutable')],
         }),
         resources: required(
-          array(object({ ...groupResource.properties, versions: array(string()) }), {
+          array(object({ ...groupResourceProperties, versions: array(string()) }), {
             minItems: 1,
             'x-kubernetes-validations': [immutable('resources are immutable')],
           }),
@@ -101,24 +100,97 @@ export const apiServiceExportRequestV1alpha1 = served(
   [conditionColumn('Ready', 'Ready'), ageColumn],
 );
 
+const atomicStrings = array(string(), { 'x-kubernetes-list-type': 'atomic' });
+const crdNames = object({
+  plural: required(string()),
+  singular: string(),
+  shortNames: atomicStrings,
+  kind: required(string()),
+  listKind: string(),
+  categories: atomicStrings,
+});
+
+/** v1alpha1 exports carried a whole CRD-like spec: one export per resource. */
+const exportVersion = object({
+  name: required(string({ minLength: 1, pattern: '^v[1-9][0-9]*([a-z]+[1-9][0-9]*)?$' })),
+  served: required(boolean({ default: true })),
+  storage: required(boolean()),
+  deprecated: boolean(),
+  deprecationWarning: string(),
+  schema: required(
+    object({
+      openAPIV3Schema: required(freeForm({ 'x-kubernetes-map-type': 'atomic' })),
+    }),
+  ),
+  subresources: object({
+    status: object({}),
+    scale: object({
+      specReplicasPath: required(string()),
+      statusReplicasPath: required(string()),
+      labelSelectorPath: string(),
+    }),
+  }),
+  additionalPrinterColumns: array(
+    object({
+      name: required(string()),
+      type: required(string()),
+      format: string(),
+      description: string(),
+      priority: integer({ format: 'int32' }),
+      jsonPath: required(string()),
+    }),
+    { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
+  ),
+});
+
 export const apiServiceExportV1alpha1 = served(
   kindSchema({
-    description: 'An API the provider exports to one consumer (old shape).',
+    description: 'An API the provider exports to one consumer (the v1alpha1 shape).',
     spec: required(
-      object({
-        group: required(string()),
-        names: required(freeForm()),
-        scope: required(oneOf(['Cluster', 'Namespaced'])),
-        versions: required(array(freeForm(), { minItems: 1 })),
-        informerScope: required(informerScope),
-        clusterScopedIsolation: isolation,
-      }),
+      object(
+        {
+          group: required(string()),
+          names: required(crdNames),
+          scope: required(oneOf(['Cluster', 'Namespaced'])),
+          versions: required(
+            array(exportVersion, {
+              minItems: 1,
+              'x-kubernetes-list-type': 'map',
+              'x-kubernetes-list-map-keys': ['name'],
+            }),
+          ),
+          informerScope: required({
+            ...informerScope,
+            'x-kubernetes-validations': [immutable('informerScope is immutable')],
+          }),
+          clusterScopedIsolation: isolation,
+        },
+        {
+          'x-kubernetes-validations': [
+            {
+              rule: 'self.scope == "Namespaced" || self.informerScope == "Cluster"',
+              message: 'informerScope must be Cluster for cluster-scoped resources',
+            },
+            {
+              rule: 'self.scope == "Namespaced" || has(self.clusterScopedIsolation)',
+              message: 'clusterScopedIsolation must be defined for cluster-scoped resources',
+            },
+            {
+              rule: 'self.scope == "Cluster" || !has(self.clusterScopedIsolation)',
+              message: 'clusterScopedIsolation is not relevant for namespaced resources',
+            },
+          ],
+        },
+      ),
     ),
-    status: object({
-      acceptedNames: freeForm(),
-      storedVersions: array(string()),
-      conditions,
-    }),
+    status: object({ acceptedNames: crdNames, storedVersions: array(string()), conditions }),
+    // Upstream's message is wrong (the rule checks the name), but clients may match on it.
+    rules: [
+      {
+        rule: 'self.metadata.name == self.spec.names.plural+"."+self.spec.group',
+        message: 'informerScope is immutable',
+      },
+    ],
   }),
   [conditionColumn('Established', 'Established', 5), ageColumn],
 );
@@ -132,11 +204,11 @@ export const apiServiceNamespaceV1alpha1 = served(
   [{ name: 'Namespace', type: 'string', jsonPath: '.status.namespace' }, ageColumn],
 );
 
-export const apiServiceBindingV1alpha1 = served(
-  kindSchema({
-    description: 'Binds the APIs of one provider export into this cluster.',
-    spec: required(
-      object({
+export const apiServiceBindingV1alpha1 = (columns: readonly PrinterColumn[]): VersionDefinition =>
+  served(
+    kindSchema({
+      description: 'Binds the APIs of one provider export into this cluster.',
+      spec: object({
         kubeconfigSecretRef: required(
           object(
             {
@@ -144,12 +216,11 @@ export const apiServiceBindingV1alpha1 = served(
               namespace: required(string({ minLength: 1 })),
               key: kubeconfigKey,
             },
-            { 'x-kubernetes-validations': [immutable('kubeconfigSecretRef is immutable')] },
+            { 'x-kubernetes-validations': immutableRef },
           ),
         ),
       }),
-    ),
-    status: object({ providerPrettyName: string(), conditions, deprecated: boolean() }),
-  }),
-  [conditionColumn('Ready', 'Ready'), ageColumn],
-);
+      status: object({ providerPrettyName: string(), conditions }),
+    }),
+    columns,
+  );

@@ -26,6 +26,8 @@ export function toAPIResourceSchema(def: CRDDefinition): APIResourceSchema {
     group: crd.spec.group,
     names: crd.spec.names,
     scope: crd.spec.scope,
+    // kcp, like the API server, wants a conversion strategy whenever there are several versions.
+    ...(crd.spec.conversion && { conversion: crd.spec.conversion }),
     versions,
   };
   const digest = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 8);
@@ -39,18 +41,23 @@ export function toAPIResourceSchema(def: CRDDefinition): APIResourceSchema {
 
 /** A permission claim as the APIExport states it. */
 export interface ExportPermissionClaim {
-  group: string;
+  /** Absent for the core group, as kcp's JSON omits an empty group. */
+  group?: string;
   resource: string;
   verbs: string[];
 }
 
 const claim = (group: string, resource: string): ExportPermissionClaim => ({
-  group,
+  ...(group && { group }),
   resource,
   verbs: ['*'],
 });
 
-/** What the backend reads and writes in a workspace that binds kube-bind.io. */
+/**
+ * What the backend reads and writes in a workspace that binds kube-bind.io, in upstream's order:
+ * consumer RBAC and credentials, namespaces, the provider's schemas (CRDs or, on kcp,
+ * APIResourceSchemas) and APIBindings (for the kcp-only controllers).
+ */
 export const kubeBindPermissionClaims: readonly ExportPermissionClaim[] = [
   claim('rbac.authorization.k8s.io', 'clusterrolebindings'),
   claim('rbac.authorization.k8s.io', 'clusterroles'),
@@ -59,12 +66,44 @@ export const kubeBindPermissionClaims: readonly ExportPermissionClaim[] = [
   claim('', 'serviceaccounts'),
   claim('', 'configmaps'),
   claim('', 'secrets'),
-  claim('', 'namespaces'),
   claim('authorization.k8s.io', 'subjectaccessreviews'),
+  claim('', 'namespaces'),
   claim('apiextensions.k8s.io', 'customresourcedefinitions'),
   claim('apis.kcp.io', 'apiresourceschemas'),
   claim('apis.kcp.io', 'apibindings'),
 ];
+
+/**
+ * The claims the recursive binding in the kube-bind workspace accepts (spec §6.5): the export's,
+ * plus apiexports, which the kcp-only controllers read there.
+ */
+export const kubeBindAcceptedClaims: readonly ExportPermissionClaim[] = [
+  ...kubeBindPermissionClaims.slice(0, 7),
+  claim('apis.kcp.io', 'apiexports'),
+  ...kubeBindPermissionClaims.slice(7),
+];
+
+/** An APIBinding (apis.kcp.io/v1alpha2) of kube-bind.io at `exportPath`, accepting `claims`. */
+export function kubeBindAPIBinding(
+  exportPath: string,
+  claims: readonly ExportPermissionClaim[] = kubeBindPermissionClaims,
+  name = kubeBindExportName,
+) {
+  return {
+    apiVersion: 'apis.kcp.io/v1alpha2',
+    kind: 'APIBinding',
+    metadata: { name },
+    spec: {
+      reference: { export: { path: exportPath, name: kubeBindExportName } },
+      permissionClaims: claims.map((c) => ({
+        ...c,
+        verbs: [...c.verbs],
+        selector: { matchAll: true },
+        state: 'Accepted',
+      })),
+    },
+  };
+}
 
 /** The APIExport `kube-bind.io` (apis.kcp.io/v1alpha2) over every kind's APIResourceSchema. */
 export function kubeBindAPIExport(kinds: readonly CRDDefinition[] = kubeBindKinds) {

@@ -1,0 +1,72 @@
+// A command-line parser with Go pflag's rules, since operators move flags over from upstream's
+// deployments unchanged: `--name=value` or `--name value`, booleans as `--name` or `--name=false`,
+// repeatable flags, and any unknown flag is an error (upstream aborts on one too).
+
+export interface FlagSpec {
+  name: string;
+  kind: 'string' | 'bool' | 'list';
+  help: string;
+  /** Shown in --help; parsing leaves absent flags out of the result. */
+  defaultText?: string;
+}
+
+export type ParsedFlags = Map<string, string | boolean | string[]>;
+
+/** A flag was unknown, or its value malformed; the message names the flag. */
+export class FlagError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FlagError';
+  }
+}
+
+export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  const out: ParsedFlags = new Map();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('-') || arg === '-' || arg === '--') {
+      throw new FlagError(`unexpected argument "${arg}": the backend takes flags only`);
+    }
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq === -1 ? body : body.slice(0, eq);
+    const spec = byName.get(name);
+    if (!spec) throw new FlagError(`unknown flag: --${name}`);
+    let value: string | undefined = eq === -1 ? undefined : body.slice(eq + 1);
+    if (spec.kind === 'bool') {
+      out.set(name, value === undefined ? true : parseBool(name, value));
+      continue;
+    }
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new FlagError(`flag needs an argument: --${name}`);
+    }
+    if (spec.kind === 'list') {
+      const previous = out.get(name);
+      const items = value.split(',').filter((item) => item !== '');
+      out.set(name, [...(Array.isArray(previous) ? previous : []), ...items]);
+    } else {
+      out.set(name, value);
+    }
+  }
+  return out;
+}
+
+function parseBool(name: string, value: string): boolean {
+  // strconv.ParseBool's spellings.
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  throw new FlagError(`invalid argument "${value}" for --${name}: want true or false`);
+}
+
+/** The --help text: one line per flag with its default. */
+export function usage(specs: readonly FlagSpec[]): string {
+  const width = Math.max(...specs.map((s) => s.name.length)) + 4;
+  return specs
+    .map((s) => {
+      const dflt = s.defaultText ? ` (default ${s.defaultText})` : '';
+      return `  --${s.name.padEnd(width)}${s.help}${dflt}`;
+    })
+    .join('\n');
+}

@@ -5,6 +5,7 @@
 //
 // Everything here is pure: helpers take a condition list and return a new one, and never read the
 // clock — callers pass `now` from their own Clock (src/apis is the bottom layer and imports nothing).
+import type { Condition } from './types.gen.ts';
 
 /** The status of a condition. The CRD does not validate it, so stored values are plain strings. */
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -12,17 +13,8 @@ export type ConditionStatus = 'True' | 'False' | 'Unknown';
 /** How bad a False condition is; empty means "not classified". */
 export type ConditionSeverity = '' | 'Error' | 'Warning' | 'Info';
 
-/** One condition, with its keys in the order Go serialises them. */
-export interface Condition {
-  type: string;
-  status: string;
-  /** Error, Warning or Info; only meaningful when status is False. */
-  severity?: string;
-  /** RFC 3339 UTC to the second, e.g. `2026-11-21T10:00:00Z`. */
-  lastTransitionTime: string;
-  reason?: string;
-  message?: string;
-}
+/** kube-bind's condition (the CRDs' schema, generated from src/apis/kubebind/crds/shared.ts). */
+export type { Condition };
 
 /** A condition to set: `lastTransitionTime` is computed by `set`. */
 export interface ConditionInput {

@@ -538,7 +538,7 @@ describe('boundSchemaSpecJson and sourceSpecHash', () => {
     const [version] = s.versions;
     if (version === undefined) throw new Error('no version');
     const reordered: BoundSchemaSpec = {
-      versions: [{ ...version, schema: reverseKeys(version.schema) }],
+      versions: [{ ...version, schema: reverseKeys(version.schema) as Record<string, unknown> }],
       scope: s.scope,
       names: s.names,
       group: s.group,

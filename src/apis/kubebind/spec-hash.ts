@@ -12,68 +12,10 @@
 // `json.Marshal` of the unstructured map — so its keys are sorted, whatever order they came in.
 import { createHash } from 'node:crypto';
 import { goJsonEncodeAs, type GoField, type GoType } from './go-json.ts';
+import type { BoundSchemaSpec } from './types.gen.ts';
 
-export interface CustomResourceDefinitionNames {
-  readonly plural: string;
-  readonly singular?: string;
-  readonly shortNames?: readonly string[];
-  readonly kind: string;
-  readonly listKind?: string;
-  readonly categories?: readonly string[];
-}
-
-export interface CustomResourceSubresources {
-  /** Presence enables the status subresource; it has no fields. */
-  readonly status?: Readonly<Record<string, never>>;
-  readonly scale?: {
-    readonly specReplicasPath: string;
-    readonly statusReplicasPath: string;
-    readonly labelSelectorPath?: string;
-  };
-}
-
-export interface CustomResourceColumnDefinition {
-  readonly name: string;
-  readonly type: string;
-  readonly format?: string;
-  readonly description?: string;
-  readonly priority?: number;
-  readonly jsonPath: string;
-}
-
-export interface BoundSchemaVersion {
-  readonly name: string;
-  readonly served: boolean;
-  readonly storage: boolean;
-  readonly deprecated?: boolean;
-  readonly deprecationWarning?: string;
-  /** Opaque JSON: `{openAPIV3Schema: …}` from a CRD, the bare schema from kcp. */
-  readonly schema: unknown;
-  readonly subresources?: CustomResourceSubresources;
-  readonly additionalPrinterColumns?: readonly CustomResourceColumnDefinition[];
-}
-
-export interface CustomResourceConversion {
-  readonly strategy: 'None' | 'Webhook';
-  readonly webhook?: {
-    readonly clientConfig?: {
-      readonly url?: string;
-      /** Base64, as in the JSON object. */
-      readonly caBundle?: string;
-    };
-    readonly conversionReviewVersions: readonly string[];
-  };
-}
-
-/** The spec of a kube-bind.io/v1alpha2 BoundSchema, in its JSON shape. */
-export interface BoundSchemaSpec {
-  readonly informerScope: 'Cluster' | 'Namespaced';
-  readonly group: string;
-  readonly names: CustomResourceDefinitionNames;
-  readonly scope: 'Cluster' | 'Namespaced';
-  readonly versions: readonly BoundSchemaVersion[];
-  readonly conversion?: CustomResourceConversion;
-}
+/** The spec of a kube-bind.io/v1alpha2 BoundSchema, in its JSON shape (the generated type). */
+export type { BoundSchemaSpec };
 
 const field = (name: string, type: GoType, omitempty = false): GoField => ({
   name,

@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type SharedControlPlane } from '../test/harness/control-plane.ts';
 import { repoRoot } from '../test/harness/tools.ts';
+import { seed } from './dev/seed.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,11 +40,15 @@ const stop = async (code: number): Promise<never> => {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
-console.log(describe(plane.shared));
+const seeded = await seed(plane.shared).catch(async (err: unknown) => {
+  console.error('Could not load the APIs into the environment:', err);
+  return stop(1);
+});
+console.log(describe(plane.shared, seeded));
 if (values.once) await stop(0);
 else console.log('Press Ctrl-C to stop.');
 
-function describe(shared: SharedControlPlane): string {
+function describe(shared: SharedControlPlane, seeded: readonly string[]): string {
   const rel = (p: string): string => relative(process.cwd(), p) || p;
   const lines = ['', 'kube-bind-ts local environment is up.', ''];
   const provider = join(devDir, 'provider.kubeconfig');
@@ -73,6 +78,7 @@ function describe(shared: SharedControlPlane): string {
       `  client:     ${shared.dex.clientId} (secret in ${rel(dexFile)})`,
     );
   }
+  lines.push('', 'Loaded', ...seeded.map((line) => `  ${line}`));
   lines.push('', `Server logs: ${shared.runDir}`, '');
   return lines.join('\n');
 }

@@ -46,6 +46,14 @@ describe('dev environment command', () => {
           '/api/v1/namespaces',
         );
         expect(ns.items.map((n) => n.metadata.name)).toContain('kube-system');
+        // The example APIs are loaded and offered.
+        expect(output).toContain('wildwest.dev CRDs');
+        const templates = await client.get<{ items: { metadata: { name: string } }[] }>(
+          '/apis/kube-bind.io/v1alpha2/apiserviceexporttemplates',
+        );
+        expect(templates.items.map((t) => t.metadata.name)).toEqual(
+          expect.arrayContaining(['cowboys', 'sheriffs']),
+        );
       } finally {
         await client.close();
       }

@@ -7,7 +7,6 @@ import {
   kubeBindAPIBinding,
   kubeBindExportName,
   toAPIResourceSchema,
-  type APIResourceSchema,
 } from '../../src/apis/kubebind/kcp.ts';
 import {
   boundSchemaSpecFromAPIResourceSchema,
@@ -17,8 +16,12 @@ import {
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { toCRD } from '../../src/apis/schema/crd.ts';
 import { InvalidError } from '../../src/kube/errors.ts';
-import { ResourceClient, resourceType } from '../../src/kube/resource.ts';
-import { APIBindings, bootstrapKcp } from '../../src/providers/kcp/bootstrap.ts';
+import { ResourceClient } from '../../src/kube/resource.ts';
+import {
+  APIBindings,
+  APIResourceSchemas,
+  bootstrapKcp,
+} from '../../src/providers/kcp/bootstrap.ts';
 import * as full from '../fixtures/kube-bind-objects.ts';
 import {
   controlPlane,
@@ -30,14 +33,6 @@ import {
 } from '../harness/context.ts';
 
 const hasKcp = controlPlane().kcp !== undefined;
-
-const APIResourceSchemas = resourceType<APIResourceSchema>({
-  group: 'apis.kcp.io',
-  version: 'v1alpha1',
-  resource: 'apiresourceschemas',
-  kind: 'APIResourceSchema',
-  namespaced: false,
-});
 
 /** Bootstraps into a fresh top-level workspace, deleted after the test. */
 async function bootstrapped(): Promise<string> {

@@ -40,6 +40,20 @@ async function rejected(write: Promise<unknown>, message: string): Promise<void>
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
+
+/** Creates `object`, changes `spec[field]` to `value` and expects the update to fail. */
+async function expectImmutable<T extends KubeObject & { spec?: object }>(
+  type: ResourceType<T>,
+  object: T,
+  field: string,
+  value: unknown,
+  message: string,
+): Promise<void> {
+  const r = await clientOf(type);
+  const changed = clone(await r.create(clone(object)));
+  (changed.spec as Record<string, unknown>)[field] = value;
+  await rejected(r.update(changed), message);
+}
 const fail = (why: string): never => {
   throw new Error(why);
 };
@@ -73,11 +87,13 @@ describe('APIServiceExportRequest', () => {
     ['schemaUpdatePolicy', 'Never', 'schemaUpdatePolicy is immutable'],
   ];
   it.each(fields)('spec.%s is immutable', async (field, value, message) => {
-    const r = await clientOf(kb.APIServiceExportRequests);
-    const created = await r.create(clone(full.fullExportRequest.object));
-    const changed = clone(created);
-    (changed.spec as unknown as Record<string, unknown>)[field] = value;
-    await rejected(r.update(changed), message);
+    await expectImmutable(
+      kb.APIServiceExportRequests,
+      full.fullExportRequest.object,
+      field,
+      value,
+      message,
+    );
   });
 
   it('accepts a change of the free-form parameters, as upstream’s schema does', async () => {
@@ -130,11 +146,7 @@ describe('APIServiceExport', () => {
     ['isolation', 'Prefixed', 'isolation is immutable'],
   ];
   it.each(fields)('spec.%s is immutable', async (field, value, message) => {
-    const r = await clientOf(kb.APIServiceExports);
-    const created = await r.create(clone(full.fullExport.object));
-    const changed = clone(created);
-    (changed.spec as unknown as Record<string, unknown>)[field] = value;
-    await rejected(r.update(changed), message);
+    await expectImmutable(kb.APIServiceExports, full.fullExport.object, field, value, message);
   });
 
   it('needs informerScope and isolation, from their enums', async () => {

@@ -3,7 +3,14 @@
 // APIServiceExportTemplate each and a Collection that holds both.
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import { array, integer, object, required, string } from '../schema/builder.ts';
-import { ageColumn, kindSchema, toCRD, type CRDDefinition } from '../schema/crd.ts';
+import {
+  ageColumn,
+  kindSchema,
+  toCRD,
+  type CRDDefinition,
+  storageVersion,
+  kindNames,
+} from '../schema/crd.ts';
 import type { APIServiceExportTemplate, Collection } from '../kubebind/types.gen.ts';
 
 export const wildwestGroup = 'wildwest.dev';
@@ -18,13 +25,10 @@ const result = object(
 const cowboys: CRDDefinition = {
   group: wildwestGroup,
   scope: 'Namespaced',
-  names: { plural: 'cowboys', singular: 'cowboy', kind: 'Cowboy', listKind: 'CowboyList' },
+  names: kindNames('Cowboy', 'cowboys'),
   versions: [
-    {
+    storageVersion({
       name: 'v1alpha1',
-      served: true,
-      storage: true,
-      statusSubresource: true,
       printerColumns: [
         { name: 'Intent', type: 'string', jsonPath: '.spec.intent' },
         { name: 'Result', type: 'string', jsonPath: '.status.result' },
@@ -43,20 +47,17 @@ const cowboys: CRDDefinition = {
         ),
         status: result,
       }),
-    },
+    }),
   ],
 };
 
 const sheriffs: CRDDefinition = {
   group: wildwestGroup,
   scope: 'Cluster',
-  names: { plural: 'sheriffs', singular: 'sheriff', kind: 'Sheriff', listKind: 'SheriffList' },
+  names: kindNames('Sheriff', 'sheriffs'),
   versions: [
-    {
+    storageVersion({
       name: 'v1alpha1',
-      served: true,
-      storage: true,
-      statusSubresource: true,
       printerColumns: [
         { name: 'Intent', type: 'string', jsonPath: '.spec.intent' },
         { name: 'Result', type: 'string', jsonPath: '.status.result' },
@@ -72,7 +73,7 @@ const sheriffs: CRDDefinition = {
         ),
         status: result,
       }),
-    },
+    }),
   ],
 };
 

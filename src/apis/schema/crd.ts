@@ -118,3 +118,20 @@ export const conditionColumn = (name: string, type: string, priority?: number): 
   jsonPath: `.status.conditions[?(@.type=="${type}")].status`,
   ...(priority === undefined ? {} : { priority }),
 });
+
+/** CRD names from the kind and plural: singular is the lower-case kind, listKind `<Kind>List`. */
+export function kindNames(
+  kind: string,
+  plural: string,
+  extra: { shortNames?: readonly string[]; categories?: readonly string[] } = {},
+): CRDDefinition['names'] {
+  return { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List`, ...extra };
+}
+
+/** The served storage version (v1alpha2 unless named), with a status subresource by default. */
+export function storageVersion(
+  parts: Pick<VersionDefinition, 'schema' | 'printerColumns'> &
+    Partial<Pick<VersionDefinition, 'name' | 'statusSubresource'>>,
+): VersionDefinition {
+  return { name: 'v1alpha2', served: true, storage: true, statusSubresource: true, ...parts };
+}

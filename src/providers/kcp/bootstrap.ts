@@ -32,7 +32,7 @@ const Workspaces = resourceType<KubeObject & { spec?: unknown; status?: { phase?
   kind: 'Workspace',
   namespaced: false,
 });
-const APIResourceSchemas = resourceType<APIResourceSchema>({
+export const APIResourceSchemas = resourceType<APIResourceSchema>({
   group: 'apis.kcp.io',
   version: 'v1alpha1',
   resource: 'apiresourceschemas',

@@ -1,7 +1,7 @@
 // APIConversion: schema only (no controller reads it); shipped for parity with upstream's kcp
 // APIExport (spec controllers.md §1.4).
 import { array, named, object, required, string } from '../../schema/builder.ts';
-import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import { ageColumn, kindNames, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
 import { group } from './shared.ts';
 
 const version = string({ minLength: 1, pattern: '^v[1-9][0-9]*([a-z]+[1-9][0-9]*)?$' });
@@ -26,13 +26,7 @@ const conversion = object({
 export const apiConversion: CRDDefinition = {
   group,
   scope: 'Cluster',
-  names: {
-    plural: 'apiconversions',
-    singular: 'apiconversion',
-    kind: 'APIConversion',
-    listKind: 'APIConversionList',
-    categories: ['kcp'],
-  },
+  names: kindNames('APIConversion', 'apiconversions', { categories: ['kcp'] }),
   conversionNone: true,
   versions: [
     {

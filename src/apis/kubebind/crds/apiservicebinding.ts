@@ -7,6 +7,8 @@ import {
   kindSchema,
   type CRDDefinition,
   type PrinterColumn,
+  storageVersion,
+  kindNames,
 } from '../../schema/crd.ts';
 import {
   clusterSecretKeyRef,
@@ -61,55 +63,39 @@ export { bindingColumns };
 export const apiServiceBinding: CRDDefinition = {
   group,
   scope: 'Cluster',
-  names: {
-    plural: 'apiservicebindings',
-    singular: 'apiservicebinding',
-    kind: 'APIServiceBinding',
-    listKind: 'APIServiceBindingList',
+  names: kindNames('APIServiceBinding', 'apiservicebindings', {
     shortNames: ['sb'],
     categories: ['kube-bindings'],
-  },
+  }),
   conversionNone: true,
   versions: [
     apiServiceBindingV1alpha1(bindingColumns),
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: bindingColumns,
       schema: kindSchema({
         description: 'Binds the APIs of one provider export into this cluster.',
         spec: apiServiceBindingSpec,
         status: apiServiceBindingStatus,
       }),
-    },
+    }),
   ],
 };
 
 export const apiServiceBindingBundle: CRDDefinition = {
   group,
   scope: 'Cluster',
-  names: {
-    plural: 'apiservicebindingbundles',
-    singular: 'apiservicebindingbundle',
-    kind: 'APIServiceBindingBundle',
-    listKind: 'APIServiceBindingBundleList',
+  names: kindNames('APIServiceBindingBundle', 'apiservicebindingbundles', {
     shortNames: ['sbb'],
     categories: ['kube-bindings'],
-  },
+  }),
   versions: [
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: bindingColumns,
       schema: kindSchema({
         description: 'Binds every export of one provider namespace into this cluster.',
         spec: named('APIServiceBindingBundleSpec', object({ kubeconfigSecretRef })),
         status: conditionsStatus('APIServiceBindingBundleStatus'),
       }),
-    },
+    }),
   ],
 };

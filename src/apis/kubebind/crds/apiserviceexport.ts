@@ -1,7 +1,14 @@
 // APIServiceExport: what the provider exports to one consumer; the backend creates it from a
 // request of the same name (spec controllers.md §1.4, §5.3). The whole spec is immutable.
 import { array, immutable, named, object, required } from '../../schema/builder.ts';
-import { ageColumn, conditionColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import {
+  ageColumn,
+  conditionColumn,
+  kindSchema,
+  type CRDDefinition,
+  storageVersion,
+  kindNames,
+} from '../../schema/crd.ts';
 import {
   conditionsStatus,
   exportResource,
@@ -36,27 +43,17 @@ export const apiServiceExportSpec = named(
 export const apiServiceExport: CRDDefinition = {
   group,
   scope: 'Namespaced',
-  names: {
-    plural: 'apiserviceexports',
-    singular: 'apiserviceexport',
-    kind: 'APIServiceExport',
-    listKind: 'APIServiceExportList',
-    categories: ['kube-bindings'],
-  },
+  names: kindNames('APIServiceExport', 'apiserviceexports', { categories: ['kube-bindings'] }),
   conversionNone: true,
   versions: [
     apiServiceExportV1alpha1,
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: [conditionColumn('Established', 'Established', 5), ageColumn],
       schema: kindSchema({
         description: 'Resources the provider exports to one consumer.',
         spec: required(apiServiceExportSpec),
         status: conditionsStatus('APIServiceExportStatus'),
       }),
-    },
+    }),
   ],
 };

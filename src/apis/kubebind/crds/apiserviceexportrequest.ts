@@ -10,7 +10,14 @@ import {
   required,
   string,
 } from '../../schema/builder.ts';
-import { ageColumn, conditionColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import {
+  ageColumn,
+  conditionColumn,
+  kindSchema,
+  type CRDDefinition,
+  storageVersion,
+  kindNames,
+} from '../../schema/crd.ts';
 import {
   conditions,
   exportResource,
@@ -67,27 +74,19 @@ export const apiServiceExportRequestStatus = named(
 export const apiServiceExportRequest: CRDDefinition = {
   group,
   scope: 'Namespaced',
-  names: {
-    plural: 'apiserviceexportrequests',
-    singular: 'apiserviceexportrequest',
-    kind: 'APIServiceExportRequest',
-    listKind: 'APIServiceExportRequestList',
+  names: kindNames('APIServiceExportRequest', 'apiserviceexportrequests', {
     categories: ['kube-bindings'],
-  },
+  }),
   conversionNone: true,
   versions: [
     apiServiceExportRequestV1alpha1,
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: [conditionColumn('Ready', 'Ready'), ageColumn],
       schema: kindSchema({
         description: 'A request to export resources to the consumer.',
         spec: required(apiServiceExportRequestSpec),
         status: apiServiceExportRequestStatus,
       }),
-    },
+    }),
   ],
 };

@@ -1,7 +1,13 @@
 // APIServiceNamespace: one consumer namespace mirrored on the provider; the backend writes the
 // provider namespace into its status (spec controllers.md §1.4, §5.6).
 import { named, object, string } from '../../schema/builder.ts';
-import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import {
+  ageColumn,
+  kindSchema,
+  type CRDDefinition,
+  storageVersion,
+  kindNames,
+} from '../../schema/crd.ts';
 import { group } from './shared.ts';
 import { apiServiceNamespaceV1alpha1 } from './v1alpha1.ts';
 
@@ -15,21 +21,13 @@ export const apiServiceNamespaceStatus = named(
 export const apiServiceNamespace: CRDDefinition = {
   group,
   scope: 'Namespaced',
-  names: {
-    plural: 'apiservicenamespaces',
-    singular: 'apiservicenamespace',
-    kind: 'APIServiceNamespace',
-    listKind: 'APIServiceNamespaceList',
+  names: kindNames('APIServiceNamespace', 'apiservicenamespaces', {
     categories: ['kube-bindings'],
-  },
+  }),
   conversionNone: true,
   versions: [
     apiServiceNamespaceV1alpha1,
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: [
         { name: 'Namespace', type: 'string', jsonPath: '.status.namespace' },
         ageColumn,
@@ -39,6 +37,6 @@ export const apiServiceNamespace: CRDDefinition = {
         spec: named('APIServiceNamespaceSpec', object({})),
         status: apiServiceNamespaceStatus,
       }),
-    },
+    }),
   ],
 };

@@ -11,7 +11,13 @@ import {
   string,
   array,
 } from '../../schema/builder.ts';
-import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import {
+  ageColumn,
+  kindSchema,
+  type CRDDefinition,
+  storageVersion,
+  kindNames,
+} from '../../schema/crd.ts';
 import { group, localSecretKeyRef } from './shared.ts';
 
 /** The standard metav1.Condition schema. */
@@ -86,19 +92,11 @@ export const bindableResourcesRequestStatus = named(
 export const bindableResourcesRequest: CRDDefinition = {
   group,
   scope: 'Namespaced',
-  names: {
-    plural: 'bindableresourcesrequests',
-    singular: 'bindableresourcesrequest',
-    kind: 'BindableResourcesRequest',
-    listKind: 'BindableResourcesRequestList',
+  names: kindNames('BindableResourcesRequest', 'bindableresourcesrequests', {
     categories: ['kube-bindings'],
-  },
+  }),
   versions: [
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: [
         { name: 'Template', type: 'string', jsonPath: '.spec.templateRef.name' },
         { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
@@ -109,6 +107,6 @@ export const bindableResourcesRequest: CRDDefinition = {
         spec: required(bindableResourcesRequestSpec),
         status: bindableResourcesRequestStatus,
       }),
-    },
+    }),
   ],
 };

@@ -2,7 +2,6 @@
 // turns it into a CRD on the consumer (spec controllers.md §1.4, §4).
 import {
   array,
-  boolean,
   freeForm,
   integer,
   named,
@@ -11,49 +10,29 @@ import {
   required,
   string,
 } from '../../schema/builder.ts';
-import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
-import { conditions, group, scopeAllOf } from './shared.ts';
+import {
+  ageColumn,
+  kindSchema,
+  type CRDDefinition,
+  storageVersion,
+  kindNames,
+} from '../../schema/crd.ts';
+import {
+  conditions,
+  crdNames,
+  group,
+  printerColumn,
+  scopeAllOf,
+  subresources,
+  versionHeader,
+} from './shared.ts';
 
 const scope = oneOf(['Cluster', 'Namespaced'], { description: 'The scope of the bound CRD.' });
-
-export const crdNames = named(
-  'BoundSchemaNames',
-  object({
-    plural: required(string()),
-    singular: string(),
-    shortNames: array(string(), { 'x-kubernetes-list-type': 'atomic' }),
-    kind: required(string()),
-    listKind: string(),
-    categories: array(string(), { 'x-kubernetes-list-type': 'atomic' }),
-  }),
-);
-
-const printerColumn = object({
-  name: required(string()),
-  type: required(string()),
-  format: string(),
-  description: string(),
-  priority: integer({ format: 'int32' }),
-  jsonPath: required(string()),
-});
-
-const subresources = object({
-  status: object({}, { description: 'Enables the status subresource.' }),
-  scale: object({
-    specReplicasPath: required(string()),
-    statusReplicasPath: required(string()),
-    labelSelectorPath: string(),
-  }),
-});
 
 export const boundSchemaVersion = named(
   'BoundSchemaVersion',
   object({
-    name: required(string({ minLength: 1, pattern: '^v[1-9][0-9]*([a-z]+[1-9][0-9]*)?$' })),
-    served: required(boolean({ default: true })),
-    storage: required(boolean()),
-    deprecated: boolean(),
-    deprecationWarning: string(),
+    ...versionHeader,
     schema: required(
       freeForm({
         description:
@@ -126,27 +105,19 @@ export const boundSchemaStatus = named(
 export const boundSchema: CRDDefinition = {
   group,
   scope: 'Namespaced',
-  names: {
-    plural: 'boundschemas',
-    singular: 'boundschema',
-    kind: 'BoundSchema',
-    listKind: 'BoundSchemaList',
+  names: kindNames('BoundSchema', 'boundschemas', {
     shortNames: ['bs'],
     categories: ['kube-bindings'],
-  },
+  }),
   conversionNone: true,
   versions: [
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: [ageColumn],
       schema: kindSchema({
         description: 'The schema of one resource bound by a consumer.',
         spec: boundSchemaSpec,
         status: boundSchemaStatus,
       }),
-    },
+    }),
   ],
 };

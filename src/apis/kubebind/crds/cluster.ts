@@ -1,31 +1,27 @@
 // Cluster: the anchor object `default` the backend creates in every provider cluster it serves
 // (spec controllers.md §1.4). Its spec has no fields but must be present.
 import { object, required } from '../../schema/builder.ts';
-import { conditionColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import {
+  conditionColumn,
+  kindSchema,
+  type CRDDefinition,
+  storageVersion,
+  kindNames,
+} from '../../schema/crd.ts';
 import { conditionsStatus, group } from './shared.ts';
 
 export const cluster: CRDDefinition = {
   group,
   scope: 'Cluster',
-  names: {
-    plural: 'clusters',
-    singular: 'cluster',
-    kind: 'Cluster',
-    listKind: 'ClusterList',
-    categories: ['kube-bind'],
-  },
+  names: kindNames('Cluster', 'clusters', { categories: ['kube-bind'] }),
   versions: [
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: [conditionColumn('Ready', 'Ready')],
       schema: kindSchema({
         description: 'The provider cluster the backend serves; one named default.',
         spec: required({ ...object({}), tsName: 'ClusterSpec' }),
         status: conditionsStatus('ClusterStatus'),
       }),
-    },
+    }),
   ],
 };

@@ -9,7 +9,14 @@ import {
   required,
   string,
 } from '../../schema/builder.ts';
-import { ageColumn, conditionColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import {
+  ageColumn,
+  conditionColumn,
+  kindSchema,
+  type CRDDefinition,
+  storageVersion,
+  kindNames,
+} from '../../schema/crd.ts';
 import { conditions, group, localSecretKeyRef } from './shared.ts';
 import { clusterBindingV1alpha1 } from './v1alpha1.ts';
 
@@ -53,21 +60,11 @@ export const clusterBindingStatus = named(
 export const clusterBinding: CRDDefinition = {
   group,
   scope: 'Namespaced',
-  names: {
-    plural: 'clusterbindings',
-    singular: 'clusterbinding',
-    kind: 'ClusterBinding',
-    listKind: 'ClusterBindingList',
-    categories: ['kube-bindings'],
-  },
+  names: kindNames('ClusterBinding', 'clusterbindings', { categories: ['kube-bindings'] }),
   conversionNone: true,
   versions: [
     clusterBindingV1alpha1,
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: [
         { name: 'Konnector Version', type: 'string', jsonPath: '.status.konnectorVersion' },
         { name: 'Last Heartbeat', type: 'date', jsonPath: '.status.lastHeartbeatTime' },
@@ -85,6 +82,6 @@ export const clusterBinding: CRDDefinition = {
           },
         ],
       }),
-    },
+    }),
   ],
 };

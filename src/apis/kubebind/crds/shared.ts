@@ -1,6 +1,8 @@
 // Sub-schemas several kube-bind.io kinds share (spec controllers.md §1.2, §1.3).
 import {
   array,
+  boolean,
+  integer,
   dateTime,
   named,
   object,
@@ -164,3 +166,45 @@ export const clusterSecretKeyRef = named(
     namespace: required(string({ description: 'The secret namespace.', minLength: 1 })),
   }),
 );
+
+/** CRD names, as BoundSchemas (and v1alpha1 exports) carry them. */
+export const crdNames = named(
+  'BoundSchemaNames',
+  object({
+    plural: required(string()),
+    singular: string(),
+    shortNames: array(string(), { 'x-kubernetes-list-type': 'atomic' }),
+    kind: required(string()),
+    listKind: string(),
+    categories: array(string(), { 'x-kubernetes-list-type': 'atomic' }),
+  }),
+);
+
+/** A CRD printer column. */
+export const printerColumn = object({
+  name: required(string()),
+  type: required(string()),
+  format: string(),
+  description: string(),
+  priority: integer({ format: 'int32' }),
+  jsonPath: required(string()),
+});
+
+/** CRD subresources. */
+export const subresources = object({
+  status: object({}, { description: 'Enables the status subresource.' }),
+  scale: object({
+    specReplicasPath: required(string()),
+    statusReplicasPath: required(string()),
+    labelSelectorPath: string(),
+  }),
+});
+
+/** The first fields of a CRD-like version: name, served, storage and deprecation. */
+export const versionHeader = {
+  name: required(string({ minLength: 1, pattern: '^v[1-9][0-9]*([a-z]+[1-9][0-9]*)?$' })),
+  served: required(boolean({ default: true })),
+  storage: required(boolean()),
+  deprecated: boolean(),
+  deprecationWarning: string(),
+};

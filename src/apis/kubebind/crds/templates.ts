@@ -1,7 +1,13 @@
 // APIServiceExportTemplate and Collection: what a provider offers, and how its UI groups it
 // (spec controllers.md §1.4). Both are cluster-scoped and written by the provider's admin.
 import { array, named, object, required, string } from '../../schema/builder.ts';
-import { ageColumn, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
+import {
+  ageColumn,
+  kindSchema,
+  type CRDDefinition,
+  storageVersion,
+  kindNames,
+} from '../../schema/crd.ts';
 import {
   conditionsStatus,
   exportResource,
@@ -29,19 +35,11 @@ export const apiServiceExportTemplateSpec = named(
 export const apiServiceExportTemplate: CRDDefinition = {
   group,
   scope: 'Cluster',
-  names: {
-    plural: 'apiserviceexporttemplates',
-    singular: 'apiserviceexporttemplate',
-    kind: 'APIServiceExportTemplate',
-    listKind: 'APIServiceExportTemplateList',
+  names: kindNames('APIServiceExportTemplate', 'apiserviceexporttemplates', {
     categories: ['kube-bind'],
-  },
+  }),
   versions: [
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: [
         { name: 'Resources', type: 'string', jsonPath: '.spec.resources[*].group' },
         {
@@ -56,7 +54,7 @@ export const apiServiceExportTemplate: CRDDefinition = {
         spec: required(apiServiceExportTemplateSpec),
         status: conditionsStatus('APIServiceExportTemplateStatus'),
       }),
-    },
+    }),
   ],
 };
 
@@ -75,19 +73,9 @@ export const collectionSpec = named(
 export const collection: CRDDefinition = {
   group,
   scope: 'Cluster',
-  names: {
-    plural: 'collections',
-    singular: 'collection',
-    kind: 'Collection',
-    listKind: 'CollectionList',
-    categories: ['kube-bind'],
-  },
+  names: kindNames('Collection', 'collections', { categories: ['kube-bind'] }),
   versions: [
-    {
-      name: 'v1alpha2',
-      served: true,
-      storage: true,
-      statusSubresource: true,
+    storageVersion({
       printerColumns: [
         { name: 'Description', type: 'string', jsonPath: '.spec.description' },
         { name: 'Templates', type: 'string', jsonPath: '.spec.templates[*].name' },
@@ -98,6 +86,6 @@ export const collection: CRDDefinition = {
         spec: required(collectionSpec),
         status: conditionsStatus('CollectionStatus'),
       }),
-    },
+    }),
   ],
 };

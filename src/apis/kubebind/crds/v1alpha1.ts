@@ -3,11 +3,9 @@
 // API server only rewrites apiVersion between the versions (conversion strategy None).
 import {
   array,
-  boolean,
   dateTime,
   freeForm,
   immutable,
-  integer,
   object,
   oneOf,
   required,
@@ -21,7 +19,16 @@ import {
   type PrinterColumn,
   type VersionDefinition,
 } from '../../schema/crd.ts';
-import { conditions, groupResourceProperties, informerScope, isolation } from './shared.ts';
+import {
+  conditions,
+  crdNames,
+  groupResourceProperties,
+  informerScope,
+  isolation,
+  printerColumn,
+  subresources,
+  versionHeader,
+} from './shared.ts';
 
 const served = (schema: Schema, printerColumns: readonly PrinterColumn[]): VersionDefinition => ({
   name: 'v1alpha1',
@@ -100,47 +107,17 @@ export const apiServiceExportRequestV1alpha1 = served(
   [conditionColumn('Ready', 'Ready'), ageColumn],
 );
 
-const atomicStrings = array(string(), { 'x-kubernetes-list-type': 'atomic' });
-const crdNames = object({
-  plural: required(string()),
-  singular: string(),
-  shortNames: atomicStrings,
-  kind: required(string()),
-  listKind: string(),
-  categories: atomicStrings,
-});
-
 /** v1alpha1 exports carried a whole CRD-like spec: one export per resource. */
 const exportVersion = object({
-  name: required(string({ minLength: 1, pattern: '^v[1-9][0-9]*([a-z]+[1-9][0-9]*)?$' })),
-  served: required(boolean({ default: true })),
-  storage: required(boolean()),
-  deprecated: boolean(),
-  deprecationWarning: string(),
+  ...versionHeader,
   schema: required(
-    object({
-      openAPIV3Schema: required(freeForm({ 'x-kubernetes-map-type': 'atomic' })),
-    }),
+    object({ openAPIV3Schema: required(freeForm({ 'x-kubernetes-map-type': 'atomic' })) }),
   ),
-  subresources: object({
-    status: object({}),
-    scale: object({
-      specReplicasPath: required(string()),
-      statusReplicasPath: required(string()),
-      labelSelectorPath: string(),
-    }),
+  subresources: object({ status: object({}), scale: subresources.properties?.['scale'] ?? {} }),
+  additionalPrinterColumns: array(printerColumn, {
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
   }),
-  additionalPrinterColumns: array(
-    object({
-      name: required(string()),
-      type: required(string()),
-      format: string(),
-      description: string(),
-      priority: integer({ format: 'int32' }),
-      jsonPath: required(string()),
-    }),
-    { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] },
-  ),
 });
 
 export const apiServiceExportV1alpha1 = served(
@@ -183,7 +160,11 @@ export const apiServiceExportV1alpha1 = served(
         },
       ),
     ),
-    status: object({ acceptedNames: crdNames, storedVersions: array(string()), conditions }),
+    status: object({
+      acceptedNames: crdNames,
+      storedVersions: array(string()),
+      conditions,
+    }),
     // Upstream's message is wrong (the rule checks the name), but clients may match on it.
     rules: [
       {

@@ -124,7 +124,7 @@ export function boundSchemaToCRD(spec: BoundSchemaSpec): CustomResourceDefinitio
     metadata: { name: crdName(spec.group, spec.names.plural) },
     spec: {
       group: spec.group,
-      names: spec.names,
+      names: structuredClone(spec.names),
       scope: spec.scope,
       ...(conversion && { conversion }),
       versions: spec.versions.map((v) => crdVersion(v)),

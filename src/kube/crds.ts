@@ -1,6 +1,9 @@
 // Installs CustomResourceDefinitions the way a controller that owns them should: server-side
 // apply (so an upgrade changes the live CRD in place and fields other managers own are kept), then
-// wait until every CRD is Established, so the first request for its resource cannot 404.
+// wait until every CRD is Established, so the first request for a new resource cannot 404.
+// Established says nothing about an upgrade: the API server switches a changed CRD's schema a
+// moment later (when its own watch sees the change), so a write right after an upgrade may still
+// be validated and pruned by the old schema. Nothing in the API reports that switch.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { KubeClient } from './client.ts';
@@ -19,6 +22,7 @@ export interface InstallCRDsOptions {
 /** A CRD could not be applied, or did not become Established in time. */
 export class CRDInstallError extends Error {
   readonly crd: string;
+  /** The CRD (or, on a timeout, every pending CRD with its conditions) and what failed. */
   constructor(crd: string, message: string, options?: ErrorOptions) {
     super(`CRD ${crd}: ${message}`, options);
     this.name = 'CRDInstallError';
@@ -71,7 +75,7 @@ export async function waitForEstablished(
       const why = observed
         .filter(({ name }) => pending.includes(name))
         .map(({ name, crd }) => `${name} (${notEstablishedReason(crd)})`);
-      throw new CRDInstallError(pending[0] ?? '', `not Established in time: ${why.join('; ')}`);
+      throw new CRDInstallError(why.join('; '), 'not Established in time');
     }
     await sleep(opts.pollIntervalMs ?? 100, undefined, opts.signal ? { signal: opts.signal } : {});
   }

@@ -31,13 +31,12 @@ describe('wildwest example APIs', () => {
     const exported = await new ResourceClient(admin, CustomResourceDefinitions).list({
       labelSelector: `${exportedLabel}=true`,
     });
-    const names = exported.items.map((crd) => crd.metadata?.name);
+    const wildwest = exported.items.filter((crd) => crd.spec.group === 'wildwest.dev');
+    const names = wildwest.map((crd) => crd.metadata?.name);
     expect(names).toEqual(
       expect.arrayContaining(['cowboys.wildwest.dev', 'sheriffs.wildwest.dev']),
     );
-    const scopes = Object.fromEntries(
-      exported.items.map((c) => [c.spec.names.plural, c.spec.scope]),
-    );
+    const scopes = Object.fromEntries(wildwest.map((c) => [c.spec.names.plural, c.spec.scope]));
     expect(scopes).toMatchObject({ cowboys: 'Namespaced', sheriffs: 'Cluster' });
 
     const templates = new ResourceClient(admin, kb.APIServiceExportTemplates);

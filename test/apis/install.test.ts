@@ -1,6 +1,6 @@
 // Installing the kube-bind.io CRDs on the real kube-apiserver: every CRD is accepted (structural
-// schema, CEL rules compile) and becomes Established; installing again changes nothing; a CRD
-// upgrade is applied in place.
+// schema, CEL rules compile) and becomes Established. Re-installing and upgrading are tested in
+// test/backend/kube-bind-api.test.ts.
 import { describe, expect, it } from 'vitest';
 import { kubeBindCRDs } from '../../src/apis/kubebind/crds/index.ts';
 import { installCRDs, isEstablished } from '../../src/kube/crds.ts';

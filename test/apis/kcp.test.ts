@@ -15,7 +15,7 @@ import {
 } from '../../src/apis/kubebind/schema-mapping.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { toCRD } from '../../src/apis/schema/crd.ts';
-import { InvalidError } from '../../src/kube/errors.ts';
+import { InvalidError, NotFoundError } from '../../src/kube/errors.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
 import {
   APIBindings,
@@ -33,6 +33,9 @@ import {
 } from '../harness/context.ts';
 
 const hasKcp = controlPlane().kcp !== undefined;
+const fail = (): never => {
+  throw new Error('no clusters definition');
+};
 
 /** Bootstraps into a fresh top-level workspace, deleted after the test. */
 async function bootstrapped(): Promise<string> {
@@ -74,9 +77,48 @@ describe.runIf(hasKcp)('kube-bind.io on kcp', () => {
     // The kinds are served in the kube-bind workspace itself, with their CEL rules.
     const bindings = new ResourceClient(ws, kb.ClusterBindings, 'default');
     const wrong = { ...full.fullClusterBinding.object, metadata: { name: 'other' } };
-    const err = await bindings.create(wrong).catch((e: unknown) => e);
+    // Served a moment after the binding is Bound: retry while the resource is not there yet.
+    const err = await eventually('ClusterBindings to be served', () =>
+      bindings.create(wrong).then(
+        () => new Error('created'),
+        (e: unknown) => (e instanceof NotFoundError ? undefined : e),
+      ),
+    );
     expect(err).toBeInstanceOf(InvalidError);
     expect((err as Error).message).toContain('cluster binding name should be cluster');
+  });
+
+  it('moves the export to a changed schema on upgrade and keeps the old schema', async () => {
+    const path = await bootstrapped();
+    const ws = await kcpAdmin(path);
+    const changed = kubeBindKinds.map((def) =>
+      def.names.plural === 'clusters'
+        ? { ...def, versions: def.versions.map((v) => ({ ...v, printerColumns: [] })) }
+        : def,
+    );
+    const clusters = (kinds: typeof kubeBindKinds) =>
+      toAPIResourceSchema(kinds.find((d) => d.names.plural === 'clusters') ?? fail()).metadata.name;
+    expect(clusters(changed)).not.toBe(clusters(kubeBindKinds));
+
+    const workspace = path.split(':')[1] ?? '';
+    await bootstrapKcp({
+      client: await kcpAdmin('root'),
+      workspace,
+      kinds: changed,
+      log: testLogger(),
+    });
+    const exported = await ws.get<{ spec: { resources: { name: string; schema: string }[] } }>(
+      `/apis/apis.kcp.io/v1alpha2/apiexports/${kubeBindExportName}`,
+    );
+    expect(exported.spec.resources.find((r) => r.name === 'clusters')?.schema).toBe(
+      clusters(changed),
+    );
+    const names = (await new ResourceClient(ws, APIResourceSchemas).list()).items.map(
+      (item) => item.metadata.name,
+    );
+    expect(names).toEqual(expect.arrayContaining([clusters(kubeBindKinds), clusters(changed)]));
+    const binding = await new ResourceClient(ws, APIBindings).get(kubeBindExportName);
+    expect(binding.status?.phase).toBe('Bound');
   });
 
   it('serves every kind in a workspace that binds the export, fields intact', async () => {

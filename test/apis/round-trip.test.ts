@@ -1,7 +1,7 @@
 // Every field the spec lists survives a create/get round trip on the real kube-apiserver, for
 // every kind (spec and, through /status, status). A CRD that lacked a field would prune it
 // silently, and upstream clients that set it would lose data.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { ResourceClient, type KubeObject, type ResourceType } from '../../src/kube/resource.ts';
 import * as full from '../fixtures/kube-bind-objects.ts';
@@ -46,7 +46,7 @@ describe('every field survives a round trip', () => {
       : `${fixture.object.metadata?.name ?? ''}-${uniqueSuffix()}`;
     const object = { ...fixture.object, metadata: { ...fixture.object.metadata, name } };
     const created = await resource.create(object);
-    if (!type.namespaced) await cleanup(resource, name);
+    if (!type.namespaced) cleanup(resource, name);
     expect(created).toMatchObject(object);
 
     if (fixture.status !== undefined) {
@@ -60,8 +60,7 @@ describe('every field survives a round trip', () => {
   });
 });
 
-async function cleanup(resource: ResourceClient, name: string): Promise<void> {
-  const { onTestFinished } = await import('vitest');
+function cleanup(resource: ResourceClient, name: string): void {
   onTestFinished(async () => {
     await resource.delete(name).catch(() => undefined);
   });

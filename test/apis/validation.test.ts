@@ -290,6 +290,56 @@ describe('v1alpha1, still served', () => {
     await rejected(old.create(binding), 'spec.kubeconfigSecretRef.key');
   });
 
+  it.each([
+    [
+      'ClusterBinding',
+      kb.ClusterBindings,
+      'cluster',
+      'kubeconfigSecretRef',
+      { name: 'x', key: 'kubeconfig' },
+      'kubeconfigSecretRef is immutable',
+    ],
+    [
+      'APIServiceExportRequest',
+      kb.APIServiceExportRequests,
+      'request',
+      'resources',
+      [{ resource: 'things' }],
+      'resources are immutable',
+    ],
+  ] as const)(
+    '%s v1alpha1 keeps spec.%s immutable',
+    async (_kind, type, name, field, value, message) => {
+      const r = await clientOf(type as ResourceType);
+      const old = new ResourceClient(r.client, v1alpha1(type as ResourceType), r.namespace);
+      const objects: Record<string, Record<string, unknown>> = {
+        cluster: {
+          kubeconfigSecretRef: { name: 'kubeconfig', key: 'kubeconfig' },
+          providerPrettyName: 'p',
+        },
+        request: { resources: [{ resource: 'cowboys' }] },
+      };
+      const created = await old.create({ metadata: { name }, spec: objects[name] });
+      const changed = clone(created);
+      (changed['spec'] as Record<string, unknown>)[field] = value;
+      await rejected(old.update(changed), message);
+    },
+  );
+
+  it('APIServiceBinding v1alpha1 keeps kubeconfigSecretRef immutable', async () => {
+    const r = await clientOf(kb.APIServiceBindings);
+    const old = new ResourceClient(r.client, v1alpha1(kb.APIServiceBindings));
+    const ref = { name: 'kubeconfig', namespace: 'kube-bind', key: 'kubeconfig' };
+    const binding = named(r, {
+      metadata: { name: 'old-binding' },
+      spec: { kubeconfigSecretRef: ref },
+    });
+    const created = await old.create(binding as KubeObject & Record<string, unknown>);
+    const changed = clone(created);
+    changed['spec'] = { kubeconfigSecretRef: { ...ref, name: 'other' } };
+    await rejected(old.update(changed), 'kubeconfigSecretRef is immutable');
+  });
+
   it('APIServiceExport v1alpha1 enforces its name and scope rules', async () => {
     const r = await clientOf(kb.APIServiceExports);
     const old = new ResourceClient(r.client, v1alpha1(kb.APIServiceExports), r.namespace);
@@ -334,6 +384,12 @@ describe('v1alpha1, still served', () => {
     const created = await old.create(
       exported('sheriffs.wildwest.dev', { scope: 'Namespaced', informerScope: 'Cluster' }),
     );
+    // An update must carry the whole v1alpha1 spec again (storage pruned what v1alpha2 lacks).
+    const changed = {
+      ...clone(created),
+      spec: exported('x', { scope: 'Namespaced', informerScope: 'Namespaced' }).spec,
+    };
+    await rejected(old.update(changed), 'informerScope is immutable');
     // Stored as v1alpha2 (conversion None): what v1alpha2 lacks is pruned, as upstream's is.
     expect(created['spec']).toMatchObject({ informerScope: 'Cluster' });
     expect(created['spec']).not.toHaveProperty('versions');

@@ -7,10 +7,17 @@ import { clusterBinding } from '../../src/apis/kubebind/crds/clusterbinding.ts';
 import { toCRD } from '../../src/apis/schema/crd.ts';
 import { ensureKubeBindAPI, KubeBindAPIMissingError } from '../../src/backend/app/kube-bind-api.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
-import { installCRDs } from '../../src/kube/crds.ts';
+import { installCRDs, isEstablished } from '../../src/kube/crds.ts';
+import { kubeBindCRDs } from '../../src/apis/kubebind/crds/index.ts';
 import { ResourceClient, resourceType, type KubeObject } from '../../src/kube/resource.ts';
 import { CustomResourceDefinitions } from '../../src/kube/resources.ts';
-import { kubeAdmin, testLogger, testNamespace, uniqueSuffix } from '../harness/context.ts';
+import {
+  eventually,
+  kubeAdmin,
+  testLogger,
+  testNamespace,
+  uniqueSuffix,
+} from '../harness/context.ts';
 
 /** The ClusterBinding CRD moved to a group of this test's own, deleted afterwards. */
 function privateCopy(admin: KubeClient, mutate?: (crd: CustomResourceDefinition) => void) {
@@ -29,9 +36,22 @@ describe('ensureKubeBindAPI', () => {
   it('applies all kube-bind.io CRDs and waits until they are Established', async () => {
     const admin = await kubeAdmin();
     await ensureKubeBindAPI(admin, { install: true, log: testLogger() });
-    // A second start changes nothing, and the check-only mode now passes.
+    const crds = new ResourceClient(admin, CustomResourceDefinitions);
+    const versions = async () =>
+      Promise.all(
+        kubeBindCRDs().map(async (crd) => {
+          const live = await crds.get(crd.metadata?.name ?? '');
+          expect(isEstablished(live)).toBe(true);
+          return `${live.metadata?.name ?? ''}@${live.metadata?.generation ?? 0}`;
+        }),
+      );
+    const before = await versions();
+    expect(before).toHaveLength(12);
+    // A second start changes no CRD (server-side apply of the same content is a no-op), and the
+    // check-only mode passes.
     await ensureKubeBindAPI(admin, { install: true, log: testLogger() });
     await ensureKubeBindAPI(admin, { install: false, log: testLogger() });
+    expect(await versions()).toEqual(before);
   });
 
   it('with installation off, names the CRDs that are missing', async () => {
@@ -85,7 +105,12 @@ describe('ensureKubeBindAPI', () => {
     expect(live.metadata?.labels?.['team']).toBe('platform');
     const kept = await bindings.get('cluster');
     expect(kept.metadata?.uid).toBe(created.metadata?.uid);
-    const updated = await bindings.updateStatus({ ...kept, status: { consumerSecretRef: ref } });
+    // The API server switches to the new schema shortly after the update (see src/kube/crds.ts).
+    const updated = await eventually('the upgraded schema to keep consumerSecretRef', async () => {
+      const live = await bindings.get('cluster');
+      const written = await bindings.updateStatus({ ...live, status: { consumerSecretRef: ref } });
+      return written.status?.['consumerSecretRef'] === undefined ? undefined : written;
+    });
     expect(updated.status?.['consumerSecretRef']).toEqual(ref);
   });
 });

@@ -87,8 +87,6 @@ export function wildwestCRDs(): CustomResourceDefinition[] {
   return [exported(cowboys), exported(sheriffs)];
 }
 
-export const wildwestDefinitions: readonly CRDDefinition[] = [cowboys, sheriffs];
-
 /** One template per example API. */
 export function wildwestTemplates(): APIServiceExportTemplate[] {
   return [

@@ -237,5 +237,3 @@ function crdVersion(v: BoundSchemaVersion): CustomResourceDefinitionVersion {
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-export { crdName };

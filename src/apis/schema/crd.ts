@@ -1,14 +1,7 @@
 // A CRD definition in our own terms, and its rendering as an apiextensions.k8s.io/v1
 // CustomResourceDefinition object (what the API server and `kubectl apply` take).
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
-import {
-  object,
-  required,
-  string,
-  toOpenAPI,
-  type Schema,
-  type ValidationRule,
-} from './builder.ts';
+import { object, string, toOpenAPI, type Schema, type ValidationRule } from './builder.ts';
 
 export interface PrinterColumn {
   name: string;
@@ -41,7 +34,10 @@ export interface CRDDefinition {
     categories?: readonly string[];
   };
   versions: readonly VersionDefinition[];
-  /** Several versions and no webhook: the API server only rewrites apiVersion. */
+  /**
+   * Declare `conversion: {strategy: None}`: the API server only rewrites apiVersion between
+   * versions. Upstream declares it on every multi-version kind and on two single-version ones.
+   */
   conversionNone?: boolean;
 }
 
@@ -69,8 +65,6 @@ export function kindSchema(parts: KindSchemaParts): Schema {
     ...(parts.rules ? { 'x-kubernetes-validations': parts.rules } : {}),
   });
 }
-
-export { required };
 
 /** The CRD object for a definition. */
 export function toCRD(def: CRDDefinition): CustomResourceDefinition {

@@ -25,10 +25,12 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
   const out: ParsedFlags = new Map();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    if (!arg.startsWith('-') || arg === '-' || arg === '--') {
-      throw new FlagError(`unexpected argument "${arg}": the backend takes flags only`);
+    if (!arg.startsWith('--') || arg === '--') {
+      // pflag reads `-x` as shorthand flags, and the backend defines none.
+      const what = arg.startsWith('-') ? 'unknown shorthand flag' : 'unexpected argument';
+      throw new FlagError(`${what} "${arg}": the backend takes --name flags only`);
     }
-    const body = arg.replace(/^--?/, '');
+    const body = arg.slice(2);
     const eq = body.indexOf('=');
     const name = eq === -1 ? body : body.slice(0, eq);
     const spec = byName.get(name);

@@ -5,10 +5,17 @@
 //
 // Each step is idempotent, so running it again (or on an upgrade) converges: schemas are created
 // (they are immutable, and their names change with their content), the export is applied with
-// server-side apply, and the binding's spec is replaced.
+// server-side apply, and the binding's spec is replaced. Schemas an older version created are
+// left in place: bindings elsewhere may still serve them until they follow the export.
+//
+// Not done, unlike upstream's kcp-init: its namespace `controllers`, service account
+// `kube-bind-controller` with a legacy token secret, and a cluster-admin binding (for a different
+// service account) in the workspace. They serve upstream's demo deployment, not the API; the
+// backend's own credentials belong to its deployment.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { APIResourceSchema } from '../../apis/kubebind/kcp.ts';
+import type { CRDDefinition } from '../../apis/schema/crd.ts';
 import {
   kubeBindAcceptedClaims,
   kubeBindAPIBinding,
@@ -78,6 +85,8 @@ export interface KcpBootstrapOptions {
     namespace?: string;
   }[];
   log: Logger;
+  /** The kinds to export; all of kube-bind.io unless given (tests pass changed definitions). */
+  kinds?: readonly CRDDefinition[];
   /** How long to wait for the workspace and the binding. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -90,20 +99,23 @@ export async function bootstrapKcp(opts: KcpBootstrapOptions): Promise<string> {
   const path = `${parent}:${name}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
 
+  const signal = opts.signal;
   await ensureWorkspace(opts, parent, name, deadline);
   const ws = opts.client.cluster(path);
+  const kinds = opts.kinds ?? kubeBindKinds;
   const schemas = new ResourceClient(ws, APIResourceSchemas);
-  for (const def of kubeBindKinds) {
-    await createIfMissing(schemas, toAPIResourceSchema(def));
+  for (const def of kinds) {
+    await createIfMissing(schemas, toAPIResourceSchema(def), signal);
   }
-  await new ResourceClient(ws, APIExports).apply(kubeBindAPIExport(), {
+  await new ResourceClient(ws, APIExports).apply(kubeBindAPIExport(kinds), {
     fieldManager,
     force: true,
+    ...(signal && { signal }),
   });
-  if (opts.bindableBy && opts.bindableBy.length > 0) await grantBind(ws, opts.bindableBy);
-  await ensureBinding(new ResourceClient(ws, APIBindings), path);
-  await waitFor('the kube-bind.io APIBinding to be Bound', deadline, opts.signal, async () => {
-    const binding = await new ResourceClient(ws, APIBindings).get(kubeBindExportName);
+  if (opts.bindableBy && opts.bindableBy.length > 0) await grantBind(ws, opts.bindableBy, signal);
+  await ensureBinding(new ResourceClient(ws, APIBindings), path, signal);
+  await waitFor('the kube-bind.io APIBinding to be Bound', deadline, signal, async () => {
+    const binding = await new ResourceClient(ws, APIBindings).get(kubeBindExportName, signal);
     return binding.status?.phase === 'Bound';
   });
   opts.log.info({ workspace: path, export: kubeBindExportName }, 'kube-bind.io API is in kcp');
@@ -118,9 +130,9 @@ async function ensureWorkspace(
 ): Promise<void> {
   const workspaces = new ResourceClient(opts.client.cluster(parent), Workspaces);
   const type = opts.workspaceType ?? { name: 'organization', path: 'root' };
-  await createIfMissing(workspaces, { metadata: { name }, spec: { type } });
+  await createIfMissing(workspaces, { metadata: { name }, spec: { type } }, opts.signal);
   await waitFor(`workspace ${parent}:${name} to be Ready`, deadline, opts.signal, async () => {
-    const ws = await workspaces.get(name);
+    const ws = await workspaces.get(name, opts.signal);
     return ws.status?.phase === 'Ready';
   });
 }
@@ -129,7 +141,9 @@ async function ensureWorkspace(
 async function grantBind(
   ws: KubeClient,
   subjects: NonNullable<KcpBootstrapOptions['bindableBy']>,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
+  const write = { fieldManager, force: true, ...(signal && { signal }) };
   const name = `${kubeBindExportName}:bind`;
   await new ResourceClient(ws, ClusterRoles).apply(
     {
@@ -143,7 +157,7 @@ async function grantBind(
         },
       ],
     },
-    { fieldManager, force: true },
+    write,
   );
   await new ResourceClient(ws, ClusterRoleBindings).apply(
     {
@@ -154,30 +168,36 @@ async function grantBind(
         ...(s.kind === 'ServiceAccount' ? {} : { apiGroup: 'rbac.authorization.k8s.io' }),
       })),
     },
-    { fieldManager, force: true },
+    write,
   );
 }
 
 /** Replaces the binding's spec (create, or update until no conflict). */
-async function ensureBinding(bindings: ResourceClient<Binding>, path: string): Promise<void> {
+async function ensureBinding(
+  bindings: ResourceClient<Binding>,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const desired = kubeBindAPIBinding(path, kubeBindAcceptedClaims);
+  const opts = signal ? { signal } : {};
   try {
-    await bindings.create(desired);
+    await bindings.create(desired, opts);
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw err;
     await retryOnConflict(async () => {
-      const live = await bindings.get(desired.metadata.name);
-      await bindings.update({ ...live, spec: desired.spec });
-    });
+      const live = await bindings.get(desired.metadata.name, signal);
+      await bindings.update({ ...live, spec: desired.spec }, opts);
+    }, opts);
   }
 }
 
 async function createIfMissing<T extends KubeObject>(
   resource: ResourceClient<T>,
   obj: T,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   try {
-    await resource.create(obj);
+    await resource.create(obj, signal ? { signal } : {});
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw err;
   }
@@ -189,9 +209,21 @@ async function waitFor(
   signal: AbortSignal | undefined,
   done: () => Promise<boolean>,
 ): Promise<void> {
+  let last: unknown;
   for (;;) {
-    if (await done()) return;
-    if (Date.now() > deadline) throw new Error(`kcp bootstrap: timed out waiting for ${what}`);
+    // A failed probe (a passing network fault, a 404 before kcp serves something) is retried
+    // until the deadline; the last error is reported then.
+    try {
+      if (await done()) return;
+      last = undefined;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? `: ${last.message}` : '';
+      throw new Error(`kcp bootstrap: timed out waiting for ${what}${why}`);
+    }
     await sleep(200, undefined, signal ? { signal } : {});
   }
 }

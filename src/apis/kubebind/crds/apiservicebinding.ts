@@ -58,8 +58,6 @@ export const apiServiceBindingStatus = named(
   }),
 );
 
-export { bindingColumns };
-
 export const apiServiceBinding: CRDDefinition = {
   group,
   scope: 'Cluster',

@@ -8,6 +8,7 @@ import {
   kindSchema,
   toCRD,
   type CRDDefinition,
+  type PrinterColumn,
   storageVersion,
   kindNames,
 } from '../schema/crd.ts';
@@ -22,6 +23,12 @@ const result = object(
   { description: 'Written by the provider.' },
 );
 
+const columns: readonly PrinterColumn[] = [
+  { name: 'Intent', type: 'string', jsonPath: '.spec.intent' },
+  { name: 'Result', type: 'string', jsonPath: '.status.result' },
+  ageColumn,
+];
+
 const cowboys: CRDDefinition = {
   group: wildwestGroup,
   scope: 'Namespaced',
@@ -29,11 +36,7 @@ const cowboys: CRDDefinition = {
   versions: [
     storageVersion({
       name: 'v1alpha1',
-      printerColumns: [
-        { name: 'Intent', type: 'string', jsonPath: '.spec.intent' },
-        { name: 'Result', type: 'string', jsonPath: '.status.result' },
-        ageColumn,
-      ],
+      printerColumns: columns,
       schema: kindSchema({
         description: 'A cowboy, served by the provider in the consumer’s namespace.',
         spec: required(
@@ -58,11 +61,7 @@ const sheriffs: CRDDefinition = {
   versions: [
     storageVersion({
       name: 'v1alpha1',
-      printerColumns: [
-        { name: 'Intent', type: 'string', jsonPath: '.spec.intent' },
-        { name: 'Result', type: 'string', jsonPath: '.status.result' },
-        ageColumn,
-      ],
+      printerColumns: columns,
       schema: kindSchema({
         description: 'A sheriff, cluster-scoped.',
         spec: required(

@@ -21,6 +21,7 @@ import {
   Secrets,
   ServiceAccounts,
 } from '../../kube/resources.ts';
+import type { Informer } from '../../runtime/cache/informer.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { BackendError } from '../errors.ts';
 import {
@@ -227,4 +228,20 @@ async function getOrCreate<T extends KubeObject>(
     if (!(err instanceof AlreadyExistsError)) throw err;
     return resource.get(name);
   }
+}
+
+/** The index of contract namespaces by their identity annotation (upstream's name). */
+export const namespacesByIdentityIndex = 'namespacesByIdentity';
+
+export const identityOfNamespace = (ns: Namespace): readonly string[] => {
+  const identity = ns.metadata?.annotations?.[identityAnnotation];
+  return identity ? [identity] : [];
+};
+
+/** A lookup for the provisioner, served from a namespace informer's index. */
+export function namespaceLookup(
+  informer: Informer<Namespace>,
+): (identity: string) => readonly Namespace[] {
+  informer.addIndexer(namespacesByIdentityIndex, identityOfNamespace);
+  return (identity) => informer.lister.byIndex(namespacesByIdentityIndex, identity);
 }

@@ -1,0 +1,82 @@
+// What the cluster controller keeps (spec controllers.md §5.1): the ClusterRole and
+// ClusterRoleBinding `kube-bind-oidc-user`, which let the OIDC users the operator allowed pass
+// the front door's `bind` SubjectAccessReview. Both are controlled by the Cluster object.
+import type { ClusterRole, ClusterRoleBinding, Subject } from 'kubernetes-types/rbac/v1.js';
+import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+import type { Cluster } from '../../../apis/kubebind/types.gen.ts';
+
+export const oidcUserName = 'kube-bind-oidc-user';
+
+export interface AllowedUsers {
+  groups: readonly string[];
+  users: readonly string[];
+}
+
+export function controlledBy(cluster: Cluster): OwnerReference[] {
+  return [
+    {
+      apiVersion: 'kube-bind.io/v1alpha2',
+      kind: 'Cluster',
+      name: cluster.metadata?.name ?? '',
+      uid: cluster.metadata?.uid ?? '',
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ];
+}
+
+export function oidcUserRole(cluster: Cluster): ClusterRole {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: oidcUserName, ownerReferences: controlledBy(cluster) },
+    rules: [
+      { apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['bind'] },
+      // kcp checks `access` on these paths before a user may enter a workspace.
+      { nonResourceURLs: ['/', '/api', '/api/*', '/apis', '/apis/*'], verbs: ['access'] },
+    ],
+  };
+}
+
+export function oidcUserBinding(cluster: Cluster, allowed: AllowedUsers): ClusterRoleBinding {
+  const subjects: Subject[] = [
+    ...allowed.groups.map((name) => ({ kind: 'Group', apiGroup: rbacGroup, name })),
+    ...allowed.users.map((name) => ({ kind: 'User', apiGroup: rbacGroup, name })),
+  ];
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: oidcUserName, ownerReferences: controlledBy(cluster) },
+    roleRef: { apiGroup: rbacGroup, kind: 'ClusterRole', name: oidcUserName },
+    subjects,
+  };
+}
+
+const rbacGroup = 'rbac.authorization.k8s.io';
+
+/** Whether the live object already has what `desired` asks for (only the fields we own). */
+export function roleUpToDate(live: ClusterRole, desired: ClusterRole): boolean {
+  return (
+    same(live.rules ?? [], desired.rules ?? []) &&
+    same(live.metadata?.ownerReferences ?? [], desired.metadata?.ownerReferences ?? [])
+  );
+}
+
+export function bindingUpToDate(live: ClusterRoleBinding, desired: ClusterRoleBinding): boolean {
+  return (
+    same(live.subjects ?? [], desired.subjects ?? []) &&
+    same(live.roleRef, desired.roleRef) &&
+    same(live.metadata?.ownerReferences ?? [], desired.metadata?.ownerReferences ?? [])
+  );
+}
+
+const same = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
+
+/** JSON with sorted keys, so that the server's key order does not count as a difference. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}

@@ -1,0 +1,100 @@
+// The serviceexport controller (spec controllers.md §5.3): keeps an export's source-spec hash
+// annotation current and says in `ProviderInSync` whether its BoundSchemas are all there. Woken by
+// the export and by any BoundSchema it names.
+import { markFalse, markTrue } from '../../../apis/kubebind/conditions.ts';
+import * as kb from '../../../apis/kubebind/types.gen.ts';
+import { PatchType } from '../../../kube/client.ts';
+import { ResourceClient } from '../../../kube/resource.ts';
+import type { Informer } from '../../../runtime/cache/informer.ts';
+import { namespacedKey } from '../../../runtime/cache/keys.ts';
+import type { Clock } from '../../../runtime/clock.ts';
+import type { Cluster } from '../../../runtime/cluster.ts';
+import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
+import { forObject, watch } from '../../../runtime/controller/handlers.ts';
+import { patchConditions } from '../conditions-patch.ts';
+import {
+  boundSchemaNames,
+  decideExport,
+  providerInSyncCondition,
+  sourceSpecHashAnnotation,
+} from './decide.ts';
+
+export const serviceExportControllerName = 'kube-bind-backend-serviceexport';
+
+/** Exports by `<namespace>/<BoundSchema name>` of each resource they name. */
+export const exportsByBoundSchemaIndex = 'serviceExportByBoundSchema';
+
+interface Informers {
+  exports: Informer<kb.APIServiceExport>;
+  schemas: Informer<kb.BoundSchema>;
+}
+
+export function serviceExportController(clock: Clock): ControllerSpec {
+  const byCluster = new Map<string, Informers>();
+  const informersOf = (cluster: Cluster): Informers => {
+    let informers = byCluster.get(cluster.name);
+    if (!informers) {
+      const exports = cluster.informers.informerFor(kb.APIServiceExports);
+      exports.addIndexer(exportsByBoundSchemaIndex, (exp) =>
+        boundSchemaNames(exp).map((name) => namespacedKey(exp.metadata?.namespace, name)),
+      );
+      informers = { exports, schemas: cluster.informers.informerFor(kb.BoundSchemas) };
+      byCluster.set(cluster.name, informers);
+    }
+    return informers;
+  };
+  return {
+    name: serviceExportControllerName,
+    watches: (cluster) => {
+      const { exports, schemas } = informersOf(cluster);
+      return [
+        watch(exports, { map: forObject() }),
+        watch(schemas, {
+          map: (schema) =>
+            exports.lister
+              .byIndex(
+                exportsByBoundSchemaIndex,
+                namespacedKey(schema.metadata?.namespace, schema.metadata?.name ?? ''),
+              )
+              .map((exp) => ({
+                namespace: exp.metadata?.namespace,
+                name: exp.metadata?.name ?? '',
+              })),
+        }),
+      ];
+    },
+    reconcile: async (req, { cluster, signal }) => {
+      const { exports, schemas } = informersOf(cluster);
+      const exp = exports.lister.get(namespacedKey(req.namespace, req.name));
+      if (!exp) return;
+      const decision = decideExport(exp, (name) =>
+        schemas.lister.get(namespacedKey(req.namespace, name)),
+      );
+      const resource = new ResourceClient(cluster.client, kb.APIServiceExports, req.namespace);
+      if (decision.kind === 'set-hash') {
+        // The annotation change brings the export back through the watch for the next step.
+        await resource.patch(
+          req.name,
+          PatchType.merge,
+          { metadata: { annotations: { [sourceSpecHashAnnotation]: decision.hash } } },
+          { signal },
+        );
+        return;
+      }
+      const current = exp.status?.conditions ?? [];
+      const now = clock.now();
+      const next =
+        decision.kind === 'in-sync'
+          ? markTrue(current, providerInSyncCondition, now)
+          : markFalse(
+              current,
+              providerInSyncCondition,
+              'BoundSchemaMissing',
+              'Error',
+              decision.message,
+              now,
+            );
+      await patchConditions(resource, exp, current, next, signal);
+    },
+  };
+}

@@ -1,6 +1,26 @@
-// The backend's options: one typed object built from upstream's flags (spec protocol.md §9).
-// Issue 4 brings the provider-cluster access and the CRD installation; later issues add the rest.
-import { FlagError, parseFlags, type FlagSpec, type ParsedFlags } from './flags.ts';
+// The backend's options: one typed object built from upstream's flags (spec protocol.md §9,
+// controllers.md §2), plus leader election, which upstream lacks (spec README item 4). Unlike
+// upstream, every invalid value stops the start (spec README item 8), and all of them are
+// reported together so an operator fixes the deployment in one go.
+import { readFile as readFileFromDisk } from 'node:fs/promises';
+import { backendFlags, defaults } from './backend-flags.ts';
+import { parseFlags } from './flags.ts';
+import { FlagReader } from './reader.ts';
+import * as value from './values.ts';
+
+export type { ConsumerScope, Isolation, Provider, SchemaSource } from './values.ts';
+export { backendFlags };
+
+export interface LeaderElectionOptions {
+  /** Off: this replica runs the controllers unconditionally (one replica only!). */
+  enabled: boolean;
+  /** Namespace and name of the coordination.k8s.io Lease. */
+  namespace: string;
+  leaseName: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
 
 export interface BackendOptions {
   /** Path of a kubeconfig for the provider cluster; in-cluster config when absent. */
@@ -13,41 +33,169 @@ export interface BackendOptions {
    * only checks they are there.
    */
   installCRDs: boolean;
+  /** `kubernetes`: one provider cluster; `kcp`: the workspaces behind an APIExport. */
+  provider: value.Provider;
+  /** kcp: the APIExportEndpointSlice that lists the virtual workspace URLs. */
+  apiExportEndpointSliceName: string;
+  /** kcp: APIBindings whose names start with one of these are left out of generated templates. */
+  apiBindingIgnorePrefixes: string[];
+  /** Prefix of the contract namespaces, followed directly by the consumer's identity hash. */
+  namespacePrefix: string;
+  /** The provider's display name (ClusterBinding spec.providerPrettyName). */
+  prettyName: string;
+  /** The informer scope stamped on exports and bound schemas. */
+  consumerScope: value.ConsumerScope;
+  /** How the objects of cluster-scoped resources of different consumers are kept apart. */
+  isolation: value.Isolation;
+  /** Server URL in issued kubeconfigs; the backend's own rest-config host when absent. */
+  externalAddress?: string;
+  /** CA bundle file for issued kubeconfigs; the backend's own rest-config CA when absent. */
+  externalCAFile?: string;
+  /** The content of externalCAFile, read and checked by loadBackendOptions. */
+  externalCA?: string;
+  /** `tls-server-name` in issued kubeconfigs. */
+  externalServerName?: string;
+  /** The kind of object the exported schemas are read from. */
+  schemaSource: value.SchemaSource;
+  /** How often requests with SchemaUpdatePolicy Always re-read their schemas. */
+  schemaSyncIntervalMs: number;
+  /** No OIDC and HTTP API (only /healthz); bindings come from BindableResourcesRequests. */
+  frontendDisabled: boolean;
+  leaderElection: LeaderElectionOptions;
 }
 
-export const backendFlags: readonly FlagSpec[] = [
-  { name: 'kubeconfig', kind: 'string', help: 'kubeconfig of the provider cluster' },
-  { name: 'context', kind: 'string', help: 'context in the kubeconfig' },
-  {
-    name: 'install-crds',
-    kind: 'bool',
-    help: 'apply the kube-bind.io CRDs at start and wait until they are Established',
-    defaultText: 'true',
-  },
-];
-
 export function defaultOptions(): BackendOptions {
-  return { installCRDs: true };
+  return parseBackendOptions([]);
 }
 
 /** Parses argv (without node and script) into options; throws FlagError on bad input. */
 export function parseBackendOptions(argv: readonly string[]): BackendOptions {
-  const flags = parseFlags(argv, backendFlags);
-  const options = defaultOptions();
-  const kubeconfig = stringFlag(flags, 'kubeconfig');
-  const context = stringFlag(flags, 'context');
-  if (kubeconfig !== undefined) options.kubeconfig = kubeconfig;
-  if (context !== undefined) options.context = context;
-  const install = flags.get('install-crds');
-  if (typeof install === 'boolean') options.installCRDs = install;
+  const reader = new FlagReader(parseFlags(argv, backendFlags));
+  const options = readOptions(reader);
+  reader.throwIfInvalid();
   return options;
 }
 
-function stringFlag(flags: ParsedFlags, name: string): string | undefined {
-  const value = flags.get(name);
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') {
-    throw new FlagError(`--${name} needs a non-empty value`);
+export interface LoadDependencies {
+  readFile(path: string): Promise<string>;
+}
+
+const fromDisk: LoadDependencies = { readFile: (path) => readFileFromDisk(path, 'utf8') };
+
+/** parseBackendOptions, plus reading and checking --external-ca-file into `externalCA`. */
+export async function loadBackendOptions(
+  argv: readonly string[],
+  deps: LoadDependencies = fromDisk,
+): Promise<BackendOptions> {
+  const reader = new FlagReader(parseFlags(argv, backendFlags));
+  const options = readOptions(reader);
+  // Read even when other flags are wrong, so a missing file is reported along with them.
+  if (options.externalCAFile !== undefined) {
+    const ca = await readCA(options.externalCAFile, deps, reader);
+    if (ca !== undefined) options.externalCA = ca;
   }
-  return value;
+  reader.throwIfInvalid();
+  return options;
+}
+
+async function readCA(
+  path: string,
+  deps: LoadDependencies,
+  reader: FlagReader,
+): Promise<string | undefined> {
+  let content: string;
+  try {
+    content = await deps.readFile(path);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    reader.fail('external-ca-file', path, `cannot read it (${why})`);
+    return undefined;
+  }
+  return reader.check('external-ca-file', path, () => value.caBundle(content));
+}
+
+function readOptions(r: FlagReader): BackendOptions {
+  const options: BackendOptions = {
+    installCRDs: r.bool('install-crds', defaults.installCRDs),
+    provider: r.value('multicluster-runtime-provider', defaults.provider, value.provider),
+    apiExportEndpointSliceName: r.aliased(
+      ['apiexport-endpoint-slice-name', 'apiexport-endpointslice-name'],
+      defaults.apiExportEndpointSliceName,
+      value.nonEmpty,
+    ),
+    apiBindingIgnorePrefixes: r.list(
+      'apibinding-ignore-prefixes',
+      defaults.apiBindingIgnorePrefixes.split(','),
+    ),
+    namespacePrefix: r.value('namespace-prefix', defaults.namespacePrefix, value.namespacePrefix),
+    prettyName: r.value('pretty-name', defaults.prettyName, value.nonEmpty),
+    consumerScope: r.value('consumer-scope', defaults.consumerScope, value.consumerScope),
+    isolation: r.aliased(
+      ['isolation', 'cluster-scoped-isolation'],
+      defaults.isolation,
+      value.isolation,
+    ),
+    schemaSource: r.value('schema-source', defaults.schemaSource, value.schemaSource),
+    schemaSyncIntervalMs: r.value(
+      'schema-sync-interval',
+      defaults.schemaSyncInterval,
+      value.duration(10_000, '10s'),
+    ),
+    frontendDisabled: r.bool('frontend-disabled', defaults.frontendDisabled),
+    leaderElection: readLeaderElection(r),
+  };
+  setOptional(options, 'kubeconfig', r.optional('kubeconfig', value.nonEmpty));
+  setOptional(options, 'context', r.optional('context', value.nonEmpty));
+  setOptional(options, 'externalAddress', r.optional('external-address', value.externalAddress));
+  setOptional(options, 'externalCAFile', r.optional('external-ca-file', value.nonEmpty));
+  setOptional(options, 'externalServerName', r.optional('external-server-name', value.nonEmpty));
+  return options;
+}
+
+type OptionalKey =
+  'kubeconfig' | 'context' | 'externalAddress' | 'externalCAFile' | 'externalServerName';
+
+/** exactOptionalPropertyTypes: an absent option is a missing key, never `undefined`. */
+function setOptional(options: BackendOptions, key: OptionalKey, v: string | undefined): void {
+  if (v !== undefined) options[key] = v;
+}
+
+const leaseFlags = {
+  lease: 'leader-election-lease-duration',
+  renew: 'leader-election-renew-deadline',
+  retry: 'leader-election-retry-period',
+} as const;
+
+function readLeaderElection(r: FlagReader): LeaderElectionOptions {
+  const options: LeaderElectionOptions = {
+    enabled: r.bool('leader-elect', defaults.leaderElect),
+    namespace: r.value(
+      'leader-election-namespace',
+      defaults.leaderElectionNamespace,
+      value.nonEmpty,
+    ),
+    leaseName: r.value('leader-election-id', defaults.leaderElectionID, value.nonEmpty),
+    leaseDurationMs: r.value(leaseFlags.lease, defaults.leaseDuration, value.positiveDuration),
+    renewDeadlineMs: r.value(leaseFlags.renew, defaults.renewDeadline, value.positiveDuration),
+    retryPeriodMs: r.value(leaseFlags.retry, defaults.retryPeriod, value.positiveDuration),
+  };
+  // Checked even with --leader-elect=false: a wrong value is a mistake whether or not it is used
+  // yet. Compared only when each of them is valid on its own, so one mistake gives one message.
+  if (Object.values(leaseFlags).some((name) => r.isInvalid(name))) return options;
+  const text = (name: string, fallback: string): string => r.raw(name) ?? fallback;
+  if (options.renewDeadlineMs >= options.leaseDurationMs) {
+    r.fail(
+      leaseFlags.renew,
+      text(leaseFlags.renew, defaults.renewDeadline),
+      `want less than --${leaseFlags.lease} (${text(leaseFlags.lease, defaults.leaseDuration)})`,
+    );
+  }
+  if (options.retryPeriodMs >= options.renewDeadlineMs) {
+    r.fail(
+      leaseFlags.retry,
+      text(leaseFlags.retry, defaults.retryPeriod),
+      `want less than --${leaseFlags.renew} (${text(leaseFlags.renew, defaults.renewDeadline)})`,
+    );
+  }
+  return options;
 }

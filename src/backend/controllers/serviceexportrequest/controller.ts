@@ -1,0 +1,378 @@
+// The serviceexportrequest controller (spec controllers.md §5.5): turns a consumer's request
+// into BoundSchemas, an APIServiceExport of the same name and pre-seeded APIServiceNamespaces,
+// and reports the outcome truthfully in the request's status. Source CRDs are watched, so a
+// request with SchemaUpdatePolicy Always carries a schema change to its BoundSchemas at once.
+import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
+import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+import type { Logger } from 'pino';
+import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
+import {
+  boundSchemaSpecFromCRD,
+  exportedSchemaKey,
+} from '../../../apis/kubebind/schema-mapping.ts';
+import { sourceSpecHash, sourceSpecHashOf } from '../../../apis/kubebind/spec-hash.ts';
+import * as kb from '../../../apis/kubebind/types.gen.ts';
+import { PatchType } from '../../../kube/client.ts';
+import { AlreadyExistsError, ignoreNotFound } from '../../../kube/errors.ts';
+import { ResourceClient } from '../../../kube/resource.ts';
+import { CustomResourceDefinitions } from '../../../kube/resources.ts';
+import type { Informer } from '../../../runtime/cache/informer.ts';
+import { namespacedKey } from '../../../runtime/cache/keys.ts';
+import type { Clock } from '../../../runtime/clock.ts';
+import type { Cluster } from '../../../runtime/cluster.ts';
+import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
+import { forObject, watch } from '../../../runtime/controller/handlers.ts';
+import { requeueAfter, type Result } from '../../../runtime/controller/result.ts';
+import { sourceSpecHashAnnotation } from '../serviceexport/decide.ts';
+import {
+  boundSchemaSpec,
+  desiredExportSpec,
+  exportMatches,
+  validateRequest,
+  type ConsumerScope,
+  type Isolation,
+  type ResolvedResource,
+} from './decide.ts';
+
+export const serviceExportRequestControllerName = 'kube-bind-backend-serviceexportrequest';
+export const exportedLabel = 'kube-bind.io/exported';
+export const ownerLabel = 'kube-bind.io/owner';
+/** Finished requests are removed after this long (upstream: 10 minutes). */
+export const finishedRequestTTLMs = 10 * 60_000;
+
+export interface ServiceExportRequestConfig {
+  consumerScope: ConsumerScope;
+  isolation: Isolation;
+  clock: Clock;
+}
+
+interface Informers {
+  requests: Informer<kb.APIServiceExportRequest>;
+  exports: Informer<kb.APIServiceExport>;
+  schemas: Informer<kb.BoundSchema>;
+  crds: Informer<CustomResourceDefinition>;
+}
+
+const requestsBySourceIndex = 'ServiceExportRequestByGroupResource';
+
+export function serviceExportRequestController(config: ServiceExportRequestConfig): ControllerSpec {
+  const byCluster = new Map<string, Informers>();
+  const informersOf = (cluster: Cluster): Informers => {
+    let informers = byCluster.get(cluster.name);
+    if (!informers) {
+      const requests = cluster.informers.informerFor(kb.APIServiceExportRequests);
+      requests.addIndexer(requestsBySourceIndex, (req) =>
+        req.spec.resources.map((r) => `${r.resource}.${r.group ?? ''}`),
+      );
+      informers = {
+        requests,
+        exports: cluster.informers.informerFor(kb.APIServiceExports),
+        schemas: cluster.informers.informerFor(kb.BoundSchemas),
+        crds: cluster.informers.informerFor(CustomResourceDefinitions, {
+          labelSelector: `${exportedLabel}=true`,
+        }),
+      };
+      byCluster.set(cluster.name, informers);
+    }
+    return informers;
+  };
+  return {
+    name: serviceExportRequestControllerName,
+    workers: 4,
+    watches: (cluster) => {
+      const { requests, exports, crds } = informersOf(cluster);
+      const toRequest = (obj: { metadata?: { namespace?: string; name?: string } }) => [
+        { namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' },
+      ];
+      return [
+        watch(requests, { map: forObject() }),
+        watch(exports, { map: toRequest }),
+        watch(crds, {
+          map: (crd) =>
+            requests.lister
+              .byIndex(requestsBySourceIndex, `${crd.spec.names.plural}.${crd.spec.group}`)
+              .map(toRequest)
+              .flat(),
+        }),
+      ];
+    },
+    reconcile: async (req, ctx) => {
+      const informers = informersOf(ctx.cluster);
+      const request = informers.requests.lister.get(namespacedKey(req.namespace, req.name));
+      if (!request) return;
+      return new RequestReconcile(config, informers, ctx.cluster, ctx.log, ctx.signal).run(request);
+    },
+  };
+}
+
+/** One pass over one request. */
+class RequestReconcile {
+  readonly #config: ServiceExportRequestConfig;
+  readonly #informers: Informers;
+  readonly #cluster: Cluster;
+  readonly #log: Logger;
+  readonly #signal: AbortSignal;
+
+  constructor(
+    config: ServiceExportRequestConfig,
+    informers: Informers,
+    cluster: Cluster,
+    log: Logger,
+    signal: AbortSignal,
+  ) {
+    this.#config = config;
+    this.#informers = informers;
+    this.#cluster = cluster;
+    this.#log = log;
+    this.#signal = signal;
+  }
+
+  async run(request: kb.APIServiceExportRequest): Promise<Result | undefined> {
+    const phase = request.status?.phase ?? 'Pending';
+    if (phase === 'Failed') return this.#collect(request);
+    const validation = validateRequest(request, this.#exportedSchemas());
+    if (!validation.ok) {
+      if (phase === 'Pending') {
+        await this.#fail(request, validation.condition, validation.reason, validation.message);
+      }
+      return this.#collect(request);
+    }
+    const alwaysSync = request.spec.schemaUpdatePolicy === 'Always';
+    const existing = await this.#liveExport(request);
+    if (phase === 'Pending' || alwaysSync) {
+      await this.#ensureBoundSchemas(request, validation.resolved, existing);
+    }
+    if (phase === 'Pending') {
+      const outcome = await this.#ensureExport(request, validation.resolved, existing);
+      if (!outcome.ok) {
+        await this.#fail(request, 'ExportsReady', 'ExportConflict', outcome.message);
+        return this.#collect(request);
+      }
+      // BoundSchemas made before the export get it as their controller now (GC with the export).
+      await this.#ensureBoundSchemas(request, validation.resolved, outcome.export);
+      await this.#ensureNamespaces(request, outcome.export);
+      await this.#succeed(request);
+    }
+    return this.#collect(request);
+  }
+
+  /** The exported schemas, keyed `<plural>.<group>`, from the labelled CRDs in the cache. */
+  #exportedSchemas(): Map<string, kb.BoundSchemaSpec> {
+    const map = new Map<string, kb.BoundSchemaSpec>();
+    for (const crd of this.#informers.crds.lister.list()) {
+      const spec = boundSchemaSpecFromCRD(crd, this.#config.consumerScope);
+      map.set(exportedSchemaKey(spec), spec);
+    }
+    return map;
+  }
+
+  /** Read from the server: the cache may lag an export created a moment ago. */
+  #liveExport(request: kb.APIServiceExportRequest): Promise<kb.APIServiceExport | undefined> {
+    const exports = new ResourceClient(this.#cluster.client, kb.APIServiceExports, ns(request));
+    return ignoreNotFound(exports.get(name(request), this.#signal));
+  }
+
+  /** Creates missing BoundSchemas; with policy Always, replaces drifted specs (§4.2). */
+  async #ensureBoundSchemas(
+    request: kb.APIServiceExportRequest,
+    resolved: readonly ResolvedResource[],
+    owner: kb.APIServiceExport | undefined,
+  ): Promise<void> {
+    const schemas = new ResourceClient(this.#cluster.client, kb.BoundSchemas, ns(request));
+    for (const { name: schemaName, source } of resolved) {
+      const spec = boundSchemaSpec(source, this.#config.consumerScope, this.#config.isolation);
+      const hash = sourceSpecHash(spec);
+      const live = this.#informers.schemas.lister.get(namespacedKey(ns(request), schemaName));
+      if (!live) {
+        await createTolerant(schemas, {
+          metadata: {
+            name: schemaName,
+            annotations: { [sourceSpecHashAnnotation]: hash },
+            ...(owner && { ownerReferences: [controllerRef(owner)] }),
+          },
+          spec,
+        });
+        continue;
+      }
+      const needsOwner = owner && !live.metadata?.ownerReferences?.some((r) => r.controller);
+      const drifted =
+        request.spec.schemaUpdatePolicy === 'Always' &&
+        live.metadata?.annotations?.[sourceSpecHashAnnotation] !== hash;
+      if (!needsOwner && !drifted) continue;
+      await schemas.update(
+        {
+          ...live,
+          metadata: {
+            ...live.metadata,
+            ...(needsOwner && {
+              ownerReferences: [...(live.metadata?.ownerReferences ?? []), controllerRef(owner)],
+            }),
+            ...(drifted && {
+              annotations: { ...live.metadata?.annotations, [sourceSpecHashAnnotation]: hash },
+            }),
+          },
+          ...(drifted && { spec }),
+        },
+        { signal: this.#signal },
+      );
+      if (drifted) this.#log.info({ boundSchema: schemaName }, 'bound schema follows its source');
+    }
+  }
+
+  async #ensureExport(
+    request: kb.APIServiceExportRequest,
+    resolved: readonly ResolvedResource[],
+    existing: kb.APIServiceExport | undefined,
+  ): Promise<{ ok: true; export: kb.APIServiceExport } | { ok: false; message: string }> {
+    const { consumerScope, isolation } = this.#config;
+    const desired = desiredExportSpec(request, resolved, consumerScope, isolation);
+    const conflict = {
+      ok: false as const,
+      message:
+        `an APIServiceExport named ${name(request)} already exists in ${ns(request)} with other ` +
+        'resources, claims or scope; bind under another name',
+    };
+    if (existing)
+      return exportMatches(existing, desired) ? { ok: true, export: existing } : conflict;
+    const specs = resolved.map((r) => boundSchemaSpec(r.source, consumerScope, isolation));
+    const exports = new ResourceClient(this.#cluster.client, kb.APIServiceExports, ns(request));
+    try {
+      const created = await exports.create(
+        {
+          metadata: {
+            name: name(request),
+            annotations: { [sourceSpecHashAnnotation]: sourceSpecHashOf(specs) },
+          },
+          spec: desired,
+        },
+        { signal: this.#signal },
+      );
+      return { ok: true, export: created };
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      const raced = await exports.get(name(request), this.#signal);
+      return exportMatches(raced, desired) ? { ok: true, export: raced } : conflict;
+    }
+  }
+
+  /** Pre-seeds the consumer namespaces the request names, owned by the export. */
+  async #ensureNamespaces(
+    request: kb.APIServiceExportRequest,
+    owner: kb.APIServiceExport,
+  ): Promise<void> {
+    const namespaces = new ResourceClient(
+      this.#cluster.client,
+      kb.APIServiceNamespaces,
+      ns(request),
+    );
+    for (const { name: consumerNamespace } of request.spec.namespaces ?? []) {
+      await createTolerant(namespaces, {
+        metadata: {
+          name: consumerNamespace,
+          labels: { [ownerLabel]: 'provider' },
+          ownerReferences: [controllerRef(owner)],
+        },
+        spec: {},
+      });
+    }
+  }
+
+  async #succeed(request: kb.APIServiceExportRequest): Promise<void> {
+    const now = this.#config.clock.now();
+    let conditions = markTrue(request.status?.conditions ?? [], 'ExportsReady', now);
+    conditions = markTrue(conditions, 'PermissionClaim', now);
+    await this.#writeStatus(request, {
+      phase: 'Succeeded',
+      conditions: setSummary(conditions, now),
+    });
+  }
+
+  async #fail(
+    request: kb.APIServiceExportRequest,
+    condition: string,
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const now = this.#config.clock.now();
+    const conditions = markFalse(
+      request.status?.conditions ?? [],
+      condition,
+      reason,
+      'Error',
+      message,
+      now,
+    );
+    await this.#writeStatus(request, {
+      phase: 'Failed',
+      terminalMessage: message,
+      conditions: setSummary(conditions, now),
+    });
+    this.#log.info({ reason, message }, 'export request failed');
+  }
+
+  async #writeStatus(
+    request: kb.APIServiceExportRequest,
+    status: kb.APIServiceExportRequestStatus,
+  ): Promise<void> {
+    const requests = new ResourceClient(
+      this.#cluster.client,
+      kb.APIServiceExportRequests,
+      ns(request),
+    );
+    await requests.patch(
+      name(request),
+      PatchType.merge,
+      { metadata: { resourceVersion: request.metadata?.resourceVersion }, status },
+      { subresource: 'status', signal: this.#signal },
+    );
+  }
+
+  /**
+   * Finished requests go after a while, as upstream's do (the export stays). A request with
+   * policy Always stays: it is what carries the policy to later schema changes.
+   */
+  async #collect(request: kb.APIServiceExportRequest): Promise<Result | undefined> {
+    if (request.spec.schemaUpdatePolicy === 'Always' && request.status?.phase !== 'Failed') return;
+    const created = Date.parse(request.metadata?.creationTimestamp ?? '');
+    if (Number.isNaN(created)) return;
+    const remaining = created + finishedRequestTTLMs - this.#config.clock.now();
+    if (remaining > 0) return requeueAfter(remaining);
+    const requests = new ResourceClient(
+      this.#cluster.client,
+      kb.APIServiceExportRequests,
+      ns(request),
+    );
+    await ignoreNotFound(
+      requests.delete(name(request), {
+        preconditions: { uid: request.metadata?.uid ?? '' },
+        signal: this.#signal,
+      }),
+    );
+    return undefined;
+  }
+}
+
+const ns = (obj: { metadata?: { namespace?: string } }): string => obj.metadata?.namespace ?? '';
+const name = (obj: { metadata?: { name?: string } }): string => obj.metadata?.name ?? '';
+
+function controllerRef(owner: kb.APIServiceExport): OwnerReference {
+  return {
+    apiVersion: 'kube-bind.io/v1alpha2',
+    kind: 'APIServiceExport',
+    name: name(owner),
+    uid: owner.metadata?.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+async function createTolerant<T extends { metadata?: { name?: string } }>(
+  resource: ResourceClient<T & object>,
+  obj: T & object,
+): Promise<void> {
+  try {
+    await resource.create(obj);
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+}

@@ -24,7 +24,7 @@ describe('cluster controller', () => {
         if (err instanceof AlreadyExistsError) return clusters.get('default');
         throw err;
       });
-    runControllers(admin, [clusterController({ groups: ['providers'], users: ['alice'] })]);
+    runControllers(admin, [clusterController({ groups: ['providers'], users: ['alice'] })], []);
 
     const roles = new ResourceClient(admin, ClusterRoles);
     const bindings = new ResourceClient(admin, ClusterRoleBindings);

@@ -26,7 +26,7 @@ describe('clusterbinding controller', () => {
         providerPrettyName: 'p',
       },
     });
-    runControllers(admin, [clusterBindingController(realClock)]);
+    runControllers(admin, [clusterBindingController(realClock)], [ns]);
 
     const healthy = async () =>
       getCondition((await bindings.get('cluster')).status?.conditions ?? [], 'Healthy');

@@ -31,7 +31,7 @@ describe('serviceexport controller', () => {
         isolation: 'Prefixed',
       },
     });
-    runControllers(admin, [serviceExportController(realClock)]);
+    runControllers(admin, [serviceExportController(realClock)], [ns]);
 
     const inSync = async () =>
       getCondition((await exports.get('cowboys')).status?.conditions ?? [], 'ProviderInSync');

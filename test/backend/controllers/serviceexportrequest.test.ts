@@ -26,9 +26,11 @@ async function start(isolation: Isolation = 'Prefixed') {
   const admin = await kubeAdmin();
   await installCRDs(admin, wildwestCRDs(), { fieldManager: 'kube-bind-ts-tests' });
   const ns = await testNamespace(admin, 'request');
-  runControllers(admin, [
-    serviceExportRequestController({ consumerScope: 'Namespaced', isolation, clock: realClock }),
-  ]);
+  runControllers(
+    admin,
+    [serviceExportRequestController({ consumerScope: 'Namespaced', isolation, clock: realClock })],
+    [ns],
+  );
   return {
     admin,
     ns,

@@ -1,0 +1,112 @@
+// The backend's composition root: from options to running controllers. It connects to the
+// provider cluster, makes sure the kube-bind.io API is served, creates the Cluster `default`, and
+// runs the controllers in a manager behind a Lease (so several replicas can run; one leads).
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import * as kb from '../../apis/kubebind/types.gen.ts';
+import { KubeClient } from '../../kube/client.ts';
+import { connectionFromKubeconfig, connectionInCluster } from '../../kube/config.ts';
+import { AlreadyExistsError } from '../../kube/errors.ts';
+import { ResourceClient } from '../../kube/resource.ts';
+import { SingleClusterProvider } from '../../providers/default/single-cluster.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { ControllerSpec } from '../../runtime/controller/controller.ts';
+import { leaseGate } from '../../runtime/leaderelection/index.ts';
+import { Manager } from '../../runtime/manager/manager.ts';
+import { clusterController, defaultClusterName } from '../controllers/cluster/controller.ts';
+import { clusterBindingController } from '../controllers/clusterbinding/controller.ts';
+import { serviceExportController } from '../controllers/serviceexport/controller.ts';
+import { serviceExportRequestController } from '../controllers/serviceexportrequest/controller.ts';
+import { serviceNamespaceController } from '../controllers/servicenamespace/controller.ts';
+import type { BackendOptions } from '../options/options.ts';
+import { ensureKubeBindAPI } from './kube-bind-api.ts';
+
+export interface BackendDeps {
+  log: Logger;
+  clock: Clock;
+  /** OIDC subjects allowed to bind (the HTTP front door, issue 6, fills these from its flags). */
+  allowed?: { groups: readonly string[]; users: readonly string[] };
+}
+
+/** The controllers of the default provider, in upstream's registration order. */
+export function backendControllers(options: BackendOptions, deps: BackendDeps): ControllerSpec[] {
+  return [
+    clusterBindingController(deps.clock),
+    serviceExportController(deps.clock),
+    serviceNamespaceController(options.isolation),
+    serviceExportRequestController({
+      consumerScope: options.consumerScope,
+      isolation: options.isolation,
+      clock: deps.clock,
+    }),
+    clusterController(deps.allowed ?? { groups: [], users: [] }),
+  ];
+}
+
+/** Runs the backend until `signal` aborts; rejects on a start-up failure or a lost lease. */
+export async function runBackend(
+  options: BackendOptions,
+  deps: BackendDeps,
+  signal: AbortSignal,
+): Promise<void> {
+  if (options.provider !== 'kubernetes') {
+    throw new Error('--multicluster-runtime-provider=kcp is not available yet in this backend');
+  }
+  const connection = options.kubeconfig
+    ? await connectionFromKubeconfig({
+        file: options.kubeconfig,
+        ...(options.context && { context: options.context }),
+      })
+    : await connectionInCluster();
+  const client = new KubeClient(connection, { userAgent: 'kube-bind-backend' });
+  try {
+    await ensureKubeBindAPI(client, { install: options.installCRDs, log: deps.log, signal });
+    await ensureDefaultCluster(client, deps.log);
+    const provider = new SingleClusterProvider({ client, clock: deps.clock, log: deps.log });
+    const { leaderElection: le } = options;
+    const manager = new Manager({
+      provider,
+      clock: deps.clock,
+      log: deps.log,
+      ...(le.enabled && {
+        leaderElection: leaseGate({
+          client,
+          namespace: le.namespace,
+          name: le.leaseName,
+          identity: `${hostname()}_${randomUUID()}`,
+          leaseDurationMs: le.leaseDurationMs,
+          renewDeadlineMs: le.renewDeadlineMs,
+          retryPeriodMs: le.retryPeriodMs,
+          clock: deps.clock,
+          log: deps.log,
+        }),
+      }),
+    });
+    for (const spec of backendControllers(options, deps)) manager.add(spec);
+    deps.log.info(
+      {
+        leaderElection: le.enabled,
+        consumerScope: options.consumerScope,
+        isolation: options.isolation,
+      },
+      'backend started',
+    );
+    await manager.start(signal);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Every provider cluster has a Cluster `default` (it owns the OIDC user RBAC). */
+async function ensureDefaultCluster(client: KubeClient, log: Logger): Promise<void> {
+  try {
+    await new ResourceClient(client, kb.Clusters).create({
+      metadata: { name: defaultClusterName },
+      spec: {},
+    });
+    log.info('created Cluster default');
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+}

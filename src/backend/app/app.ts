@@ -17,6 +17,7 @@ import { Manager } from '../../runtime/manager/manager.ts';
 import { clusterController, defaultClusterName } from '../controllers/cluster/controller.ts';
 import { clusterBindingController } from '../controllers/clusterbinding/controller.ts';
 import { serviceExportController } from '../controllers/serviceexport/controller.ts';
+import { serviceExportRBACController } from '../controllers/serviceexportrbac/controller.ts';
 import { serviceExportRequestController } from '../controllers/serviceexportrequest/controller.ts';
 import { serviceNamespaceController } from '../controllers/servicenamespace/controller.ts';
 import type { BackendOptions } from '../options/options.ts';
@@ -33,6 +34,7 @@ export interface BackendDeps {
 export function backendControllers(options: BackendOptions, deps: BackendDeps): ControllerSpec[] {
   return [
     clusterBindingController(deps.clock),
+    serviceExportRBACController(options.consumerScope),
     serviceExportController(deps.clock),
     serviceNamespaceController(options.isolation),
     serviceExportRequestController({

@@ -1,0 +1,282 @@
+// The serviceexportrbac controller (spec controllers.md §5.4): gives each consumer's `kube-binder`
+// service account access to the resources its export carries and to the consumer objects it
+// claims, with per-consumer roles (see decide.ts). Objects are annotated with the export they
+// serve; when the export goes, so do they (cluster-scoped ones are also owned by the contract
+// namespace, so deleting a consumer cleans up even while the backend is down).
+import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
+import type { Namespace } from 'kubernetes-types/core/v1.js';
+import type {
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+} from 'kubernetes-types/rbac/v1.js';
+import * as kb from '../../../apis/kubebind/types.gen.ts';
+import { crdName } from '../../../apis/kubebind/group-resource.ts';
+import { AlreadyExistsError, ignoreNotFound } from '../../../kube/errors.ts';
+import { ResourceClient, type KubeObject, type ResourceType } from '../../../kube/resource.ts';
+import {
+  ClusterRoleBindings,
+  ClusterRoles,
+  CustomResourceDefinitions,
+  Namespaces,
+  RoleBindings,
+  Roles,
+} from '../../../kube/resources.ts';
+import type { Informer } from '../../../runtime/cache/informer.ts';
+import { namespacedKey } from '../../../runtime/cache/keys.ts';
+import { namespaceIndex } from '../../../runtime/cache/store.ts';
+import type { Cluster } from '../../../runtime/cluster.ts';
+import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
+import { forObject, watch } from '../../../runtime/controller/handlers.ts';
+import type { ConsumerScope } from '../serviceexportrequest/decide.ts';
+import {
+  binderSubject,
+  desiredRoles,
+  exportAnnotation,
+  managedLabel,
+  managedValue,
+  type DesiredRole,
+} from './decide.ts';
+
+export const serviceExportRBACControllerName = 'kube-bind-backend-serviceexport-rbac';
+const byExportIndex = 'rbacByExport';
+const exportsBySourceIndex = 'exportsBySource';
+
+type RBACObject = ClusterRole | ClusterRoleBinding | Role | RoleBinding;
+const rbacTypes: readonly ResourceType<RBACObject>[] = [
+  ClusterRoles,
+  ClusterRoleBindings,
+  Roles,
+  RoleBindings,
+] as readonly ResourceType<RBACObject>[];
+
+interface Informers {
+  exports: Informer<kb.APIServiceExport>;
+  serviceNamespaces: Informer<kb.APIServiceNamespace>;
+  crds: Informer<CustomResourceDefinition>;
+  namespaces: Informer<Namespace>;
+  rbac: { type: ResourceType<RBACObject>; informer: Informer<RBACObject> }[];
+}
+
+export function serviceExportRBACController(consumerScope: ConsumerScope): ControllerSpec {
+  const byCluster = new Map<string, Informers>();
+  const informersOf = (cluster: Cluster): Informers => {
+    let informers = byCluster.get(cluster.name);
+    if (informers) return informers;
+    const exports = cluster.informers.informerFor(kb.APIServiceExports);
+    exports.addIndexer(exportsBySourceIndex, (exp) =>
+      exp.spec.resources.map((r) => crdName(r.group ?? '', r.resource)),
+    );
+    const managed = { labelSelector: `${managedLabel}=${managedValue}` };
+    const rbac = rbacTypes.map((type) => {
+      const informer = cluster.informers.informerFor(type, managed);
+      informer.addIndexer(byExportIndex, (obj) => {
+        const serving = obj.metadata?.annotations?.[exportAnnotation];
+        return serving ? [serving] : [];
+      });
+      return { type, informer };
+    });
+    informers = {
+      exports,
+      serviceNamespaces: cluster.informers.informerFor(kb.APIServiceNamespaces),
+      crds: cluster.informers.informerFor(CustomResourceDefinitions, {
+        labelSelector: 'kube-bind.io/exported=true',
+      }),
+      namespaces: cluster.informers.informerFor(Namespaces),
+      rbac,
+    };
+    byCluster.set(cluster.name, informers);
+    return informers;
+  };
+  return {
+    name: serviceExportRBACControllerName,
+    watches: (cluster) => {
+      const { exports, serviceNamespaces, crds, rbac } = informersOf(cluster);
+      const ref = (exp: kb.APIServiceExport) => ({
+        namespace: exp.metadata?.namespace,
+        name: exp.metadata?.name ?? '',
+      });
+      return [
+        watch(exports, { map: forObject() }),
+        watch(serviceNamespaces, {
+          map: (asn) =>
+            exports.lister.byIndex(namespaceIndex, asn.metadata?.namespace ?? '').map(ref),
+        }),
+        watch(crds, {
+          map: (crd) =>
+            exports.lister.byIndex(exportsBySourceIndex, crd.metadata?.name ?? '').map(ref),
+        }),
+        // Someone changed or deleted what we made: put it back.
+        ...rbac.map(({ informer }) =>
+          watch(informer, {
+            map: (obj: RBACObject) => {
+              const [namespace, name] =
+                obj.metadata?.annotations?.[exportAnnotation]?.split('/') ?? [];
+              return namespace && name ? [{ namespace, name }] : [];
+            },
+          }),
+        ),
+      ];
+    },
+    reconcile: async (req, { cluster, signal }) => {
+      const informers = informersOf(cluster);
+      const serving = `${req.namespace}/${req.name}`;
+      const exp = informers.exports.lister.get(namespacedKey(req.namespace, req.name));
+      const desired = exp ? desiredFor(exp, informers, consumerScope) : [];
+      const contract = informers.namespaces.lister.get(req.namespace);
+      for (const role of desired) {
+        await ensurePair(cluster, informers, role, serving, contract, signal);
+      }
+      await deleteStale(cluster, informers, serving, desired, signal);
+    },
+  };
+}
+
+function desiredFor(
+  exp: kb.APIServiceExport,
+  informers: Informers,
+  consumerScope: ConsumerScope,
+): DesiredRole[] {
+  const contract = exp.metadata?.namespace ?? '';
+  const serviceNamespaces = informers.serviceNamespaces.lister
+    .byIndex(namespaceIndex, contract)
+    .flatMap((asn) => (asn.status?.namespace ? [asn.status.namespace] : []));
+  return desiredRoles({
+    export: exp,
+    consumerScope,
+    serviceNamespaces,
+    // Unknown (no labelled CRD yet): namespaced, the least access; the CRD's arrival wakes us.
+    namespacedResource: (resource, group) =>
+      informers.crds.lister.get(crdName(group, resource))?.spec.scope !== 'Cluster',
+  });
+}
+
+/** The role and its binding (same name), created or corrected. */
+async function ensurePair(
+  cluster: Cluster,
+  informers: Informers,
+  role: DesiredRole,
+  serving: string,
+  contract: Namespace | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  const [roleType, bindingType] = role.namespace
+    ? [Roles, RoleBindings]
+    : [ClusterRoles, ClusterRoleBindings];
+  const metadata = {
+    name: role.name,
+    ...(role.namespace && { namespace: role.namespace }),
+    labels: { [managedLabel]: managedValue },
+    annotations: { [exportAnnotation]: serving },
+    // Cluster-scoped objects go with the consumer's namespace (namespaced ones with their own).
+    ...(!role.namespace &&
+      contract?.metadata?.uid && {
+        ownerReferences: [
+          {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            name: contract.metadata.name ?? '',
+            uid: contract.metadata.uid,
+          },
+        ],
+      }),
+  };
+  const contractNs = serving.split('/')[0] ?? '';
+  await ensure(
+    cluster,
+    informers,
+    roleType,
+    { metadata, rules: role.rules },
+    (live) => sameJSON((live as Role).rules, role.rules),
+    signal,
+  );
+  const binding: RoleBinding = {
+    metadata,
+    roleRef: {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: role.namespace ? 'Role' : 'ClusterRole',
+      name: role.name,
+    },
+    subjects: [binderSubject(contractNs)],
+  };
+  await ensure(
+    cluster,
+    informers,
+    bindingType,
+    binding,
+    (live) =>
+      sameJSON((live as RoleBinding).subjects, binding.subjects) &&
+      sameJSON((live as RoleBinding).roleRef, binding.roleRef),
+    signal,
+  );
+}
+
+async function ensure(
+  cluster: Cluster,
+  informers: Informers,
+  type: ResourceType<RBACObject>,
+  desired: RBACObject,
+  upToDate: (live: RBACObject) => boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  const namespace = desired.metadata?.namespace;
+  const client = new ResourceClient(cluster.client, type, namespace);
+  const informer = informers.rbac.find((r) => r.type === type)?.informer;
+  const live = informer?.lister.get(namespacedKey(namespace, desired.metadata?.name ?? ''));
+  if (!live) {
+    try {
+      await client.create(desired, { signal });
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      // Made by someone else, or our cache lags: correct it from the server's copy.
+      const current = await client.get(desired.metadata?.name ?? '', signal);
+      if (!upToDate(current) || !ours(current))
+        await client.update(
+          { ...current, ...desired, metadata: { ...current.metadata, ...desired.metadata } },
+          { signal },
+        );
+    }
+    return;
+  }
+  if (upToDate(live) && ours(live)) return;
+  // A roleRef cannot change: replace the binding then.
+  if ('roleRef' in desired && !sameJSON((live as RoleBinding).roleRef, desired.roleRef)) {
+    await client.delete(live.metadata?.name ?? '', { signal });
+    await client.create(desired, { signal });
+    return;
+  }
+  await client.update(
+    { ...live, ...desired, metadata: { ...live.metadata, ...desired.metadata } },
+    { signal },
+  );
+}
+
+const ours = (obj: KubeObject): boolean => obj.metadata?.labels?.[managedLabel] === managedValue;
+
+/** Deletes what this export no longer needs (all of it when the export is gone). */
+async function deleteStale(
+  cluster: Cluster,
+  informers: Informers,
+  serving: string,
+  desired: readonly DesiredRole[],
+  signal: AbortSignal,
+): Promise<void> {
+  const wanted = new Set(desired.map((r) => namespacedKey(r.namespace, r.name)));
+  for (const { type, informer } of informers.rbac) {
+    for (const obj of informer.lister.byIndex(byExportIndex, serving)) {
+      const key = namespacedKey(obj.metadata?.namespace, obj.metadata?.name ?? '');
+      if (wanted.has(key)) continue;
+      const client = new ResourceClient(cluster.client, type, obj.metadata?.namespace);
+      await ignoreNotFound(
+        client.delete(obj.metadata?.name ?? '', {
+          preconditions: { uid: obj.metadata?.uid ?? '' },
+          signal,
+        }),
+      );
+    }
+  }
+}
+
+const sameJSON = (a: unknown, b: unknown): boolean =>
+  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);

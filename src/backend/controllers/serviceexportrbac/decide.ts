@@ -1,0 +1,83 @@
+// Which RBAC objects give one consumer's konnector access to what one export carries (spec
+// controllers.md §5.4), decided from the export, the backend's consumer scope and the consumer's
+// service namespaces. Unlike upstream, every object is per consumer and per export: upstream
+// aggregates all consumers' rules into one ClusterRole bound by one ClusterRoleBinding whose single
+// subject is whichever consumer was reconciled last (spec README item 6).
+//
+// - Namespaced consumer scope, namespaced resources: a Role and RoleBinding in the contract
+//   namespace and in each service namespace (the konnector watches exactly those).
+// - Cluster consumer scope, or cluster-scoped resources: a ClusterRole and ClusterRoleBinding (the
+//   konnector watches cluster-wide).
+// - Claims (configmaps, secrets, serviceaccounts) follow the same rule.
+import type { PolicyRule } from 'kubernetes-types/rbac/v1.js';
+import { resourceGroupName, sameGroupResource } from '../../../apis/kubebind/group-resource.ts';
+import type { APIServiceExport } from '../../../apis/kubebind/types.gen.ts';
+import { binderName } from '../../resources/consumer.ts';
+import { claimable, type ConsumerScope } from '../serviceexportrequest/decide.ts';
+
+export const managedLabel = 'kube-bind.io/managed-by';
+export const managedValue = 'kube-bind-backend';
+/** `<contract-ns>/<export>`: which export an RBAC object serves. */
+export const exportAnnotation = 'kube-bind.io/export';
+
+const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+export interface DesiredRole {
+  /** Absent for cluster-scoped roles. */
+  namespace?: string;
+  name: string;
+  rules: PolicyRule[];
+}
+
+export interface RBACInput {
+  export: APIServiceExport;
+  consumerScope: ConsumerScope;
+  /** Whether each exported resource is namespaced on the provider (from its BoundSchema). */
+  namespacedResource: (resource: string, group: string) => boolean;
+  serviceNamespaces: readonly string[];
+}
+
+/** The roles (each bound to the consumer's `kube-binder` service account under the same name). */
+export function desiredRoles(input: RBACInput): DesiredRole[] {
+  const exp = input.export;
+  const contract = exp.metadata?.namespace ?? '';
+  const exportName = exp.metadata?.name ?? '';
+  const resources = exp.spec.resources.map((r) => ({ group: r.group ?? '', resource: r.resource }));
+  const claims = (exp.spec.permissionClaims ?? [])
+    .map((c) => ({ group: c.group ?? '', resource: c.resource }))
+    .filter((c) => claimable.some((k) => sameGroupResource(k, c)));
+
+  const clusterWide = (gr: { group: string; resource: string }) =>
+    input.consumerScope === 'Cluster' || !input.namespacedResource(gr.resource, gr.group);
+  const namespaces = [...new Set([contract, ...input.serviceNamespaces])].sort();
+
+  const roles: DesiredRole[] = [];
+  const add = (kind: 'resources' | 'claims', list: { group: string; resource: string }[]) => {
+    const cluster = rulesFor(list.filter(clusterWide));
+    if (cluster.length > 0) {
+      roles.push({ name: `kube-binder-${kind}-${contract}-${exportName}`, rules: cluster });
+    }
+    const local = rulesFor(list.filter((gr) => !clusterWide(gr)));
+    if (local.length === 0) return;
+    for (const namespace of namespaces) {
+      roles.push({ namespace, name: `kube-binder-${kind}-${exportName}`, rules: local });
+    }
+  };
+  add('resources', resources);
+  // Claimed core resources are always namespaced: per namespace unless the scope is Cluster.
+  add('claims', claims);
+  return roles;
+}
+
+/** One rule per group and resource, sorted by `<resource>.<group>`, duplicates collapsed. */
+function rulesFor(list: { group: string; resource: string }[]): PolicyRule[] {
+  const byName = new Map(list.map((gr) => [resourceGroupName(gr), gr]));
+  return [...byName.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, gr]) => ({ apiGroups: [gr.group], resources: [gr.resource], verbs: [...verbs] }));
+}
+
+/** The subject every role is bound to: the consumer's service account. */
+export function binderSubject(contract: string) {
+  return { kind: 'ServiceAccount', name: binderName, namespace: contract };
+}

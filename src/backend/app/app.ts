@@ -9,11 +9,17 @@ import { KubeClient } from '../../kube/client.ts';
 import { connectionFromKubeconfig, connectionInCluster } from '../../kube/config.ts';
 import { AlreadyExistsError } from '../../kube/errors.ts';
 import { ResourceClient } from '../../kube/resource.ts';
+import { Namespaces } from '../../kube/resources.ts';
 import { SingleClusterProvider } from '../../providers/default/single-cluster.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ControllerSpec } from '../../runtime/controller/controller.ts';
 import { leaseGate } from '../../runtime/leaderelection/index.ts';
 import { Manager } from '../../runtime/manager/manager.ts';
+import { ConsumerProvisioner, namespaceLookup } from '../binding/provisioner.ts';
+import {
+  bindableResourcesRequestController,
+  type ProvisionOn,
+} from '../controllers/bindableresourcesrequest/controller.ts';
 import { clusterController, defaultClusterName } from '../controllers/cluster/controller.ts';
 import { clusterBindingController } from '../controllers/clusterbinding/controller.ts';
 import { serviceExportController } from '../controllers/serviceexport/controller.ts';
@@ -30,8 +36,49 @@ export interface BackendDeps {
   allowed?: { groups: readonly string[]; users: readonly string[] };
 }
 
+/** Where issued kubeconfigs point: --external-address/--external-ca-file, else the cluster's. */
+export interface KubeconfigTarget {
+  server: string;
+  caPem: string;
+}
+
+/** Consumer provisioning on any engaged cluster, one provisioner per cluster. */
+export function provisionerFor(
+  options: BackendOptions,
+  deps: BackendDeps,
+  target: KubeconfigTarget,
+): ProvisionOn {
+  const provisioners = new Map<string, ConsumerProvisioner>();
+  return (cluster, who, signal) => {
+    let provisioner = provisioners.get(cluster.name);
+    if (!provisioner) {
+      provisioner = new ConsumerProvisioner(
+        {
+          namespacePrefix: options.namespacePrefix,
+          prettyName: options.prettyName,
+          server: options.externalAddress ?? target.server,
+          caPem: options.externalCA ?? target.caPem,
+          ...(options.externalServerName && { serverName: options.externalServerName }),
+        },
+        {
+          client: cluster.client,
+          namespacesByIdentity: namespaceLookup(cluster.informers.informerFor(Namespaces)),
+          clock: deps.clock,
+          log: deps.log,
+        },
+      );
+      provisioners.set(cluster.name, provisioner);
+    }
+    return provisioner.provision(who, signal);
+  };
+}
+
 /** The controllers of the default provider, in upstream's registration order. */
-export function backendControllers(options: BackendOptions, deps: BackendDeps): ControllerSpec[] {
+export function backendControllers(
+  options: BackendOptions,
+  deps: BackendDeps,
+  target: KubeconfigTarget,
+): ControllerSpec[] {
   return [
     clusterBindingController(deps.clock),
     serviceExportRBACController(options.consumerScope),
@@ -43,6 +90,10 @@ export function backendControllers(options: BackendOptions, deps: BackendDeps): 
       clock: deps.clock,
     }),
     clusterController(deps.allowed ?? { groups: [], users: [] }),
+    // Without the front door, BindableResourcesRequests are how consumers are provisioned.
+    ...(options.frontendDisabled
+      ? [bindableResourcesRequestController(provisionerFor(options, deps, target), deps.clock)]
+      : []),
   ];
 }
 
@@ -85,7 +136,8 @@ export async function runBackend(
         }),
       }),
     });
-    for (const spec of backendControllers(options, deps)) manager.add(spec);
+    const target = { server: connection.server, caPem: connection.caPem ?? '' };
+    for (const spec of backendControllers(options, deps, target)) manager.add(spec);
     deps.log.info(
       {
         leaderElection: le.enabled,

@@ -12,6 +12,7 @@ import { ResourceClient } from '../../kube/resource.ts';
 import { Namespaces } from '../../kube/resources.ts';
 import { SingleClusterProvider } from '../../providers/default/single-cluster.ts';
 import type { Clock } from '../../runtime/clock.ts';
+import { ClientEventRecorder, type EventRecorder } from '../../runtime/events.ts';
 import type { ControllerSpec } from '../../runtime/controller/controller.ts';
 import { leaseGate } from '../../runtime/leaderelection/index.ts';
 import { Manager } from '../../runtime/manager/manager.ts';
@@ -32,6 +33,8 @@ import { ensureKubeBindAPI } from './kube-bind-api.ts';
 export interface BackendDeps {
   log: Logger;
   clock: Clock;
+  /** Where controllers report what an operator should know (Kubernetes Events). */
+  events?: EventRecorder;
   /** OIDC subjects allowed to bind (the HTTP front door, issue 6, fills these from its flags). */
   allowed?: { groups: readonly string[]; users: readonly string[] };
 }
@@ -80,19 +83,26 @@ export function backendControllers(
   target: KubeconfigTarget,
 ): ControllerSpec[] {
   return [
-    clusterBindingController(deps.clock),
+    clusterBindingController(deps.clock, deps.events),
     serviceExportRBACController(options.consumerScope),
     serviceExportController(deps.clock),
-    serviceNamespaceController(options.isolation),
+    serviceNamespaceController(options.isolation, deps.events),
     serviceExportRequestController({
       consumerScope: options.consumerScope,
       isolation: options.isolation,
       clock: deps.clock,
+      ...(deps.events && { events: deps.events }),
     }),
     clusterController(deps.allowed ?? { groups: [], users: [] }),
     // Without the front door, BindableResourcesRequests are how consumers are provisioned.
     ...(options.frontendDisabled
-      ? [bindableResourcesRequestController(provisionerFor(options, deps, target), deps.clock)]
+      ? [
+          bindableResourcesRequestController(
+            provisionerFor(options, deps, target),
+            deps.clock,
+            deps.events,
+          ),
+        ]
       : []),
   ];
 }
@@ -137,7 +147,13 @@ export async function runBackend(
       }),
     });
     const target = { server: connection.server, caPem: connection.caPem ?? '' };
-    for (const spec of backendControllers(options, deps, target)) manager.add(spec);
+    const events = new ClientEventRecorder({
+      client,
+      component: 'kube-bind-backend',
+      clock: deps.clock,
+      log: deps.log,
+    });
+    for (const spec of backendControllers(options, { events, ...deps }, target)) manager.add(spec);
     deps.log.info(
       {
         leaderElection: le.enabled,

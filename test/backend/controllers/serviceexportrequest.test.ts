@@ -11,9 +11,16 @@ import { serviceExportRequestController } from '../../../src/backend/controllers
 import type { Isolation } from '../../../src/backend/controllers/serviceexportrequest/decide.ts';
 import { installCRDs } from '../../../src/kube/crds.ts';
 import { ResourceClient } from '../../../src/kube/resource.ts';
-import { CustomResourceDefinitions } from '../../../src/kube/resources.ts';
+import { CustomResourceDefinitions, Events } from '../../../src/kube/resources.ts';
 import { realClock } from '../../../src/runtime/clock.ts';
-import { eventually, kubeAdmin, testNamespace, uniqueSuffix } from '../../harness/context.ts';
+import { ClientEventRecorder } from '../../../src/runtime/events.ts';
+import {
+  eventually,
+  kubeAdmin,
+  testLogger,
+  testNamespace,
+  uniqueSuffix,
+} from '../../harness/context.ts';
 import { runControllers } from '../../harness/controllers.ts';
 import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
 import { widgetCrd } from '../../fixtures/widget-crd.ts';
@@ -28,7 +35,19 @@ async function start(isolation: Isolation = 'Prefixed') {
   const ns = await testNamespace(admin, 'request');
   runControllers(
     admin,
-    [serviceExportRequestController({ consumerScope: 'Namespaced', isolation, clock: realClock })],
+    [
+      serviceExportRequestController({
+        consumerScope: 'Namespaced',
+        isolation,
+        clock: realClock,
+        events: new ClientEventRecorder({
+          client: admin,
+          component: 'kube-bind-backend',
+          clock: realClock,
+          log: testLogger(),
+        }),
+      }),
+    ],
     [ns],
   );
   return {
@@ -153,6 +172,14 @@ describe('serviceexportrequest controller', () => {
     expect(getCondition(done.status?.conditions ?? [], 'Ready')?.message).toContain(message);
     expect((await s.exports.list()).items).toEqual([]);
     expect((await s.schemas.list()).items).toEqual([]);
+    // The operator sees it in `kubectl describe`.
+    const events = await eventually('a Warning event on the request', async () => {
+      const list = await new ResourceClient(s.admin, Events, s.ns).list({
+        fieldSelector: `involvedObject.name=bad,type=Warning`,
+      });
+      return list.items.length > 0 ? list.items : undefined;
+    });
+    expect(events[0]?.message).toContain(message);
   });
 
   it('answers a re-bind at once: the same export succeeds, a different one fails', async () => {

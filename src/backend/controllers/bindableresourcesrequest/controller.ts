@@ -11,6 +11,7 @@ import { Secrets } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
+import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
@@ -32,6 +33,7 @@ export type ProvisionOn = (
 export function bindableResourcesRequestController(
   provision: ProvisionOn,
   clock: Clock,
+  events: EventRecorder = noEvents,
 ): ControllerSpec {
   // Secrets are read directly, not cached: a cache of every secret in the cluster would cost more
   // than the one read per request.
@@ -100,6 +102,12 @@ export function bindableResourcesRequestController(
               `APIServiceExportTemplate ${templateName} does not exist`,
             ),
           });
+          await events.event(
+            request,
+            'Warning',
+            'TemplateNotFound',
+            `APIServiceExportTemplate ${templateName} does not exist`,
+          );
           return;
         }
       }
@@ -119,6 +127,7 @@ export function bindableResourcesRequestController(
           kubeconfigSecretRef: ref,
           conditions: condition('False', 'HandleResourcesFailed', String(err)),
         });
+        await events.event(request, 'Warning', 'HandleResourcesFailed', String(err));
         throw err;
       }
       const secrets = new ResourceClient(cluster.client, Secrets, req.namespace);
@@ -141,6 +150,12 @@ export function bindableResourcesRequestController(
           `the kubeconfig is in secret ${ref.name}, key ${ref.key}`,
         ),
       });
+      await events.event(
+        request,
+        'Normal',
+        'Provisioned',
+        `consumer namespace ${provisioned.namespace}; kubeconfig in secret ${ref.name}`,
+      );
       return ttlOf(request) === undefined ? undefined : requeueAfter(ttlOf(request) ?? 0);
     },
   };

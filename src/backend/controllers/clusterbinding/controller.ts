@@ -8,6 +8,7 @@ import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import type { Clock } from '../../../runtime/clock.ts';
+import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
@@ -19,7 +20,10 @@ import { healthyCondition, heartbeatHealth } from './health.ts';
 
 export const clusterBindingControllerName = 'kube-bind-backend-clusterbinding';
 
-export function clusterBindingController(clock: Clock): ControllerSpec {
+export function clusterBindingController(
+  clock: Clock,
+  events: EventRecorder = noEvents,
+): ControllerSpec {
   const informers = new Map<string, Informer<kb.ClusterBinding>>();
   const informerOf = (cluster: Cluster) => {
     let informer = informers.get(cluster.name);
@@ -47,7 +51,13 @@ export function clusterBindingController(clock: Clock): ControllerSpec {
         ? markTrue(current, healthyCondition, now)
         : markFalse(current, healthyCondition, health.reason, health.severity, health.message, now);
       const bindings = new ResourceClient(cluster.client, kb.ClusterBindings, req.namespace);
-      await patchConditions(bindings, binding, current, next, signal);
+      const wrote = await patchConditions(bindings, binding, current, next, signal);
+      const was = current.find((c) => c.type === healthyCondition)?.status;
+      if (wrote && !health.healthy && was === 'True') {
+        await events.event(binding, 'Warning', health.reason, health.message);
+      } else if (wrote && health.healthy && was === 'False') {
+        await events.event(binding, 'Normal', 'Healthy', 'the konnector heartbeats again');
+      }
       // Nothing announces a missing heartbeat: look again when the current one expires.
       return health.healthy ? requeueAfter(health.recheckAfterMs) : undefined;
     },

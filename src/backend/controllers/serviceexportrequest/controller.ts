@@ -14,11 +14,12 @@ import { sourceSpecHash, sourceSpecHashOf } from '../../../apis/kubebind/spec-ha
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { PatchType } from '../../../kube/client.ts';
 import { AlreadyExistsError, ignoreNotFound } from '../../../kube/errors.ts';
-import { ResourceClient } from '../../../kube/resource.ts';
+import { ResourceClient, type KubeObject } from '../../../kube/resource.ts';
 import { CustomResourceDefinitions } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
+import { noEvents, type EventRecorder, type EventType } from '../../../runtime/events.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
@@ -44,6 +45,7 @@ export interface ServiceExportRequestConfig {
   consumerScope: ConsumerScope;
   isolation: Isolation;
   clock: Clock;
+  events?: EventRecorder;
 }
 
 interface Informers {
@@ -152,6 +154,12 @@ class RequestReconcile {
       await this.#ensureBoundSchemas(request, validation.resolved, outcome.export);
       await this.#ensureNamespaces(request, outcome.export);
       await this.#succeed(request);
+      await this.#event(
+        request,
+        'Normal',
+        'ExportReady',
+        `APIServiceExport ${name(request)} is ready`,
+      );
     }
     return this.#collect(request);
   }
@@ -215,7 +223,15 @@ class RequestReconcile {
         },
         { signal: this.#signal },
       );
-      if (drifted) this.#log.info({ boundSchema: schemaName }, 'bound schema follows its source');
+      if (drifted) {
+        this.#log.info({ boundSchema: schemaName }, 'bound schema follows its source');
+        await this.#event(
+          live,
+          'Normal',
+          'SchemaUpdated',
+          `the schema follows a change of ${schemaName}`,
+        );
+      }
     }
   }
 
@@ -277,6 +293,10 @@ class RequestReconcile {
     }
   }
 
+  #event(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+    return (this.#config.events ?? noEvents).event(obj, type, reason, message);
+  }
+
   async #succeed(request: kb.APIServiceExportRequest): Promise<void> {
     const now = this.#config.clock.now();
     let conditions = markTrue(request.status?.conditions ?? [], 'ExportsReady', now);
@@ -308,6 +328,7 @@ class RequestReconcile {
       conditions: setSummary(conditions, now),
     });
     this.#log.info({ reason, message }, 'export request failed');
+    await this.#event(request, 'Warning', reason, message);
   }
 
   async #writeStatus(

@@ -14,6 +14,7 @@ import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
+import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import type { Isolation } from '../serviceexportrequest/decide.ts';
 
@@ -35,7 +36,10 @@ interface Informers {
   namespaces: Informer<Namespace>;
 }
 
-export function serviceNamespaceController(isolation: Isolation): ControllerSpec {
+export function serviceNamespaceController(
+  isolation: Isolation,
+  events: EventRecorder = noEvents,
+): ControllerSpec {
   const byCluster = new Map<string, Informers>();
   const informersOf = (cluster: Cluster): Informers => {
     let informers = byCluster.get(cluster.name);
@@ -90,6 +94,7 @@ export function serviceNamespaceController(isolation: Isolation): ControllerSpec
             },
             { signal },
           );
+          await events.event(asn, 'Normal', 'NamespaceCreated', `created namespace ${target}`);
         } catch (err) {
           if (!(err instanceof AlreadyExistsError)) throw err;
         }

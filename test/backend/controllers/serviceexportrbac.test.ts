@@ -16,7 +16,7 @@ import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
 import { installCRDs } from '../../../src/kube/crds.ts';
 import { ForbiddenError } from '../../../src/kube/errors.ts';
 import { ResourceClient, resourceType, type KubeObject } from '../../../src/kube/resource.ts';
-import { ConfigMaps, Namespaces, Secrets } from '../../../src/kube/resources.ts';
+import { ConfigMaps, Namespaces, Roles, Secrets } from '../../../src/kube/resources.ts';
 import { SharedInformerFactory } from '../../../src/runtime/cache/factory.ts';
 import { realClock } from '../../../src/runtime/clock.ts';
 import {
@@ -139,6 +139,15 @@ describe('serviceexportrbac controller', () => {
     await new ResourceClient(a.as, Secrets, a.service).list();
     await allowed('B to list cowboys in its service namespace', () =>
       new ResourceClient(b.as, Cowboys, b.service).list(),
+    );
+
+    // Settled means settled: the roles are not rewritten over and over (the API server returns
+    // rules in its own key order; a naive comparison would update, get the event, and loop).
+    const roles = new ResourceClient(admin, Roles, a.service);
+    const settled = (await roles.get('kube-binder-resources-cowboys')).metadata?.resourceVersion;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await roles.get('kube-binder-resources-cowboys')).metadata?.resourceVersion).toBe(
+      settled,
     );
 
     // A, anywhere else: nothing.

@@ -4,6 +4,7 @@
 import type { ClusterRole, ClusterRoleBinding, Subject } from 'kubernetes-types/rbac/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Cluster } from '../../../apis/kubebind/types.gen.ts';
+import { sameContent } from '../same.ts';
 
 export const oidcUserName = 'kube-bind-oidc-user';
 
@@ -70,13 +71,4 @@ export function bindingUpToDate(live: ClusterRoleBinding, desired: ClusterRoleBi
   );
 }
 
-const same = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
-
-/** JSON with sorted keys, so that the server's key order does not count as a difference. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
-}
+const same = sameContent;

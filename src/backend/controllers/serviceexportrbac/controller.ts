@@ -29,6 +29,7 @@ import { namespaceIndex } from '../../../runtime/cache/store.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
+import { sameContent } from '../same.ts';
 import type { ConsumerScope } from '../serviceexportrequest/decide.ts';
 import {
   binderSubject,
@@ -278,5 +279,4 @@ async function deleteStale(
   }
 }
 
-const sameJSON = (a: unknown, b: unknown): boolean =>
-  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const sameJSON = sameContent;

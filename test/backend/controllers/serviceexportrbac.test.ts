@@ -172,6 +172,23 @@ describe('serviceexportrbac controller', () => {
     await new ResourceClient(b.as, Secrets, b.service).list();
   });
 
+  it('with --consumer-scope=Cluster grants the resource cluster-wide (the konnector watches it so)', async () => {
+    const admin = await kubeAdmin();
+    const [a] = await consumers(admin, 1);
+    if (!a) throw new Error('one consumer');
+    await new ResourceClient(admin, kb.APIServiceExports, a.contract).create({
+      metadata: { name: 'cowboys' },
+      spec: {
+        resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+        informerScope: 'Cluster',
+        isolation: 'Prefixed',
+      },
+    });
+    runControllers(admin, [serviceExportRBACController('Cluster')], [a.contract]);
+    await allowed('A to list cowboys cluster-wide', () => new ResourceClient(a.as, Cowboys).list());
+    await forbidden(new ResourceClient(a.as, Secrets, a.service).list());
+  });
+
   it('grants a cluster-scoped export cluster-wide, to that consumer only', async () => {
     const admin = await kubeAdmin();
     const [a, b] = await consumers(admin, 2);

@@ -137,6 +137,16 @@ describe('serviceexportrequest controller', () => {
       'does not serve version v9',
     ],
     [
+      'hundreds of resources',
+      {
+        resources: Array.from({ length: 300 }, (_, i) => ({
+          group: 'wildwest.dev',
+          resource: `herd-${i}`,
+        })),
+      },
+      'does not export herd-0.wildwest.dev',
+    ],
+    [
       'mixed scopes',
       { resources: [cowboys, { group: 'wildwest.dev', resource: 'sheriffs' }] },
       'mix scopes',

@@ -10,6 +10,7 @@ import type {
   APIServiceExportSpec,
   BoundSchemaSpec,
 } from '../../../apis/kubebind/types.gen.ts';
+import { sameContent } from '../same.ts';
 
 export type ConsumerScope = 'Namespaced' | 'Cluster';
 export type Isolation = 'Prefixed' | 'Namespaced' | 'None';
@@ -152,7 +153,6 @@ export function exportMatches(live: APIServiceExport, desired: APIServiceExportS
     gr(live.spec.resources) === gr(desired.resources) &&
     live.spec.informerScope === desired.informerScope &&
     live.spec.isolation === desired.isolation &&
-    JSON.stringify(live.spec.permissionClaims ?? []) ===
-      JSON.stringify(desired.permissionClaims ?? [])
+    sameContent(live.spec.permissionClaims ?? [], desired.permissionClaims ?? [])
   );
 }

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { sourceSpecHashOf } from '../../../apis/kubebind/spec-hash.ts';
+import type {
+  APIServiceExport,
+  BoundSchema,
+  BoundSchemaSpec,
+} from '../../../apis/kubebind/types.gen.ts';
+import { boundSchemaNames, decideExport, sourceSpecHashAnnotation } from './decide.ts';
+
+// --- builders ---------------------------------------------------------------------------------
+
+const contract = 'kube-bind-abc';
+
+const spec = (group: string, plural: string, kind: string): BoundSchemaSpec => ({
+  informerScope: 'Namespaced',
+  group,
+  names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
+  scope: 'Namespaced',
+  versions: [
+    {
+      name: 'v1',
+      served: true,
+      storage: true,
+      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    },
+  ],
+});
+
+const widgets = spec('example.com', 'widgets', 'Widget');
+const configmaps = spec('', 'configmaps', 'ConfigMap');
+
+const exportOf = (
+  resources: { group?: string; resource: string }[],
+  hash?: string,
+): APIServiceExport => ({
+  metadata: {
+    name: 'widgets',
+    namespace: contract,
+    ...(hash !== undefined && { annotations: { [sourceSpecHashAnnotation]: hash } }),
+  },
+  spec: { resources, informerScope: 'Namespaced', isolation: 'Prefixed' },
+});
+
+const bothResources = [{ group: 'example.com', resource: 'widgets' }, { resource: 'configmaps' }];
+
+/** A lookup of BoundSchemas by name, as the cache answers it. */
+const schemas =
+  (entries: Record<string, BoundSchemaSpec | undefined>) =>
+  (name: string): BoundSchema | undefined => {
+    if (!(name in entries)) return undefined;
+    const s = entries[name];
+    return { metadata: { name, namespace: contract }, ...(s && { spec: s }) };
+  };
+
+const both = schemas({ 'widgets.example.com': widgets, 'configmaps.core': configmaps });
+
+// --- tests ------------------------------------------------------------------------------------
+
+describe('boundSchemaNames', () => {
+  it('names the schemas in resource order, with core for the empty group', () => {
+    expect(
+      boundSchemaNames(exportOf([...bothResources, { group: '', resource: 'secrets' }])),
+    ).toEqual(['widgets.example.com', 'configmaps.core', 'secrets.core']);
+  });
+});
+
+describe('decideExport', () => {
+  it('names a missing schema', () => {
+    const lookup = schemas({ 'widgets.example.com': widgets });
+    expect(decideExport(exportOf(bothResources), lookup)).toEqual({
+      kind: 'missing-schemas',
+      message: `BoundSchema configmaps.core not found in ${contract}`,
+    });
+  });
+
+  it('names several missing schemas, in resource order', () => {
+    expect(decideExport(exportOf(bothResources), schemas({}))).toEqual({
+      kind: 'missing-schemas',
+      message: `BoundSchemas widgets.example.com, configmaps.core not found in ${contract}`,
+    });
+  });
+
+  it('counts a schema without spec as missing', () => {
+    const lookup = schemas({ 'widgets.example.com': undefined, 'configmaps.core': configmaps });
+    expect(decideExport(exportOf(bothResources), lookup)).toEqual({
+      kind: 'missing-schemas',
+      message: `BoundSchema widgets.example.com not found in ${contract}`,
+    });
+  });
+
+  it('sets the hash of the specs, in the export resource order, when the annotation differs', () => {
+    const hash = sourceSpecHashOf([widgets, configmaps]);
+    expect(hash).not.toBe(sourceSpecHashOf([configmaps, widgets]));
+    expect(decideExport(exportOf(bothResources), both)).toEqual({ kind: 'set-hash', hash });
+    expect(decideExport(exportOf(bothResources, 'stale'), both)).toEqual({
+      kind: 'set-hash',
+      hash,
+    });
+    expect(decideExport(exportOf([...bothResources].reverse()), both)).toEqual({
+      kind: 'set-hash',
+      hash: sourceSpecHashOf([configmaps, widgets]),
+    });
+  });
+
+  it('is in sync when the annotation is the hash', () => {
+    const exp = exportOf(bothResources, sourceSpecHashOf([widgets, configmaps]));
+    expect(decideExport(exp, both)).toEqual({ kind: 'in-sync' });
+  });
+
+  it('notices a changed schema', () => {
+    const exp = exportOf(bothResources, sourceSpecHashOf([widgets, configmaps]));
+    const changed = { ...widgets, scope: 'Cluster' as const };
+    const lookup = schemas({ 'widgets.example.com': changed, 'configmaps.core': configmaps });
+    expect(decideExport(exp, lookup)).toEqual({
+      kind: 'set-hash',
+      hash: sourceSpecHashOf([changed, configmaps]),
+    });
+  });
+});

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { crdSource, kcpSource } from './values.ts';
 import { FlagError } from './flags.ts';
 import {
   backendFlags,
@@ -9,7 +10,6 @@ import {
   loadBackendOptions,
   parseBackendOptions,
   type BackendOptions,
-  type SchemaSource,
 } from './options.ts';
 
 /** The FlagError message for argv; fails the test if argv parses. */
@@ -22,19 +22,6 @@ function rejection(argv: readonly string[]): string {
   }
   throw new Error(`${argv.join(' ')} was accepted`);
 }
-
-const crdSource: SchemaSource = {
-  kind: 'CustomResourceDefinition',
-  version: 'v1',
-  group: 'apiextensions.k8s.io',
-  resource: 'customresourcedefinitions',
-};
-const kcpSource: SchemaSource = {
-  kind: 'APIResourceSchema',
-  version: 'v1alpha1',
-  group: 'apis.kcp.io',
-  resource: 'apiresourceschemas',
-};
 
 describe('parseBackendOptions defaults', () => {
   const expected: BackendOptions = {

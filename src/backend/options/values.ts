@@ -90,13 +90,15 @@ export function externalAddress(raw: string): string {
   return raw;
 }
 
-const crdSource: SchemaSource = {
+/** The default schema source: labelled CRDs. */
+export const crdSource: SchemaSource = {
   kind: 'CustomResourceDefinition',
   version: 'v1',
   group: 'apiextensions.k8s.io',
   resource: 'customresourcedefinitions',
 };
-const kcpSource: SchemaSource = {
+/** kcp: labelled APIResourceSchemas. */
+export const kcpSource: SchemaSource = {
   kind: 'APIResourceSchema',
   version: 'v1alpha1',
   group: 'apis.kcp.io',

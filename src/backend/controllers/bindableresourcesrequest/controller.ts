@@ -8,7 +8,6 @@ import { PatchType } from '../../../kube/client.ts';
 import { AlreadyExistsError, ignoreNotFound, NotFoundError } from '../../../kube/errors.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
 import { Secrets } from '../../../kube/resources.ts';
-import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
@@ -19,6 +18,7 @@ import { requeueAfter, type Result } from '../../../runtime/controller/result.ts
 import type { Provisioned } from '../../binding/provisioner.ts';
 import type { ConsumerIdentity } from '../../resources/consumer.ts';
 import { parseGoDuration } from '../../options/duration.ts';
+import { perCluster } from '../per-cluster.ts';
 import { bindingResponse, setMetaCondition } from './status.ts';
 
 export const bindableResourcesRequestControllerName = 'kube-bind-backend-bindableresourcesrequest';
@@ -37,15 +37,9 @@ export function bindableResourcesRequestController(
 ): ControllerSpec {
   // Secrets are read directly, not cached: a cache of every secret in the cluster would cost more
   // than the one read per request.
-  const informers = new Map<string, Informer<kb.BindableResourcesRequest>>();
-  const informerOf = (cluster: Cluster) => {
-    let found = informers.get(cluster.name);
-    if (!found) {
-      found = cluster.informers.informerFor(kb.BindableResourcesRequests);
-      informers.set(cluster.name, found);
-    }
-    return found;
-  };
+  const informerOf = perCluster((cluster) =>
+    cluster.informers.informerFor(kb.BindableResourcesRequests),
+  );
   return {
     name: bindableResourcesRequestControllerName,
     watches: (cluster) => [watch(informerOf(cluster), { map: forObject() })],

@@ -8,7 +8,6 @@ import { AlreadyExistsError } from '../../../kube/errors.ts';
 import { ResourceClient, type KubeObject } from '../../../kube/resource.ts';
 import { ClusterRoleBindings, ClusterRoles } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
-import type { Cluster as RuntimeCluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, forOwner, watch } from '../../../runtime/controller/handlers.ts';
 import {
@@ -19,6 +18,7 @@ import {
   roleUpToDate,
   type AllowedUsers,
 } from './resources.ts';
+import { perCluster } from '../per-cluster.ts';
 
 export const clusterControllerName = 'kube-bind-backend-cluster';
 export const defaultClusterName = 'default';
@@ -30,21 +30,15 @@ interface Informers {
 }
 
 export function clusterController(allowed: AllowedUsers): ControllerSpec {
-  const byCluster = new Map<string, Informers>();
-  const informersOf = (cluster: RuntimeCluster): Informers => {
-    let informers = byCluster.get(cluster.name);
-    if (!informers) {
-      // Only our two objects: a cluster may have thousands of roles.
-      const ours = { fieldSelector: `metadata.name=${oidcUserName}` };
-      informers = {
-        clusters: cluster.informers.informerFor(kb.Clusters),
-        roles: cluster.informers.informerFor(ClusterRoles, ours),
-        bindings: cluster.informers.informerFor(ClusterRoleBindings, ours),
-      };
-      byCluster.set(cluster.name, informers);
-    }
-    return informers;
-  };
+  const informersOf = perCluster((cluster): Informers => {
+    // Only our two objects: a cluster may have thousands of roles.
+    const ours = { fieldSelector: `metadata.name=${oidcUserName}` };
+    return {
+      clusters: cluster.informers.informerFor(kb.Clusters),
+      roles: cluster.informers.informerFor(ClusterRoles, ours),
+      bindings: cluster.informers.informerFor(ClusterRoleBindings, ours),
+    };
+  });
   return {
     name: clusterControllerName,
     watches: (cluster) => {

@@ -6,16 +6,15 @@
 import { markFalse, markTrue } from '../../../apis/kubebind/conditions.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
-import type { Informer } from '../../../runtime/cache/informer.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
-import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter } from '../../../runtime/controller/result.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import { clusterBindingName } from '../../resources/consumer.ts';
 import { patchConditions } from '../conditions-patch.ts';
+import { perCluster } from '../per-cluster.ts';
 import { healthyCondition, heartbeatHealth } from './health.ts';
 
 export const clusterBindingControllerName = 'kube-bind-backend-clusterbinding';
@@ -24,15 +23,7 @@ export function clusterBindingController(
   clock: Clock,
   events: EventRecorder = noEvents,
 ): ControllerSpec {
-  const informers = new Map<string, Informer<kb.ClusterBinding>>();
-  const informerOf = (cluster: Cluster) => {
-    let informer = informers.get(cluster.name);
-    if (!informer) {
-      informer = cluster.informers.informerFor(kb.ClusterBindings);
-      informers.set(cluster.name, informer);
-    }
-    return informer;
-  };
+  const informerOf = perCluster((cluster) => cluster.informers.informerFor(kb.ClusterBindings));
   return {
     name: clusterBindingControllerName,
     watches: (cluster) => [

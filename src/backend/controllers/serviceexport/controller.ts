@@ -8,7 +8,6 @@ import { ResourceClient } from '../../../kube/resource.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
-import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { patchConditions } from '../conditions-patch.ts';
@@ -18,6 +17,7 @@ import {
   providerInSyncCondition,
   sourceSpecHashAnnotation,
 } from './decide.ts';
+import { perCluster } from '../per-cluster.ts';
 
 export const serviceExportControllerName = 'kube-bind-backend-serviceexport';
 
@@ -30,19 +30,13 @@ interface Informers {
 }
 
 export function serviceExportController(clock: Clock): ControllerSpec {
-  const byCluster = new Map<string, Informers>();
-  const informersOf = (cluster: Cluster): Informers => {
-    let informers = byCluster.get(cluster.name);
-    if (!informers) {
-      const exports = cluster.informers.informerFor(kb.APIServiceExports);
-      exports.addIndexer(exportsByBoundSchemaIndex, (exp) =>
-        boundSchemaNames(exp).map((name) => namespacedKey(exp.metadata?.namespace, name)),
-      );
-      informers = { exports, schemas: cluster.informers.informerFor(kb.BoundSchemas) };
-      byCluster.set(cluster.name, informers);
-    }
-    return informers;
-  };
+  const informersOf = perCluster((cluster): Informers => {
+    const exports = cluster.informers.informerFor(kb.APIServiceExports);
+    exports.addIndexer(exportsByBoundSchemaIndex, (exp) =>
+      boundSchemaNames(exp).map((name) => namespacedKey(exp.metadata?.namespace, name)),
+    );
+    return { exports, schemas: cluster.informers.informerFor(kb.BoundSchemas) };
+  });
   return {
     name: serviceExportControllerName,
     watches: (cluster) => {

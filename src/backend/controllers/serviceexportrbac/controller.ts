@@ -26,7 +26,6 @@ import {
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import { namespaceIndex } from '../../../runtime/cache/store.ts';
-import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { sameContent } from '../same.ts';
@@ -39,6 +38,8 @@ import {
   managedValue,
   type DesiredRole,
 } from './decide.ts';
+import type { Cluster } from '../../../runtime/cluster.ts';
+import { perCluster } from '../per-cluster.ts';
 
 export const serviceExportRBACControllerName = 'kube-bind-backend-serviceexport-rbac';
 const byExportIndex = 'rbacByExport';
@@ -61,10 +62,7 @@ interface Informers {
 }
 
 export function serviceExportRBACController(consumerScope: ConsumerScope): ControllerSpec {
-  const byCluster = new Map<string, Informers>();
-  const informersOf = (cluster: Cluster): Informers => {
-    let informers = byCluster.get(cluster.name);
-    if (informers) return informers;
+  const informersOf = perCluster((cluster): Informers => {
     const exports = cluster.informers.informerFor(kb.APIServiceExports);
     exports.addIndexer(exportsBySourceIndex, (exp) =>
       exp.spec.resources.map((r) => crdName(r.group ?? '', r.resource)),
@@ -78,7 +76,7 @@ export function serviceExportRBACController(consumerScope: ConsumerScope): Contr
       });
       return { type, informer };
     });
-    informers = {
+    return {
       exports,
       serviceNamespaces: cluster.informers.informerFor(kb.APIServiceNamespaces),
       crds: cluster.informers.informerFor(CustomResourceDefinitions, {
@@ -87,9 +85,7 @@ export function serviceExportRBACController(consumerScope: ConsumerScope): Contr
       namespaces: cluster.informers.informerFor(Namespaces),
       rbac,
     };
-    byCluster.set(cluster.name, informers);
-    return informers;
-  };
+  });
   return {
     name: serviceExportRBACControllerName,
     watches: (cluster) => {

@@ -20,7 +20,6 @@ import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import { noEvents, type EventRecorder, type EventType } from '../../../runtime/events.ts';
-import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter, type Result } from '../../../runtime/controller/result.ts';
@@ -34,6 +33,8 @@ import {
   type Isolation,
   type ResolvedResource,
 } from './decide.ts';
+import type { Cluster } from '../../../runtime/cluster.ts';
+import { perCluster } from '../per-cluster.ts';
 
 export const serviceExportRequestControllerName = 'kube-bind-backend-serviceexportrequest';
 export const exportedLabel = 'kube-bind.io/exported';
@@ -58,26 +59,20 @@ interface Informers {
 const requestsBySourceIndex = 'ServiceExportRequestByGroupResource';
 
 export function serviceExportRequestController(config: ServiceExportRequestConfig): ControllerSpec {
-  const byCluster = new Map<string, Informers>();
-  const informersOf = (cluster: Cluster): Informers => {
-    let informers = byCluster.get(cluster.name);
-    if (!informers) {
-      const requests = cluster.informers.informerFor(kb.APIServiceExportRequests);
-      requests.addIndexer(requestsBySourceIndex, (req) =>
-        req.spec.resources.map((r) => `${r.resource}.${r.group ?? ''}`),
-      );
-      informers = {
-        requests,
-        exports: cluster.informers.informerFor(kb.APIServiceExports),
-        schemas: cluster.informers.informerFor(kb.BoundSchemas),
-        crds: cluster.informers.informerFor(CustomResourceDefinitions, {
-          labelSelector: `${exportedLabel}=true`,
-        }),
-      };
-      byCluster.set(cluster.name, informers);
-    }
-    return informers;
-  };
+  const informersOf = perCluster((cluster): Informers => {
+    const requests = cluster.informers.informerFor(kb.APIServiceExportRequests);
+    requests.addIndexer(requestsBySourceIndex, (req) =>
+      req.spec.resources.map((r) => `${r.resource}.${r.group ?? ''}`),
+    );
+    return {
+      requests,
+      exports: cluster.informers.informerFor(kb.APIServiceExports),
+      schemas: cluster.informers.informerFor(kb.BoundSchemas),
+      crds: cluster.informers.informerFor(CustomResourceDefinitions, {
+        labelSelector: `${exportedLabel}=true`,
+      }),
+    };
+  });
   return {
     name: serviceExportRequestControllerName,
     workers: 4,

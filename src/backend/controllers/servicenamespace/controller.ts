@@ -12,11 +12,11 @@ import { ResourceClient } from '../../../kube/resource.ts';
 import { Namespaces } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
-import type { Cluster } from '../../../runtime/cluster.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import type { Isolation } from '../serviceexportrequest/decide.ts';
+import { perCluster } from '../per-cluster.ts';
 
 export const serviceNamespaceControllerName = 'kube-bind-backend-servicenamespace';
 export const apiServiceNamespaceAnnotation = 'kube-bind.io/api-service-namespace';
@@ -40,23 +40,17 @@ export function serviceNamespaceController(
   isolation: Isolation,
   events: EventRecorder = noEvents,
 ): ControllerSpec {
-  const byCluster = new Map<string, Informers>();
-  const informersOf = (cluster: Cluster): Informers => {
-    let informers = byCluster.get(cluster.name);
-    if (!informers) {
-      const namespaces = cluster.informers.informerFor(Namespaces);
-      namespaces.addIndexer(byServingIndex, (ns) => {
-        const serving = ns.metadata?.annotations?.[apiServiceNamespaceAnnotation];
-        return serving ? [serving] : [];
-      });
-      informers = {
-        serviceNamespaces: cluster.informers.informerFor(kb.APIServiceNamespaces),
-        namespaces,
-      };
-      byCluster.set(cluster.name, informers);
-    }
-    return informers;
-  };
+  const informersOf = perCluster((cluster): Informers => {
+    const namespaces = cluster.informers.informerFor(Namespaces);
+    namespaces.addIndexer(byServingIndex, (ns) => {
+      const serving = ns.metadata?.annotations?.[apiServiceNamespaceAnnotation];
+      return serving ? [serving] : [];
+    });
+    return {
+      serviceNamespaces: cluster.informers.informerFor(kb.APIServiceNamespaces),
+      namespaces,
+    };
+  });
   return {
     name: serviceNamespaceControllerName,
     watches: (cluster) => {

@@ -3,20 +3,17 @@
 // kubeconfig; the backend answers with BoundSchemas, the export, a service namespace and RBAC, so
 // the consumer's konnector can work with the bound resource and the claimed secrets there.
 // Deleting the export then removes what the backend created for it on the provider.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { wildwestCRDs } from '../../src/apis/examples/wildwest.ts';
+import { Cowboys, wildwestCRDs } from '../../src/apis/examples/wildwest.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { backendControllers, provisionerFor } from '../../src/backend/app/app.ts';
 import { clusterControllerName } from '../../src/backend/controllers/cluster/controller.ts';
 import { defaultOptions } from '../../src/backend/options/options.ts';
-import { KubeClient } from '../../src/kube/client.ts';
+
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';
 import { installCRDs } from '../../src/kube/crds.ts';
 import { ForbiddenError } from '../../src/kube/errors.ts';
-import { ResourceClient, resourceType, type KubeObject } from '../../src/kube/resource.ts';
+import { ResourceClient } from '../../src/kube/resource.ts';
 import { Namespaces, Secrets } from '../../src/kube/resources.ts';
 import { SharedInformerFactory } from '../../src/runtime/cache/factory.ts';
 import { realClock } from '../../src/runtime/clock.ts';
@@ -29,15 +26,8 @@ import {
   uniqueSuffix,
 } from '../harness/context.ts';
 import { runControllers } from '../harness/controllers.ts';
+import { clientFromKubeconfig, deleteNamespacesAfterTest } from '../harness/consumers.ts';
 import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
-
-const Cowboys = resourceType<KubeObject>({
-  group: 'wildwest.dev',
-  version: 'v1alpha1',
-  resource: 'cowboys',
-  kind: 'Cowboy',
-  namespaced: true,
-});
 
 beforeAll(ensureKubeBindCRDs);
 
@@ -53,12 +43,7 @@ describe('the backend controllers together', () => {
 
     // Provision the consumer as the HTTP layer will.
     const namespaces = new ResourceClient(admin, Namespaces);
-    onTestFinished(async () => {
-      for (const ns of (await namespaces.list()).items) {
-        const name = ns.metadata?.name ?? '';
-        if (name.startsWith(prefix)) await namespaces.delete(name).catch(() => undefined);
-      }
-    });
+    deleteNamespacesAfterTest(admin, prefix);
     const provision = provisionerFor(options, deps, target);
     const informers = new SharedInformerFactory({
       client: admin,
@@ -73,7 +58,7 @@ describe('the backend controllers together', () => {
       { identity: `consumer-${uniqueSuffix()}`, author: 'alice' },
       new AbortController().signal,
     );
-    const consumer = await clientFrom(kubeconfig);
+    const consumer = await clientFromKubeconfig(kubeconfig);
 
     const controllers = backendControllers(options, deps, target).filter(
       (spec) => spec.name !== clusterControllerName,
@@ -123,18 +108,12 @@ describe('the backend controllers together', () => {
         const gone = schemas.items.length === 0 && asns.items.length === 0;
         return gone && (!ns || ns.metadata?.deletionTimestamp) ? true : undefined;
       },
-      { timeoutMs: 90_000 },
+      // kube-controller-manager's garbage collector finds new resource types by polling
+      // discovery (every 30 s) and is slower on a loaded machine.
+      { timeoutMs: 150_000 },
     );
     await expect(new ResourceClient(consumer, Cowboys, contract).list()).rejects.toBeInstanceOf(
       ForbiddenError,
     );
-  });
+  }, 240_000);
 });
-
-async function clientFrom(kubeconfig: string): Promise<KubeClient> {
-  const file = join(mkdtempSync(join(tmpdir(), 'kbt-kc-')), 'kubeconfig');
-  writeFileSync(file, kubeconfig);
-  const client = new KubeClient(await connectionFromKubeconfig({ file }));
-  onTestFinished(() => client.close());
-  return client;
-}

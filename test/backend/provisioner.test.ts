@@ -3,9 +3,6 @@
 // annotations and rules; a second call writes nothing; legacy annotations are migrated; a taken
 // name is refused; and the issued kubeconfig itself can do what a konnector needs in its own
 // namespace and nothing in another consumer's.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { identityHash } from '../../src/apis/kubebind/identity-hash.ts';
@@ -38,6 +35,7 @@ import {
   testLogger,
   uniqueSuffix,
 } from '../harness/context.ts';
+import { clientFromKubeconfig, deleteNamespacesAfterTest } from '../harness/consumers.ts';
 import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 
 beforeAll(ensureKubeBindCRDs);
@@ -65,13 +63,7 @@ async function setup(): Promise<Setup> {
   onTestFinished(() => client.close());
   const admin = await kubeAdmin();
   const prefix = `p${uniqueSuffix()}-`;
-  onTestFinished(async () => {
-    const all = await new ResourceClient(admin, Namespaces).list();
-    for (const ns of all.items) {
-      const name = ns.metadata?.name ?? '';
-      if (name.startsWith(prefix)) await new ResourceClient(admin, Namespaces).delete(name);
-    }
-  });
+  deleteNamespacesAfterTest(admin, prefix);
   const factory = new SharedInformerFactory({ client, clock: realClock, log: testLogger() });
   const lookup = namespaceLookup(factory.informerFor(Namespaces));
   factory.start();
@@ -291,11 +283,3 @@ describe('consumer provisioning', () => {
     }
   });
 });
-
-async function clientFromKubeconfig(kubeconfig: string): Promise<KubeClient> {
-  const file = join(mkdtempSync(join(tmpdir(), 'kbt-kc-')), 'kubeconfig');
-  writeFileSync(file, kubeconfig);
-  const client = new KubeClient(await connectionFromKubeconfig({ file }));
-  onTestFinished(() => client.close());
-  return client;
-}

@@ -31,6 +31,7 @@ import {
   uniqueSuffix,
 } from '../harness/context.ts';
 import { runControllers } from '../harness/controllers.ts';
+import { deleteNamespacesAfterTest } from '../harness/consumers.ts';
 import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 
 beforeAll(ensureKubeBindCRDs);
@@ -45,12 +46,7 @@ describe('taking over a provider cluster upstream provisioned', () => {
     const prefix = `u${uniqueSuffix()}-`;
     const identity = `consumer-${uniqueSuffix()}`;
     const namespaces = new ResourceClient(admin, Namespaces);
-    onTestFinished(async () => {
-      for (const ns of (await namespaces.list()).items) {
-        const name = ns.metadata?.name ?? '';
-        if (name.startsWith(prefix)) await namespaces.delete(name).catch(() => undefined);
-      }
-    });
+    deleteNamespacesAfterTest(admin, prefix);
     const upstream = await upstreamConsumer(admin, prefix, identity, cowboys);
     const { contract } = upstream;
 

@@ -12,7 +12,8 @@ import {
   storageVersion,
   kindNames,
 } from '../schema/crd.ts';
-import type { APIServiceExportTemplate, Collection } from '../kubebind/types.gen.ts';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { APIServiceExportTemplate, Collection, KindRef } from '../kubebind/types.gen.ts';
 
 export const wildwestGroup = 'wildwest.dev';
 export const exportedLabel = 'kube-bind.io/exported';
@@ -140,3 +141,19 @@ export function wildwestCollection(): Collection {
     },
   };
 }
+
+/** Handles for the kube client. */
+export const Cowboys: KindRef<{ metadata?: ObjectMeta; spec?: Record<string, unknown> }> = {
+  group: wildwestGroup,
+  version: 'v1alpha1',
+  resource: 'cowboys',
+  kind: 'Cowboy',
+  namespaced: true,
+};
+export const Sheriffs: KindRef<{ metadata?: ObjectMeta; spec?: Record<string, unknown> }> = {
+  group: wildwestGroup,
+  version: 'v1alpha1',
+  resource: 'sheriffs',
+  kind: 'Sheriff',
+  namespaced: false,
+};

@@ -3,14 +3,14 @@
 // kubeconfig, as a BindingResourceResponse, in a secret it owns; an unknown template fails at
 // once; a finished request goes after its TTL.
 import { parse } from 'yaml';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
 import { provisionerFor } from '../../../src/backend/app/app.ts';
 import { bindableResourcesRequestController } from '../../../src/backend/controllers/bindableresourcesrequest/controller.ts';
 import { defaultOptions } from '../../../src/backend/options/options.ts';
 import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
 import { ResourceClient } from '../../../src/kube/resource.ts';
-import { Namespaces, Secrets } from '../../../src/kube/resources.ts';
+import { Secrets } from '../../../src/kube/resources.ts';
 import { realClock } from '../../../src/runtime/clock.ts';
 import {
   controlPlane,
@@ -21,6 +21,7 @@ import {
   uniqueSuffix,
 } from '../../harness/context.ts';
 import { runControllers } from '../../harness/controllers.ts';
+import { deleteNamespacesAfterTest } from '../../harness/consumers.ts';
 import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
 
 beforeAll(ensureKubeBindCRDs);
@@ -40,13 +41,7 @@ async function start() {
     },
   );
   runControllers(admin, [bindableResourcesRequestController(provision, realClock)], [ns]);
-  onTestFinished(async () => {
-    const all = await new ResourceClient(admin, Namespaces).list();
-    for (const item of all.items) {
-      const name = item.metadata?.name ?? '';
-      if (name.startsWith(prefix)) await new ResourceClient(admin, Namespaces).delete(name);
-    }
-  });
+  deleteNamespacesAfterTest(admin, prefix);
   return { admin, ns, requests: new ResourceClient(admin, kb.BindableResourcesRequests, ns) };
 }
 

@@ -3,19 +3,16 @@
 // own namespaces and nothing in another consumer's (upstream's singleton binding would hand the
 // last-reconciled consumer everyone's access); cluster-scoped exports are granted cluster-wide;
 // deleting an export takes its access away and leaves the other consumer's alone.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { wildwestCRDs } from '../../../src/apis/examples/wildwest.ts';
+import { Cowboys, Sheriffs, wildwestCRDs } from '../../../src/apis/examples/wildwest.ts';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
 import { ConsumerProvisioner, namespaceLookup } from '../../../src/backend/binding/provisioner.ts';
 import { serviceExportRBACController } from '../../../src/backend/controllers/serviceexportrbac/controller.ts';
-import { KubeClient } from '../../../src/kube/client.ts';
+import type { KubeClient } from '../../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
 import { installCRDs } from '../../../src/kube/crds.ts';
 import { ForbiddenError } from '../../../src/kube/errors.ts';
-import { ResourceClient, resourceType, type KubeObject } from '../../../src/kube/resource.ts';
+import { ResourceClient } from '../../../src/kube/resource.ts';
 import { ConfigMaps, Namespaces, Roles, Secrets } from '../../../src/kube/resources.ts';
 import { SharedInformerFactory } from '../../../src/runtime/cache/factory.ts';
 import { realClock } from '../../../src/runtime/clock.ts';
@@ -27,22 +24,8 @@ import {
   uniqueSuffix,
 } from '../../harness/context.ts';
 import { runControllers } from '../../harness/controllers.ts';
+import { clientFromKubeconfig } from '../../harness/consumers.ts';
 import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
-
-const Cowboys = resourceType<KubeObject>({
-  group: 'wildwest.dev',
-  version: 'v1alpha1',
-  resource: 'cowboys',
-  kind: 'Cowboy',
-  namespaced: true,
-});
-const Sheriffs = resourceType<KubeObject>({
-  group: 'wildwest.dev',
-  version: 'v1alpha1',
-  resource: 'sheriffs',
-  kind: 'Sheriff',
-  namespaced: false,
-});
 
 beforeAll(ensureKubeBindCRDs);
 
@@ -82,17 +65,9 @@ async function consumers(admin: KubeClient, count: number): Promise<Consumer[]> 
     const asns = new ResourceClient(admin, kb.APIServiceNamespaces, namespace);
     const asn = await asns.create({ metadata: { name: 'wild' }, spec: {} });
     await asns.updateStatus({ ...asn, status: { namespace: service } });
-    out.push({ contract: namespace, service, as: await clientFrom(kubeconfig) });
+    out.push({ contract: namespace, service, as: await clientFromKubeconfig(kubeconfig) });
   }
   return out;
-}
-
-async function clientFrom(kubeconfig: string): Promise<KubeClient> {
-  const file = join(mkdtempSync(join(tmpdir(), 'kbt-kc-')), 'kubeconfig');
-  writeFileSync(file, kubeconfig);
-  const client = new KubeClient(await connectionFromKubeconfig({ file }));
-  onTestFinished(() => client.close());
-  return client;
 }
 
 const allowed = (what: string, attempt: () => Promise<unknown>) =>
@@ -134,7 +109,7 @@ describe('serviceexportrbac controller', () => {
     await new ResourceClient(a.as, Cowboys, a.service).create({
       metadata: { name: 'billy' },
       spec: { intent: 'ride' },
-    } as KubeObject);
+    });
     await new ResourceClient(a.as, Cowboys, a.contract).list();
     await new ResourceClient(a.as, Secrets, a.service).list();
     await allowed('B to list cowboys in its service namespace', () =>

@@ -2,7 +2,8 @@
 // Ctrl-C. Later issues add the backend and konnector to the same command.
 //   node hack/dev-env.ts [--components kube,kcp,dex] [--once]
 // --once starts everything, prints how to reach it, and stops again (used by the tests).
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type SharedControlPlane } from '../test/harness/control-plane.ts';
@@ -29,10 +30,18 @@ console.log('Starting the local environment (first start after a build takes ~30
 const plane = await startControlPlane({ name: 'dev', cleanupOnSignals: false });
 
 let stopping = false;
+// Set once the servers are up; stop() may run before that.
+const running: { backend?: ChildProcess } = {};
 const stop = async (code: number): Promise<never> => {
   if (!stopping) {
     stopping = true;
     console.log('\nStopping ...');
+    const { backend } = running;
+    if (backend?.exitCode === null) {
+      const exited = new Promise((resolve) => backend.once('exit', resolve));
+      backend.kill('SIGTERM');
+      await exited;
+    }
     await plane.stop();
   }
   process.exit(code);
@@ -44,9 +53,20 @@ const seeded = await seed(plane.shared).catch(async (err: unknown) => {
   console.error('Could not load the APIs into the environment:', err);
   return stop(1);
 });
+running.backend = startBackend(plane.shared);
 console.log(describe(plane.shared, seeded));
 if (values.once) await stop(0);
 else console.log('Press Ctrl-C to stop.');
+
+/** bin/backend against the provider cluster, logging to .dev/backend.log. */
+function startBackend(shared: SharedControlPlane): ChildProcess {
+  const log = openSync(join(devDir, 'backend.log'), 'w');
+  return spawn(
+    process.execPath,
+    [join(repoRoot, 'src/backend/cmd/main.ts'), '--kubeconfig', shared.kube.kubeconfigPath],
+    { stdio: ['ignore', log, log] },
+  );
+}
 
 function describe(shared: SharedControlPlane, seeded: readonly string[]): string {
   const rel = (p: string): string => relative(process.cwd(), p) || p;
@@ -79,6 +99,11 @@ function describe(shared: SharedControlPlane, seeded: readonly string[]): string
     );
   }
   lines.push('', 'Loaded', ...seeded.map((line) => `  ${line}`));
+  lines.push(
+    '',
+    'Backend (bin/backend, default provider; the HTTP front door comes with issue 6)',
+    `  log:        ${rel(join(devDir, 'backend.log'))}`,
+  );
   lines.push('', `Server logs: ${shared.runDir}`, '');
   return lines.join('\n');
 }

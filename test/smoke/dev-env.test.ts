@@ -54,6 +54,16 @@ describe('dev environment command', () => {
         expect(templates.items.map((t) => t.metadata.name)).toEqual(
           expect.arrayContaining(['cowboys', 'sheriffs']),
         );
+        // The backend runs: it creates the Cluster `default` and its OIDC user role.
+        const deadline = Date.now() + 60_000;
+        let role: unknown;
+        while (!role && Date.now() < deadline) {
+          role = await client
+            .get('/apis/rbac.authorization.k8s.io/v1/clusterroles/kube-bind-oidc-user')
+            .catch(() => undefined);
+          if (!role) await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        expect(role).toBeDefined();
       } finally {
         await client.close();
       }

@@ -68,7 +68,16 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
   constructor(opts: InformerOptions<T>) {
     this.resource = opts.resource;
     this.#o = opts;
-    this.#store = new Store<T>(opts.keyFunc ?? objectKey, opts.indexers ?? {});
+    this.#store = new Store<T>(
+      opts.keyFunc ?? objectKey,
+      opts.indexers ?? {},
+      (index, key, err) => {
+        opts.log.warn(
+          { err, index, key, resource: opts.resource },
+          'index function failed; object not indexed',
+        );
+      },
+    );
   }
 
   get lister(): Lister<T> {

@@ -52,3 +52,28 @@ describe('keys', () => {
     expect(() => objectKey({ metadata: {} })).toThrow(/metadata.name/);
   });
 });
+
+describe('Store with a failing index function', () => {
+  it('leaves the malformed object out of that index and keeps everything else working', () => {
+    const failures: string[] = [];
+    const byOwner = (obj: KubeObject): readonly string[] => {
+      const owner = (obj as { spec?: { owner?: string } }).spec?.owner;
+      if (owner === undefined) throw new TypeError('no spec.owner');
+      return [owner];
+    };
+    const store = new Store<KubeObject>(objectKey, { owner: byOwner }, (index, key) =>
+      failures.push(`${index}:${key}`),
+    );
+    const good = { metadata: { name: 'a', namespace: 'ns' }, spec: { owner: 'x' } } as KubeObject;
+    const bad = { metadata: { name: 'b', namespace: 'ns' } };
+    store.upsert(good);
+    store.upsert(bad);
+    expect(store.byIndex('owner', 'x')).toEqual([good]);
+    expect(store.get('ns/b')).toBe(bad);
+    expect(failures).toEqual(['owner:ns/b']);
+    // Replacing and removing the malformed object works too.
+    store.upsert({ ...bad, metadata: { ...bad.metadata, labels: { v: '2' } } });
+    expect(store.remove('ns/b')).toBeDefined();
+    expect(store.byIndex('owner', 'x')).toEqual([good]);
+  });
+});

@@ -29,8 +29,20 @@ export class Store<T extends KubeObject> implements Lister<T> {
   /** index name → index value → keys */
   readonly #indices = new Map<string, Map<string, Set<string>>>();
 
-  constructor(keyOf: KeyFunc, indexers: Readonly<Record<string, IndexFunc<T>>> = {}) {
+  readonly #onIndexError: ((index: string, key: string, err: unknown) => void) | undefined;
+
+  /**
+   * `onIndexError` hears of an index function that threw: the object is then left out of that
+   * index, so one malformed object (say, written through an old API version) cannot break the
+   * cache for every other object.
+   */
+  constructor(
+    keyOf: KeyFunc,
+    indexers: Readonly<Record<string, IndexFunc<T>>> = {},
+    onIndexError?: (index: string, key: string, err: unknown) => void,
+  ) {
     this.#keyOf = keyOf;
+    this.#onIndexError = onIndexError;
     for (const [name, fn] of Object.entries(indexers)) this.addIndexer(name, fn);
   }
 
@@ -101,7 +113,7 @@ export class Store<T extends KubeObject> implements Lister<T> {
   #file(name: string, fn: IndexFunc<T>, key: string, obj: T): void {
     const idx = this.#indices.get(name);
     if (!idx) return;
-    for (const value of fn(obj)) {
+    for (const value of this.#values(name, fn, key, obj)) {
       let keys = idx.get(value);
       if (!keys) idx.set(value, (keys = new Set()));
       keys.add(key);
@@ -112,11 +124,20 @@ export class Store<T extends KubeObject> implements Lister<T> {
     for (const [name, fn] of this.#indexers) {
       const idx = this.#indices.get(name);
       if (!idx) continue;
-      for (const value of fn(obj)) {
+      for (const value of this.#values(name, fn, key, obj, false)) {
         const keys = idx.get(value);
         keys?.delete(key);
         if (keys?.size === 0) idx.delete(value);
       }
+    }
+  }
+
+  #values(name: string, fn: IndexFunc<T>, key: string, obj: T, report = true): readonly string[] {
+    try {
+      return fn(obj);
+    } catch (err) {
+      if (report) this.#onIndexError?.(name, key, err);
+      return [];
     }
   }
 }

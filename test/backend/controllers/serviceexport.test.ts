@@ -31,6 +31,22 @@ describe('serviceexport controller', () => {
         isolation: 'Prefixed',
       },
     });
+    // An export written through v1alpha1 is stored without spec.resources: it must not break
+    // the controller (or its cache) for the others.
+    const v1alpha1 = {
+      ...kb.APIServiceExports,
+      version: 'v1alpha1',
+    } as unknown as typeof kb.APIServiceExports;
+    await new ResourceClient(admin, v1alpha1, ns).create({
+      metadata: { name: 'sheriffs.wildwest.dev' },
+      spec: {
+        group: 'wildwest.dev',
+        names: { plural: 'sheriffs', kind: 'Sheriff' },
+        scope: 'Namespaced',
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: {} } }],
+        informerScope: 'Cluster',
+      },
+    } as never);
     runControllers(admin, [serviceExportController(realClock)], [ns]);
 
     const inSync = async () =>

@@ -11,6 +11,7 @@ import type { Clock } from '../../../runtime/clock.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { patchConditions } from '../conditions-patch.ts';
+import { hasResources } from '../well-formed.ts';
 import {
   boundSchemaNames,
   decideExport,
@@ -33,7 +34,9 @@ export function serviceExportController(clock: Clock): ControllerSpec {
   const informersOf = perCluster((cluster): Informers => {
     const exports = cluster.informers.informerFor(kb.APIServiceExports);
     exports.addIndexer(exportsByBoundSchemaIndex, (exp) =>
-      boundSchemaNames(exp).map((name) => namespacedKey(exp.metadata?.namespace, name)),
+      hasResources(exp)
+        ? boundSchemaNames(exp).map((name) => namespacedKey(exp.metadata?.namespace, name))
+        : [],
     );
     return { exports, schemas: cluster.informers.informerFor(kb.BoundSchemas) };
   });
@@ -60,7 +63,7 @@ export function serviceExportController(clock: Clock): ControllerSpec {
     reconcile: async (req, { cluster, signal }) => {
       const { exports, schemas } = informersOf(cluster);
       const exp = exports.lister.get(namespacedKey(req.namespace, req.name));
-      if (!exp) return;
+      if (!exp || !hasResources(exp)) return;
       const decision = decideExport(exp, (name) =>
         schemas.lister.get(namespacedKey(req.namespace, name)),
       );

@@ -29,6 +29,7 @@ import { namespaceIndex } from '../../../runtime/cache/store.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { sameContent } from '../same.ts';
+import { hasResources } from '../well-formed.ts';
 import type { ConsumerScope } from '../serviceexportrequest/decide.ts';
 import {
   binderSubject,
@@ -65,7 +66,7 @@ export function serviceExportRBACController(consumerScope: ConsumerScope): Contr
   const informersOf = perCluster((cluster): Informers => {
     const exports = cluster.informers.informerFor(kb.APIServiceExports);
     exports.addIndexer(exportsBySourceIndex, (exp) =>
-      exp.spec.resources.map((r) => crdName(r.group ?? '', r.resource)),
+      hasResources(exp) ? exp.spec.resources.map((r) => crdName(r.group ?? '', r.resource)) : [],
     );
     const managed = { labelSelector: `${managedLabel}=${managedValue}` };
     const rbac = rbacTypes.map((type) => {
@@ -116,10 +117,14 @@ export function serviceExportRBACController(consumerScope: ConsumerScope): Contr
         ),
       ];
     },
-    reconcile: async (req, { cluster, signal }) => {
+    reconcile: async (req, { cluster, signal, log }) => {
       const informers = informersOf(cluster);
       const serving = `${req.namespace}/${req.name}`;
       const exp = informers.exports.lister.get(namespacedKey(req.namespace, req.name));
+      if (exp && !hasResources(exp)) {
+        log.info({ export: serving }, 'skipping an export without spec.resources');
+        return;
+      }
       const desired = exp ? desiredFor(exp, informers, consumerScope) : [];
       const contract = informers.namespaces.lister.get(req.namespace);
       for (const role of desired) {

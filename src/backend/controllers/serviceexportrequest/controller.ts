@@ -24,6 +24,7 @@ import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter, type Result } from '../../../runtime/controller/result.ts';
 import { sourceSpecHashAnnotation } from '../serviceexport/decide.ts';
+import { hasResources } from '../well-formed.ts';
 import {
   boundSchemaSpec,
   desiredExportSpec,
@@ -62,7 +63,7 @@ export function serviceExportRequestController(config: ServiceExportRequestConfi
   const informersOf = perCluster((cluster): Informers => {
     const requests = cluster.informers.informerFor(kb.APIServiceExportRequests);
     requests.addIndexer(requestsBySourceIndex, (req) =>
-      req.spec.resources.map((r) => `${r.resource}.${r.group ?? ''}`),
+      hasResources(req) ? req.spec.resources.map((r) => `${r.resource}.${r.group ?? ''}`) : [],
     );
     return {
       requests,
@@ -96,7 +97,7 @@ export function serviceExportRequestController(config: ServiceExportRequestConfi
     reconcile: async (req, ctx) => {
       const informers = informersOf(ctx.cluster);
       const request = informers.requests.lister.get(namespacedKey(req.namespace, req.name));
-      if (!request) return;
+      if (!request || !hasResources(request)) return;
       return new RequestReconcile(config, informers, ctx.cluster, ctx.log, ctx.signal).run(request);
     },
   };

@@ -14,7 +14,7 @@ import {
 } from '../../src/backend/binding/provisioner.ts';
 import { BackendError } from '../../src/backend/errors.ts';
 import { binderRules } from '../../src/backend/resources/consumer.ts';
-import { KubeClient, type RequestRecord } from '../../src/kube/client.ts';
+import { KubeClient, PatchType, type RequestRecord } from '../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';
 import { ForbiddenError } from '../../src/kube/errors.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
@@ -23,6 +23,7 @@ import {
   ConfigMaps,
   Namespaces,
   RoleBindings,
+  Roles,
   Secrets,
   ServiceAccounts,
 } from '../../src/kube/resources.ts';
@@ -255,10 +256,18 @@ describe('consumer provisioning', () => {
       metadata: { name: 'cowboys' },
       spec: { resources: [{ resource: 'cowboys' }] },
     });
-    await new ResourceClient(asA, kb.APIServiceNamespaces, a.namespace).create({
-      metadata: { name: 'default' },
-      spec: {},
-    });
+    const asns = new ResourceClient(asA, kb.APIServiceNamespaces, a.namespace);
+    await asns.create({ metadata: { name: 'default' }, spec: {} });
+    await asns.delete('default');
+    // The konnector's status writes: heartbeat, export and schema conditions.
+    const status = { status: { konnectorVersion: 'v0.8.1' } };
+    await new ResourceClient(asA, kb.ClusterBindings, a.namespace).patch(
+      'cluster',
+      PatchType.merge,
+      status,
+      { subresource: 'status' },
+    );
+    await requests.delete('cowboys');
 
     // Nothing in B's namespace, and nothing it was not given in its own.
     const forbidden: (() => Promise<unknown>)[] = [
@@ -267,6 +276,24 @@ describe('consumer provisioning', () => {
       () => new ResourceClient(asA, kb.APIServiceExportRequests, b.namespace).list(),
       () => new ResourceClient(asA, Namespaces).get(b.namespace),
       () => new ResourceClient(asA, Namespaces).list(),
+      () => new ResourceClient(asA, kb.APIServiceExports, b.namespace).list(),
+      () => new ResourceClient(asA, kb.BoundSchemas, b.namespace).list(),
+      () => new ResourceClient(asA, kb.APIServiceNamespaces, b.namespace).list(),
+      () =>
+        new ResourceClient(asA, kb.ClusterBindings, b.namespace).patch(
+          'cluster',
+          PatchType.merge,
+          { status: { konnectorVersion: 'forged' } },
+          { subresource: 'status' },
+        ),
+      () =>
+        new ResourceClient(asA, kb.ClusterBindings, a.namespace).patch('cluster', PatchType.merge, {
+          spec: { providerPrettyName: 'forged' },
+        }),
+      () => new ResourceClient(asA, Secrets, a.namespace).delete('kubeconfig'),
+      () => new ResourceClient(asA, kb.BoundSchemas, a.namespace).delete('anything'),
+      () => new ResourceClient(asA, kb.APIServiceExportTemplates).list(),
+      () => new ResourceClient(asA, Roles, a.namespace).list(),
       () => new ResourceClient(asA, ConfigMaps, a.namespace).list(),
       () =>
         new ResourceClient(asA, kb.APIServiceExports, a.namespace).create({

@@ -119,6 +119,19 @@ export async function ignoreNotFound<T>(request: Promise<T>): Promise<T | undefi
   }
 }
 
+/**
+ * Resolves to undefined when `request` (a create) fails with AlreadyExists: for create-if-missing,
+ * an object that is already there is the answer; every other error is rethrown.
+ */
+export async function ignoreAlreadyExists<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (err) {
+    if (err instanceof AlreadyExistsError) return undefined;
+    throw err;
+  }
+}
+
 function isStatus(body: unknown): body is StatusBody {
   return typeof body === 'object' && body !== null && (body as StatusBody).kind === 'Status';
 }

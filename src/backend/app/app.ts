@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import * as kb from '../../apis/kubebind/types.gen.ts';
 import { KubeClient } from '../../kube/client.ts';
 import { connectionFromKubeconfig, connectionInCluster } from '../../kube/config.ts';
-import { AlreadyExistsError } from '../../kube/errors.ts';
+import { ignoreAlreadyExists } from '../../kube/errors.ts';
 import { ResourceClient } from '../../kube/resource.ts';
 import { Namespaces } from '../../kube/resources.ts';
 import { SingleClusterProvider } from '../../providers/default/single-cluster.ts';
@@ -170,13 +170,11 @@ export async function runBackend(
 
 /** Every provider cluster has a Cluster `default` (it owns the OIDC user RBAC). */
 async function ensureDefaultCluster(client: KubeClient, log: Logger): Promise<void> {
-  try {
-    await new ResourceClient(client, kb.Clusters).create({
+  const created = await ignoreAlreadyExists(
+    new ResourceClient(client, kb.Clusters).create({
       metadata: { name: defaultClusterName },
       spec: {},
-    });
-    log.info('created Cluster default');
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
-  }
+    }),
+  );
+  if (created) log.info('created Cluster default');
 }

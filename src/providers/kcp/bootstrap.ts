@@ -25,7 +25,7 @@ import {
 } from '../../apis/kubebind/kcp.ts';
 import { kubeBindKinds } from '../../apis/kubebind/crds/index.ts';
 import type { KubeClient } from '../../kube/client.ts';
-import { AlreadyExistsError } from '../../kube/errors.ts';
+import { AlreadyExistsError, ignoreAlreadyExists } from '../../kube/errors.ts';
 import { retryOnConflict } from '../../kube/conflict.ts';
 import { ResourceClient, resourceType, type KubeObject } from '../../kube/resource.ts';
 import { ClusterRoleBindings, ClusterRoles } from '../../kube/resources.ts';
@@ -105,7 +105,7 @@ export async function bootstrapKcp(opts: KcpBootstrapOptions): Promise<string> {
   const kinds = opts.kinds ?? kubeBindKinds;
   const schemas = new ResourceClient(ws, APIResourceSchemas);
   for (const def of kinds) {
-    await createIfMissing(schemas, toAPIResourceSchema(def), signal);
+    await ignoreAlreadyExists(schemas.create(toAPIResourceSchema(def), signal ? { signal } : {}));
   }
   await new ResourceClient(ws, APIExports).apply(kubeBindAPIExport(kinds), {
     fieldManager,
@@ -130,7 +130,12 @@ async function ensureWorkspace(
 ): Promise<void> {
   const workspaces = new ResourceClient(opts.client.cluster(parent), Workspaces);
   const type = opts.workspaceType ?? { name: 'organization', path: 'root' };
-  await createIfMissing(workspaces, { metadata: { name }, spec: { type } }, opts.signal);
+  await ignoreAlreadyExists(
+    workspaces.create(
+      { metadata: { name }, spec: { type } },
+      opts.signal ? { signal: opts.signal } : {},
+    ),
+  );
   await waitFor(`workspace ${parent}:${name} to be Ready`, deadline, opts.signal, async () => {
     const ws = await workspaces.get(name, opts.signal);
     return ws.status?.phase === 'Ready';
@@ -188,18 +193,6 @@ async function ensureBinding(
       const live = await bindings.get(desired.metadata.name, signal);
       await bindings.update({ ...live, spec: desired.spec }, opts);
     }, opts);
-  }
-}
-
-async function createIfMissing<T extends KubeObject>(
-  resource: ResourceClient<T>,
-  obj: T,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  try {
-    await resource.create(obj, signal ? { signal } : {});
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
   }
 }
 

@@ -8,6 +8,7 @@ import { PatchType } from '../../../kube/client.ts';
 import { AlreadyExistsError, ignoreNotFound, NotFoundError } from '../../../kube/errors.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
 import { Secrets } from '../../../kube/resources.ts';
+import { formatTime } from '../../../kube/time.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
@@ -74,8 +75,7 @@ export function bindableResourcesRequestController(
           },
           clock.now(),
         );
-      const finished = () =>
-        new Date(Math.floor(clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+      const finished = () => formatTime(clock.now());
 
       const templateName = request.spec.templateRef?.name;
       if (templateName) {

@@ -1,6 +1,7 @@
 // BindableResourcesRequest uses metav1.Condition (unlike the other kinds): the transition time
 // moves only when the status changes, and observedGeneration says which spec was seen.
 import type { MetaCondition } from '../../../apis/kubebind/types.gen.ts';
+import { formatTime } from '../../../kube/time.ts';
 
 export function setMetaCondition(
   conditions: readonly MetaCondition[],
@@ -9,9 +10,7 @@ export function setMetaCondition(
 ): MetaCondition[] {
   const existing = conditions.find((c) => c.type === next.type);
   const lastTransitionTime =
-    existing && existing.status === next.status
-      ? existing.lastTransitionTime
-      : new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    existing && existing.status === next.status ? existing.lastTransitionTime : formatTime(now);
   const updated = { ...next, lastTransitionTime };
   return [...conditions.filter((c) => c.type !== next.type), updated];
 }

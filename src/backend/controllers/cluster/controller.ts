@@ -4,7 +4,7 @@
 // Cluster object, and several would fight over the two singletons; only `default` counts here.
 import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
-import { AlreadyExistsError } from '../../../kube/errors.ts';
+import { ignoreAlreadyExists } from '../../../kube/errors.ts';
 import { ResourceClient, type KubeObject } from '../../../kube/resource.ts';
 import { ClusterRoleBindings, ClusterRoles } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
@@ -83,12 +83,8 @@ async function ensure<T extends KubeObject>(
   signal: AbortSignal,
 ): Promise<void> {
   if (!live) {
-    try {
-      await resource.create(desired, { signal });
-    } catch (err) {
-      // The cache lags our own create; the next event brings the object and another pass.
-      if (!(err instanceof AlreadyExistsError)) throw err;
-    }
+    // AlreadyExists: the cache lags our own create; the next event brings another pass.
+    await ignoreAlreadyExists(resource.create(desired, { signal }));
     return;
   }
   if (upToDate(live, desired)) return;

@@ -58,17 +58,15 @@ const rbacGroup = 'rbac.authorization.k8s.io';
 /** Whether the live object already has what `desired` asks for (only the fields we own). */
 export function roleUpToDate(live: ClusterRole, desired: ClusterRole): boolean {
   return (
-    same(live.rules ?? [], desired.rules ?? []) &&
-    same(live.metadata?.ownerReferences ?? [], desired.metadata?.ownerReferences ?? [])
+    sameContent(live.rules ?? [], desired.rules ?? []) &&
+    sameContent(live.metadata?.ownerReferences ?? [], desired.metadata?.ownerReferences ?? [])
   );
 }
 
 export function bindingUpToDate(live: ClusterRoleBinding, desired: ClusterRoleBinding): boolean {
   return (
-    same(live.subjects ?? [], desired.subjects ?? []) &&
-    same(live.roleRef, desired.roleRef) &&
-    same(live.metadata?.ownerReferences ?? [], desired.metadata?.ownerReferences ?? [])
+    sameContent(live.subjects ?? [], desired.subjects ?? []) &&
+    sameContent(live.roleRef, desired.roleRef) &&
+    sameContent(live.metadata?.ownerReferences ?? [], desired.metadata?.ownerReferences ?? [])
   );
 }
-
-const same = sameContent;

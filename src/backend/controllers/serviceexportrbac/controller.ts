@@ -190,7 +190,7 @@ async function ensurePair(
     informers,
     roleType,
     { metadata, rules: role.rules },
-    (live) => sameJSON((live as Role).rules, role.rules),
+    (live) => sameContent((live as Role).rules, role.rules),
     signal,
   );
   const binding: RoleBinding = {
@@ -208,8 +208,8 @@ async function ensurePair(
     bindingType,
     binding,
     (live) =>
-      sameJSON((live as RoleBinding).subjects, binding.subjects) &&
-      sameJSON((live as RoleBinding).roleRef, binding.roleRef),
+      sameContent((live as RoleBinding).subjects, binding.subjects) &&
+      sameContent((live as RoleBinding).roleRef, binding.roleRef),
     signal,
   );
 }
@@ -243,7 +243,7 @@ async function ensure(
   }
   if (upToDate(live) && ours(live)) return;
   // A roleRef cannot change: replace the binding then.
-  if ('roleRef' in desired && !sameJSON((live as RoleBinding).roleRef, desired.roleRef)) {
+  if ('roleRef' in desired && !sameContent((live as RoleBinding).roleRef, desired.roleRef)) {
     await client.delete(live.metadata?.name ?? '', { signal });
     await client.create(desired, { signal });
     return;
@@ -279,5 +279,3 @@ async function deleteStale(
     }
   }
 }
-
-const sameJSON = sameContent;

@@ -13,7 +13,7 @@ import {
 import { sourceSpecHash, sourceSpecHashOf } from '../../../apis/kubebind/spec-hash.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { PatchType } from '../../../kube/client.ts';
-import { AlreadyExistsError, ignoreNotFound } from '../../../kube/errors.ts';
+import { AlreadyExistsError, ignoreAlreadyExists, ignoreNotFound } from '../../../kube/errors.ts';
 import { ResourceClient, type KubeObject } from '../../../kube/resource.ts';
 import { CustomResourceDefinitions } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
@@ -188,14 +188,16 @@ class RequestReconcile {
       const hash = sourceSpecHash(spec);
       const live = this.#informers.schemas.lister.get(namespacedKey(ns(request), schemaName));
       if (!live) {
-        await createTolerant(schemas, {
-          metadata: {
-            name: schemaName,
-            annotations: { [sourceSpecHashAnnotation]: hash },
-            ...(owner && { ownerReferences: [controllerRef(owner)] }),
-          },
-          spec,
-        });
+        await ignoreAlreadyExists(
+          schemas.create({
+            metadata: {
+              name: schemaName,
+              annotations: { [sourceSpecHashAnnotation]: hash },
+              ...(owner && { ownerReferences: [controllerRef(owner)] }),
+            },
+            spec,
+          }),
+        );
         continue;
       }
       const needsOwner = owner && !live.metadata?.ownerReferences?.some((r) => r.controller);
@@ -278,14 +280,16 @@ class RequestReconcile {
       ns(request),
     );
     for (const { name: consumerNamespace } of request.spec.namespaces ?? []) {
-      await createTolerant(namespaces, {
-        metadata: {
-          name: consumerNamespace,
-          labels: { [ownerLabel]: 'provider' },
-          ownerReferences: [controllerRef(owner)],
-        },
-        spec: {},
-      });
+      await ignoreAlreadyExists(
+        namespaces.create({
+          metadata: {
+            name: consumerNamespace,
+            labels: { [ownerLabel]: 'provider' },
+            ownerReferences: [controllerRef(owner)],
+          },
+          spec: {},
+        }),
+      );
     }
   }
 
@@ -381,15 +385,4 @@ function controllerRef(owner: kb.APIServiceExport): OwnerReference {
     controller: true,
     blockOwnerDeletion: true,
   };
-}
-
-async function createTolerant<T extends { metadata?: { name?: string } }>(
-  resource: ResourceClient<T & object>,
-  obj: T & object,
-): Promise<void> {
-  try {
-    await resource.create(obj);
-  } catch (err) {
-    if (!(err instanceof AlreadyExistsError)) throw err;
-  }
 }

@@ -7,7 +7,7 @@
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { PatchType } from '../../../kube/client.ts';
-import { AlreadyExistsError, ignoreNotFound } from '../../../kube/errors.ts';
+import { ignoreAlreadyExists, ignoreNotFound } from '../../../kube/errors.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
 import { Namespaces } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
@@ -81,16 +81,16 @@ export function serviceNamespaceController(
       const target =
         asn.status?.namespace || serviceNamespaceName(req.namespace, req.name, isolation);
       if (!namespaces.lister.get(target)) {
-        try {
-          await nsClient.create(
+        const created = await ignoreAlreadyExists(
+          nsClient.create(
             {
               metadata: { name: target, annotations: { [apiServiceNamespaceAnnotation]: serving } },
             },
             { signal },
-          );
+          ),
+        );
+        if (created) {
           await events.event(asn, 'Normal', 'NamespaceCreated', `created namespace ${target}`);
-        } catch (err) {
-          if (!(err instanceof AlreadyExistsError)) throw err;
         }
       }
       if (asn.status?.namespace !== target) {

@@ -1,0 +1,72 @@
+// The session store: where logins in flight and logged-in sessions live, so that every replica
+// of the backend sees the same ones (spec protocol.md §4.7–4.8, README item 3). Two
+// implementations share this interface and one contract test (test/contract/session-store.test.ts):
+// in memory (one replica; the default) and Redis (several replicas behind a load balancer).
+
+/** A login between /api/authorize and /api/callback, stored under its opaque `state`. */
+export interface PendingLogin {
+  /** What the client asked for at /api/authorize (all five strings, possibly empty). */
+  request: AuthorizeRequest;
+  /** The PKCE code verifier (base64url, 43 characters). */
+  codeVerifier: string;
+  /** The OIDC nonce the ID token must carry. */
+  nonce: string;
+}
+
+/** The parameters of /api/authorize (spec protocol.md §3.5, §5.6). */
+export interface AuthorizeRequest {
+  redirect_url: string;
+  session_id: string;
+  cluster_id: string;
+  client_type: string;
+  consumer_id: string;
+}
+
+/** A logged-in session (spec protocol.md §4.7), keyed by the client-chosen session id. */
+export interface SessionRecord {
+  sessionId: string;
+  /** OIDC `sub`, `iss` and `groups` of the verified ID token. */
+  subject: string;
+  issuer: string;
+  groups: string[];
+  /** The cluster_id of the login ("" for the default cluster). */
+  clusterId: string;
+  /** The redirect_url of the login. */
+  redirectUrl: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The keys every replica must share: CLI tokens and cookies made by one work on all. */
+export interface SharedKeys {
+  /** HMAC-SHA256 key of CLI tokens, 32 bytes. */
+  tokenSigning: Buffer;
+  /** HMAC-SHA256 key of cookies, 32 or 64 bytes. */
+  cookieSigning: Buffer;
+  /** AES-GCM key of cookies, 16, 24 or 32 bytes. */
+  cookieEncryption: Buffer;
+}
+
+export interface SessionStore {
+  /** Stores a login in flight under its state for `ttlMs`; a second put replaces it. */
+  putLogin(state: string, login: PendingLogin, ttlMs: number): Promise<void>;
+  /**
+   * Returns the login and removes it, atomically: of two concurrent takes (two replicas serving
+   * a replayed callback) at most one gets it. Missing or expired → undefined.
+   */
+  takeLogin(state: string): Promise<PendingLogin | undefined>;
+  /** Stores a session until its expiresAt (replacing one with the same id); an expired one is not stored. */
+  putSession(session: SessionRecord): Promise<void>;
+  /** The session, or undefined when it is missing or expired. */
+  getSession(sessionId: string): Promise<SessionRecord | undefined>;
+  deleteSession(sessionId: string): Promise<void>;
+  /**
+   * The keys shared by all replicas: on first use `generate()` is stored (first writer wins,
+   * so two replicas starting together end with the same keys); later calls return the stored ones.
+   */
+  sharedKeys(generate: () => SharedKeys): Promise<SharedKeys>;
+  /** Rejects when the store cannot be reached (used at start-up and by /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

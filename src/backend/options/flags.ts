@@ -4,7 +4,8 @@
 
 export interface FlagSpec {
   name: string;
-  kind: 'string' | 'bool' | 'list';
+  /** `list`: comma-separated and repeatable (pflag StringSlice); `array`: repeatable only (StringArray). */
+  kind: 'string' | 'bool' | 'list' | 'array';
   help: string;
   /** Shown in --help; parsing leaves absent flags out of the result. */
   defaultText?: string;
@@ -44,9 +45,9 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       value = argv[++i];
       if (value === undefined) throw new FlagError(`flag needs an argument: --${name}`);
     }
-    if (spec.kind === 'list') {
+    if (spec.kind === 'list' || spec.kind === 'array') {
       const previous = out.get(name);
-      const items = value.split(',').filter((item) => item !== '');
+      const items = spec.kind === 'list' ? value.split(',').filter((item) => item !== '') : [value];
       out.set(name, [...(Array.isArray(previous) ? previous : []), ...items]);
     } else {
       out.set(name, value);

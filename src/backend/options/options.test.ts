@@ -7,10 +7,19 @@ import { FlagError } from './flags.ts';
 import {
   backendFlags,
   defaultOptions,
-  loadBackendOptions,
-  parseBackendOptions,
+  developmentLoginFlags,
+  loadBackendOptions as loadWithLogin,
+  parseBackendOptions as parseWithLogin,
   type BackendOptions,
+  type LoadDependencies,
 } from './options.ts';
+
+// The controllers' flags are tested here with the smallest valid login configuration; the front
+// door's flags have their own file (frontdoor.test.ts).
+const parseBackendOptions = (argv: readonly string[]) =>
+  parseWithLogin([...developmentLoginFlags, ...argv]);
+const loadBackendOptions = (argv: readonly string[], deps?: Pick<LoadDependencies, 'readFile'>) =>
+  loadWithLogin([...developmentLoginFlags, ...argv], deps && { ...deps, env: {} });
 
 /** The FlagError message for argv; fails the test if argv parses. */
 function rejection(argv: readonly string[]): string {
@@ -44,6 +53,24 @@ describe('parseBackendOptions defaults', () => {
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
     },
+    server: {
+      host: '127.0.0.1',
+      port: 8080,
+      frontend: { kind: 'embedded' },
+      konnectorHostAliases: [],
+    },
+    login: {
+      oidc: {
+        type: 'embedded',
+        issuerUrl: 'http://127.0.0.1:8080/oidc',
+        callbackUrl: 'http://127.0.0.1:8080/api/callback',
+      },
+      allowedGroups: ['system:authenticated'],
+      allowedUsers: [],
+      sessionTtlMs: 3_600_000,
+      keys: {},
+      sessions: { kind: 'memory' },
+    },
   };
 
   it("are upstream's, plus leader election on", () => {
@@ -60,7 +87,8 @@ describe('parseBackendOptions defaults', () => {
 
   it('mean the same as their --help text', () => {
     for (const spec of backendFlags) {
-      if (spec.defaultText === undefined) continue;
+      // The base configuration here uses the embedded issuer, not the default external one.
+      if (spec.defaultText === undefined || spec.name === 'oidc-type') continue;
       const argv = [`--${spec.name}=${spec.defaultText}`];
       expect(parseBackendOptions(argv), spec.name).toEqual(expected);
     }
@@ -79,6 +107,26 @@ describe('the flag table', () => {
       'external-address',
       'external-ca-file',
       'external-server-name',
+      'listen-ip',
+      'listen-port',
+      'tls-cert-file',
+      'tls-key-file',
+      'konnector-host-alias',
+      'testing-auto-select',
+      'oidc-issuer-url',
+      'oidc-issuer-client-id',
+      'oidc-issuer-client-secret',
+      'oidc-callback-url',
+      'oidc-authorize-url',
+      'oidc-ca-file',
+      'oidc-allowed-groups',
+      'oidc-allowed-users',
+      'cookie-signing-key',
+      'cookie-encryption-key',
+      'token-signing-key',
+      'redis-addr',
+      'redis-username',
+      'redis-ca-file',
     ]);
   });
 });

@@ -3,13 +3,31 @@
 // upstream, every invalid value stops the start (spec README item 8), and all of them are
 // reported together so an operator fixes the deployment in one go.
 import { readFile as readFileFromDisk } from 'node:fs/promises';
-import { backendFlags, defaults } from './backend-flags.ts';
+import { backendFlags as controllerFlags, defaults } from './backend-flags.ts';
 import { parseFlags } from './flags.ts';
+import { frontDoorFlags } from './frontdoor-flags.ts';
+import {
+  readLogin,
+  readServer,
+  type Environment,
+  type LoginOptions,
+  type ServerOptions,
+} from './frontdoor.ts';
 import { FlagReader } from './reader.ts';
 import * as value from './values.ts';
 
 export type { ConsumerScope, Isolation, Provider, SchemaSource } from './values.ts';
-export { backendFlags };
+export type {
+  Environment,
+  HostAlias,
+  LoginOptions,
+  OidcOptions,
+  ServerOptions,
+  SessionStoreOptions,
+} from './frontdoor.ts';
+
+/** Every flag of bin/backend: the controllers' and the front door's. */
+export const backendFlags = [...controllerFlags, ...frontDoorFlags];
 
 export interface LeaderElectionOptions {
   /** Off: this replica runs the controllers unconditionally (one replica only!). */
@@ -62,59 +80,104 @@ export interface BackendOptions {
   /** No OIDC and HTTP API (only /healthz); bindings come from BindableResourcesRequests. */
   frontendDisabled: boolean;
   leaderElection: LeaderElectionOptions;
+  /** The HTTP(S) listener (with --frontend-disabled it serves /healthz, /readyz, /metrics only). */
+  server: ServerOptions;
+  /** OIDC login and sessions; absent with --frontend-disabled. */
+  login?: LoginOptions;
 }
 
+/**
+ * The smallest complete configuration: upstream's defaults with the embedded development issuer
+ * (the OIDC flags have no defaults upstream). Tests and the dev environment start from it.
+ */
+export const developmentLoginFlags = [
+  '--oidc-type=embedded',
+  '--oidc-issuer-url=http://127.0.0.1:8080/oidc',
+  '--oidc-callback-url=http://127.0.0.1:8080/api/callback',
+] as const;
+
 export function defaultOptions(): BackendOptions {
-  return parseBackendOptions([]);
+  return parseBackendOptions(developmentLoginFlags);
 }
 
 /** Parses argv (without node and script) into options; throws FlagError on bad input. */
-export function parseBackendOptions(argv: readonly string[]): BackendOptions {
+export function parseBackendOptions(
+  argv: readonly string[],
+  env: Environment = {},
+): BackendOptions {
   const reader = new FlagReader(parseFlags(argv, backendFlags));
-  const options = readOptions(reader);
+  const options = readOptions(reader, env);
   reader.throwIfInvalid();
   return options;
 }
 
 export interface LoadDependencies {
   readFile(path: string): Promise<string>;
+  env: Environment;
 }
 
-const fromDisk: LoadDependencies = { readFile: (path) => readFileFromDisk(path, 'utf8') };
+const fromProcess: LoadDependencies = {
+  readFile: (path) => readFileFromDisk(path, 'utf8'),
+  env: process.env,
+};
 
-/** parseBackendOptions, plus reading and checking --external-ca-file into `externalCA`. */
+/**
+ * parseBackendOptions, plus reading and checking the files the flags name (CA bundles, the TLS
+ * pair) and the environment (OIDC_CLIENT_SECRET, REDIS_PASSWORD).
+ */
 export async function loadBackendOptions(
   argv: readonly string[],
-  deps: LoadDependencies = fromDisk,
+  deps: LoadDependencies = fromProcess,
 ): Promise<BackendOptions> {
   const reader = new FlagReader(parseFlags(argv, backendFlags));
-  const options = readOptions(reader);
+  const options = readOptions(reader, deps.env);
   // Read even when other flags are wrong, so a missing file is reported along with them.
+  const read = (flag: string, path: string, check: (content: string) => string) =>
+    readChecked(flag, path, deps, reader, check);
   if (options.externalCAFile !== undefined) {
-    const ca = await readCA(options.externalCAFile, deps, reader);
+    const ca = await read('external-ca-file', options.externalCAFile, value.caBundle);
     if (ca !== undefined) options.externalCA = ca;
+  }
+  const { tls } = options.server;
+  if (tls) {
+    const cert = await read('tls-cert-file', tls.certFile, value.caBundle);
+    const key = await read('tls-key-file', tls.keyFile, value.privateKey);
+    if (cert !== undefined) tls.certPem = cert;
+    if (key !== undefined) tls.keyPem = key;
+  }
+  const oidc = options.login?.oidc;
+  if (oidc?.caFile !== undefined) {
+    const ca = await read('oidc-ca-file', oidc.caFile, value.caBundle);
+    if (ca !== undefined) oidc.caPem = ca;
+  }
+  const sessions = options.login?.sessions;
+  if (sessions?.kind === 'redis' && sessions.caFile !== undefined) {
+    const ca = await read('redis-ca-file', sessions.caFile, value.caBundle);
+    if (ca !== undefined) sessions.caPem = ca;
   }
   reader.throwIfInvalid();
   return options;
 }
 
-async function readCA(
+async function readChecked(
+  flag: string,
   path: string,
   deps: LoadDependencies,
   reader: FlagReader,
+  check: (content: string) => string,
 ): Promise<string | undefined> {
   let content: string;
   try {
     content = await deps.readFile(path);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    reader.fail('external-ca-file', path, `cannot read it (${why})`);
+    reader.fail(flag, path, `cannot read it (${why})`);
     return undefined;
   }
-  return reader.check('external-ca-file', path, () => value.caBundle(content));
+  return reader.check(flag, path, () => check(content));
 }
 
-function readOptions(r: FlagReader): BackendOptions {
+function readOptions(r: FlagReader, env: Environment): BackendOptions {
   const options: BackendOptions = {
     installCRDs: r.bool('install-crds', defaults.installCRDs),
     provider: r.value('multicluster-runtime-provider', defaults.provider, value.provider),
@@ -143,7 +206,9 @@ function readOptions(r: FlagReader): BackendOptions {
     ),
     frontendDisabled: r.bool('frontend-disabled', defaults.frontendDisabled),
     leaderElection: readLeaderElection(r),
+    server: readServer(r),
   };
+  if (!options.frontendDisabled) options.login = readLogin(r, env);
   setOptional(options, 'kubeconfig', r.optional('kubeconfig', value.nonEmpty));
   setOptional(options, 'context', r.optional('context', value.nonEmpty));
   setOptional(options, 'externalAddress', r.optional('external-address', value.externalAddress));

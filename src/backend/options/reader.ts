@@ -84,6 +84,11 @@ export class FlagReader {
     this.#record(name, `invalid --${name} ${JSON.stringify(raw)}: ${why}`);
   }
 
+  /** Records `--name is required: why` (a flag that must be given in this configuration). */
+  missing(name: string, why: string): void {
+    this.#record(name, `--${name} is required ${why}`);
+  }
+
   isInvalid(name: string): boolean {
     return this.#invalid.has(name);
   }

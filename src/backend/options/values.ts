@@ -2,7 +2,7 @@
 // raw flag text into its typed value or throws a ValueError that says what is allowed; the
 // caller adds the flag name and the raw text, so every message reads
 // `invalid --<flag> "<value>": <what is allowed>`.
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { DurationError, parseGoDuration } from './duration.ts';
 
 export type Provider = 'kubernetes' | 'kcp';
@@ -158,5 +158,19 @@ export function caBundle(content: string): string {
       throw new ValueError(`certificate ${i + 1} of the file does not parse`);
     }
   });
+  return content;
+}
+
+const pemPrivateKey = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+/** Checks that a file holds a PEM private key (the TLS pair is checked for real when served). */
+export function privateKey(content: string): string {
+  if (!pemPrivateKey.test(content))
+    throw new ValueError('want a file with a PEM PRIVATE KEY block');
+  try {
+    createPrivateKey(content);
+  } catch {
+    throw new ValueError('the private key does not parse');
+  }
   return content;
 }

@@ -1,6 +1,7 @@
 // The built-in resources this project reads and writes, typed with `kubernetes-types` (plain JSON
 // shapes: timestamps are strings). Anything else goes through resourceType() at the call site.
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type {
   LocalSubjectAccessReview,
   SelfSubjectAccessReview,
@@ -69,3 +70,11 @@ export const SelfSubjectAccessReviews = resourceType<SelfSubjectAccessReview>(
 export const LocalSubjectAccessReviews = resourceType<LocalSubjectAccessReview>(
   authz('localsubjectaccessreviews', 'LocalSubjectAccessReview', true),
 );
+
+export const Deployments = resourceType<Deployment>({
+  group: 'apps',
+  version: 'v1',
+  resource: 'deployments',
+  kind: 'Deployment',
+  namespaced: true,
+});

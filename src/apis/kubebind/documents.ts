@@ -1,0 +1,79 @@
+// The JSON documents that cross the backend's HTTP API (spec protocol.md §5): they are not
+// Kubernetes objects, but the upstream CLI decodes them with kube-bind's Go types, so field names
+// and which fields are always present must match.
+import type { APIServiceExportRequestSpec } from './types.gen.ts';
+
+/** GET /api/exports. `apiVersion` is literally `v1alpha2` upstream (no group); clients ignore it. */
+export interface BindingProvider {
+  kind: 'BindingProvider';
+  apiVersion: 'v1alpha2';
+  providerPrettyName: string;
+  version: string;
+  authenticationMethods: {
+    method: 'OAuth2CodeGrant';
+    oauth2CodeGrant: { authenticatedURL: string };
+  }[];
+}
+
+/** An APIServiceExportRequest as it travels inside a BindingResponse (§5.3). */
+export interface ExportRequestDocument {
+  kind: 'APIServiceExportRequest';
+  apiVersion: 'kube-bind.io/v1alpha2';
+  metadata: { name?: string };
+  spec: APIServiceExportRequestSpec;
+  status: Record<string, never>;
+}
+
+/** POST /api/bind. The CLI requires `authentication.oauth2CodeGrant` to be non-null. */
+export interface BindingResponse {
+  kind: 'BindingResponse';
+  apiVersion: 'kube-bind.io/v1alpha2';
+  authentication: { oauth2CodeGrant: { sid: string; id: string } };
+  /** Standard base64 (with padding) of the kubeconfig YAML. */
+  kubeconfig: string;
+  requests: ExportRequestDocument[];
+  providerNamespace?: string;
+  bindingName?: string;
+}
+
+export type ErrorCode =
+  | 'AUTHENTICATION_FAILED'
+  | 'AUTHORIZATION_FAILED'
+  | 'RESOURCE_NOT_FOUND'
+  | 'INTERNAL_ERROR'
+  | 'BAD_REQUEST'
+  | 'CLUSTER_CONNECTION_FAILED'
+  // Ours: the upstream UI treats any code it does not know as a plain error.
+  | 'CONFLICT'
+  | 'METHOD_NOT_ALLOWED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'TOO_MANY_REQUESTS';
+
+/** The structured error (§2.5 a); `details` is left out when empty. */
+export interface ErrorDocument {
+  kind: 'Error';
+  apiVersion: 'kube-bind.io/v1alpha2';
+  message: string;
+  code: ErrorCode;
+  details?: string;
+}
+
+/** GET /api/consumer-status (§3.15). */
+export interface ConsumerStatus {
+  connected: boolean;
+  namespace?: string;
+  exports?: string[];
+}
+
+/** POST /api/apply-binding (§3.16). */
+export interface ApplyBindingRequest {
+  consumerKubeconfig: string;
+  bindingName: string;
+  hostAliases?: string[];
+}
+
+export interface ApplyBindingResponse {
+  konnectorDeployed: boolean;
+  bundleCreated: boolean;
+  message: string;
+}

@@ -1,0 +1,150 @@
+// The one-click apply of the web UI (spec protocol.md §3.16): provision the user's binding on the
+// provider, then install what the consumer cluster needs with the kubeconfig the user uploaded:
+// namespace kube-bind, the konnector, the provider kubeconfig secret and an
+// APIServiceBindingBundle. Unlike upstream, the consumer-side kube-bind.io CRDs are applied here
+// rather than waited for (up to two minutes) until a running konnector installs them.
+import type { Secret } from 'kubernetes-types/core/v1.js';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { ApplyBindingResponse } from '../../apis/kubebind/documents.ts';
+import { consumerCRDs } from '../../apis/kubebind/crds/index.ts';
+import * as kb from '../../apis/kubebind/types.gen.ts';
+import { KubeClient } from '../../kube/client.ts';
+import { connectionFromKubeconfig } from '../../kube/config.ts';
+import { installCRDs } from '../../kube/crds.ts';
+import { ignoreAlreadyExists } from '../../kube/errors.ts';
+import { ResourceClient, type KubeObject, type ResourceType } from '../../kube/resource.ts';
+import {
+  ClusterRoleBindings,
+  ClusterRoles,
+  Deployments,
+  Namespaces,
+  Secrets,
+  ServiceAccounts,
+} from '../../kube/resources.ts';
+import { BackendError } from '../errors.ts';
+import {
+  konnectorNamespace,
+  konnectorObjects,
+  type KonnectorSettings,
+} from '../resources/konnector.ts';
+import { decodeConsumerKubeconfig } from './consumer-kubeconfig.ts';
+
+export interface ApplyInput {
+  consumerKubeconfig: string;
+  bindingName: string;
+  hostAliases?: KonnectorSettings['hostAliases'];
+}
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const fieldManager = 'kube-bind-backend';
+
+export function parseApplyRequest(body: unknown): ApplyInput {
+  const o = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const kubeconfig = o['consumerKubeconfig'];
+  const name = o['bindingName'];
+  if (typeof kubeconfig !== 'string' || kubeconfig === '') throw bad('Missing consumer kubeconfig');
+  if (typeof name !== 'string' || name === '') throw bad('Missing binding name');
+  if (name.length > 50 || !dns1123Label.test(name)) {
+    throw bad(
+      'Invalid binding name',
+      'want lower-case letters, digits and -, at most 50 characters',
+    );
+  }
+  const input: ApplyInput = { consumerKubeconfig: kubeconfig, bindingName: name };
+  const aliases = o['hostAliases'];
+  if (aliases !== undefined) {
+    if (!Array.isArray(aliases) || !aliases.every((a): a is string => typeof a === 'string')) {
+      throw bad('Invalid hostAliases', 'want a list of "IP:host1,host2" strings');
+    }
+    input.hostAliases = aliases.map((raw) => {
+      const [ip = '', names = ''] = raw.split(':', 2);
+      const hostnames = names.split(',').filter((h) => h !== '');
+      if (ip === '' || hostnames.length === 0)
+        throw bad('Invalid hostAliases', `"${raw}" is not IP:host1,host2`);
+      return { ip, hostnames };
+    });
+  }
+  return input;
+}
+
+/** Installs the binding on the consumer cluster; returns whether the konnector was created. */
+export async function applyToConsumer(
+  input: ApplyInput,
+  providerKubeconfig: string,
+  konnector: KonnectorSettings,
+  signal: AbortSignal,
+): Promise<ApplyBindingResponse> {
+  const text = decodeConsumerKubeconfig(input.consumerKubeconfig);
+  const client = new KubeClient(await connectionFromKubeconfig({ text }), {
+    userAgent: 'kube-bind-backend',
+  });
+  try {
+    await ensure(client, Namespaces, { metadata: { name: konnectorNamespace } });
+    await installCRDs(client, consumerCRDs(), { fieldManager, timeoutMs: 30_000, signal });
+    const settings = { ...konnector, hostAliases: input.hostAliases ?? konnector.hostAliases };
+    const deployed = await ensureKonnector(client, settings);
+    const secretName = `kubeconfig-${input.bindingName}`;
+    const secret: Secret = {
+      metadata: { name: secretName, namespace: konnectorNamespace },
+      type: 'Opaque',
+      stringData: { kubeconfig: providerKubeconfig },
+    };
+    await new ResourceClient(client, Secrets, konnectorNamespace).apply(secret, {
+      fieldManager,
+      force: true,
+    });
+    await new ResourceClient(client, kb.APIServiceBindingBundles).apply(
+      {
+        metadata: { name: input.bindingName },
+        spec: {
+          kubeconfigSecretRef: {
+            name: secretName,
+            namespace: konnectorNamespace,
+            key: 'kubeconfig',
+          },
+        },
+      },
+      { fieldManager, force: true },
+    );
+    return {
+      konnectorDeployed: deployed,
+      bundleCreated: true,
+      message: 'Konnector and binding bundle applied successfully',
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Creates the konnector's objects, or refreshes image and host aliases of an existing one. */
+async function ensureKonnector(client: KubeClient, settings: KonnectorSettings): Promise<boolean> {
+  const objects = konnectorObjects(settings);
+  const deployments = new ResourceClient(client, Deployments, konnectorNamespace);
+  const existing = await deployments.get('konnector').catch(() => undefined);
+  const wanted = objects.find((o): o is Deployment => o.kind === 'Deployment');
+  if (existing && wanted) {
+    await deployments.apply(wanted, { fieldManager, force: true });
+    return false;
+  }
+  const types: Record<string, ResourceType> = {
+    Namespace: Namespaces,
+    ServiceAccount: ServiceAccounts,
+    ClusterRole: ClusterRoles,
+    ClusterRoleBinding: ClusterRoleBindings,
+    Deployment: Deployments,
+  };
+  for (const obj of objects) {
+    const type = types[obj.kind ?? ''];
+    if (type) await ensure(client, type, obj as KubeObject);
+  }
+  return true;
+}
+
+async function ensure(client: KubeClient, type: ResourceType, obj: KubeObject): Promise<void> {
+  const ns = obj.metadata?.namespace;
+  await ignoreAlreadyExists(new ResourceClient(client, type, ns).create(obj));
+}
+
+function bad(message: string, details?: string): BackendError {
+  return new BackendError('BadRequest', message, details === undefined ? {} : { details });
+}

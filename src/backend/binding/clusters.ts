@@ -1,0 +1,95 @@
+// The clusters the HTTP front door serves. Every replica serves HTTP, but only the leader runs
+// the controllers, so the front door keeps its own view of the provider's clusters: a provider
+// engages them here too, each with informers for what requests read (templates, collections,
+// contract namespaces, exports). A cluster is usable once those caches have synced.
+import type { Namespace } from 'kubernetes-types/core/v1.js';
+import type { Logger } from 'pino';
+import * as kb from '../../apis/kubebind/types.gen.ts';
+import { Namespaces } from '../../kube/resources.ts';
+import type { Informer } from '../../runtime/cache/informer.ts';
+import type { Cluster } from '../../runtime/cluster.ts';
+import type { ClusterSink } from '../../runtime/manager/provider.ts';
+import { BackendError } from '../errors.ts';
+import { namespaceLookup } from './provisioner.ts';
+
+/** One engaged cluster with the caches the front door reads. */
+export interface ServedCluster {
+  readonly cluster: Cluster;
+  readonly templates: Informer<kb.APIServiceExportTemplate>;
+  readonly collections: Informer<kb.Collection>;
+  readonly exports: Informer<kb.APIServiceExport>;
+  readonly namespaces: Informer<Namespace>;
+  readonly namespacesByIdentity: (identity: string) => readonly Namespace[];
+}
+
+/**
+ * How a request's `cluster_id` names a cluster: the default provider has one cluster, reached
+ * with an empty id; kcp names logical clusters.
+ */
+export type ClusterNaming = (clusterId: string) => string | undefined;
+
+export const singleCluster =
+  (name: string): ClusterNaming =>
+  (clusterId) =>
+    clusterId === '' ? name : undefined;
+
+export class ServedClusters implements ClusterSink {
+  readonly #clusters = new Map<string, ServedCluster>();
+  readonly #synced = new Set<string>();
+  readonly #naming: ClusterNaming;
+  readonly #log: Logger;
+
+  constructor(naming: ClusterNaming, log: Logger) {
+    this.#naming = naming;
+    this.#log = log;
+  }
+
+  async engage(cluster: Cluster): Promise<void> {
+    const { informers } = cluster;
+    const namespaces = informers.informerFor(Namespaces);
+    const served: ServedCluster = {
+      cluster,
+      templates: informers.informerFor(kb.APIServiceExportTemplates),
+      collections: informers.informerFor(kb.Collections),
+      exports: informers.informerFor(kb.APIServiceExports),
+      namespaces,
+      namespacesByIdentity: namespaceLookup(namespaces),
+    };
+    this.#clusters.set(cluster.name, served);
+    informers.start();
+    await informers.waitForSync();
+    if (this.#clusters.get(cluster.name) === served) {
+      this.#synced.add(cluster.name);
+      this.#log.info({ cluster: cluster.name }, 'serving cluster');
+    }
+  }
+
+  disengage(name: string): Promise<void> {
+    this.#clusters.delete(name);
+    this.#synced.delete(name);
+    return Promise.resolve();
+  }
+
+  /** True once at least one cluster is engaged and every engaged cluster's caches synced. */
+  ready(): boolean {
+    return this.#clusters.size > 0 && this.#synced.size === this.#clusters.size;
+  }
+
+  /** The cluster a request's cluster_id names; NotFound or Unavailable otherwise. */
+  get(clusterId: string): ServedCluster {
+    const name = this.#naming(clusterId);
+    const served = name === undefined ? undefined : this.#clusters.get(name);
+    if (!served || name === undefined) {
+      throw new BackendError(
+        'NotFound',
+        clusterId === ''
+          ? 'This backend serves named clusters only: give cluster_id'
+          : `Cluster "${clusterId}" is not served by this backend`,
+      );
+    }
+    if (!this.#synced.has(name)) {
+      throw new BackendError('Unavailable', 'The backend is still starting; try again shortly');
+    }
+    return served;
+  }
+}

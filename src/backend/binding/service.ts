@@ -1,0 +1,262 @@
+// The binding service: everything the HTTP front door does with the provider cluster, behind
+// one object, so handlers never touch Kubernetes themselves (the lint enforces it). It reads from
+// the front door's caches and writes through the consumer provisioner.
+import type { Logger } from 'pino';
+import type {
+  ApplyBindingResponse,
+  BindingResponse,
+  ConsumerStatus,
+  ExportRequestDocument,
+} from '../../apis/kubebind/documents.ts';
+import * as kb from '../../apis/kubebind/types.gen.ts';
+import { AlreadyExistsError } from '../../kube/errors.ts';
+import { ResourceClient } from '../../kube/resource.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { ProvisionOn } from '../controllers/bindableresourcesrequest/controller.ts';
+import { BackendError } from '../errors.ts';
+import type { KonnectorSettings } from '../resources/konnector.ts';
+import { applyToConsumer, parseApplyRequest } from './apply.ts';
+import { authorizeBind } from './authorize.ts';
+import { translated } from './kube-errors.ts';
+import { parseBindRequest, uiIdentity, type BindInput } from './bind-request.ts';
+import type { ServedCluster, ServedClusters } from './clusters.ts';
+
+/** The logged-in user a request acts for (from the verified session). */
+export interface User {
+  subject: string;
+  issuer: string;
+  groups: readonly string[];
+  sessionId: string;
+}
+
+export interface BindingServiceDeps {
+  clusters: ServedClusters;
+  provision: ProvisionOn;
+  clock: Clock;
+  log: Logger;
+  /** How long the web-UI flow waits for its export request to succeed (upstream: 60 s). */
+  uiWaitMs?: number;
+  uiPollMs?: number;
+  /** The konnector the one-click apply installs. */
+  konnector: KonnectorSettings;
+}
+
+export interface List<T> {
+  apiVersion: 'kube-bind.io/v1alpha2';
+  kind: string;
+  metadata: Record<string, never>;
+  items: T[];
+}
+
+export class BindingService {
+  readonly #d: BindingServiceDeps;
+
+  constructor(deps: BindingServiceDeps) {
+    this.#d = deps;
+  }
+
+  /** True when every served cluster's caches are synced (for /readyz). */
+  ready(): boolean {
+    return this.#d.clusters.ready();
+  }
+
+  /** Rejects with Forbidden unless the provider's RBAC lets the user bind (spec §4.3). */
+  async authorize(clusterId: string, user: Pick<User, 'subject' | 'groups'>): Promise<void> {
+    const { client } = this.#d.clusters.get(clusterId).cluster;
+    await translated('Cluster authorization failed', () => authorizeBind(client, user));
+  }
+
+  templates(clusterId: string): List<kb.APIServiceExportTemplate> {
+    const items = this.#d.clusters.get(clusterId).templates.lister.list();
+    return list('APIServiceExportTemplateList', items);
+  }
+
+  collections(clusterId: string): List<kb.Collection> {
+    return list('CollectionList', this.#d.clusters.get(clusterId).collections.lister.list());
+  }
+
+  /**
+   * POST /api/bind (spec §3.14): provisions the consumer and answers with its kubeconfig and the
+   * export request to create. The template is looked up first, so a wrong name provisions
+   * nothing. In the web-UI flow the backend creates the request itself and waits for it.
+   */
+  async bind(
+    clusterId: string,
+    consumerId: string,
+    user: User,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<BindingResponse> {
+    const input = parseBindRequest(body);
+    const served = this.#d.clusters.get(clusterId);
+    const template = served.templates.lister.get(input.templateName);
+    if (!template) {
+      throw new BackendError('NotFound', 'Failed to retrieve template', {
+        details: `APIServiceExportTemplate "${input.templateName}" does not exist`,
+      });
+    }
+    const uiFlow = input.identity === uiIdentity;
+    const identity = uiFlow ? userIdentity(user) : consumerId || input.identity;
+    const provisioned = await translated('Failed to handle cluster resources', () =>
+      this.#d.provision(
+        served.cluster,
+        {
+          identity,
+          author: user.subject,
+          clusterPrettyName: input.prettyName ?? input.name,
+        },
+        signal,
+      ),
+    );
+    const request = exportRequest(input, template);
+    const response: BindingResponse = {
+      kind: 'BindingResponse',
+      apiVersion: 'kube-bind.io/v1alpha2',
+      authentication: { oauth2CodeGrant: { sid: user.sessionId, id: userIdentity(user) } },
+      kubeconfig: Buffer.from(provisioned.kubeconfig).toString('base64'),
+      requests: [request],
+      providerNamespace: provisioned.namespace,
+    };
+    if (uiFlow) {
+      response.bindingName = await translated('Failed to create the export request', () =>
+        this.#createAndWait(served, provisioned.namespace, request, signal),
+      );
+    }
+    this.#d.log.info(
+      {
+        cluster: served.cluster.name,
+        namespace: provisioned.namespace,
+        template: input.templateName,
+        uiFlow,
+      },
+      'binding issued',
+    );
+    return response;
+  }
+
+  /** POST /api/apply-binding (spec §3.16): bind for the web-UI user, install on their cluster. */
+  async applyBinding(
+    clusterId: string,
+    user: User,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<ApplyBindingResponse> {
+    const input = parseApplyRequest(body);
+    const served = this.#d.clusters.get(clusterId);
+    const provisioned = await translated('Failed to handle cluster resources', () =>
+      this.#d.provision(
+        served.cluster,
+        {
+          identity: userIdentity(user),
+          author: user.subject,
+          clusterPrettyName: input.bindingName,
+        },
+        signal,
+      ),
+    );
+    try {
+      return await applyToConsumer(input, provisioned.kubeconfig, this.#d.konnector, signal);
+    } catch (err) {
+      if (err instanceof BackendError) throw err;
+      this.#d.log.warn(
+        { err, binding: input.bindingName },
+        'apply-binding failed on the consumer cluster',
+      );
+      throw new BackendError('BadRequest', 'Failed to apply binding to consumer cluster', {
+        details: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /** GET /api/consumer-status (spec §3.15): the web-UI user's own namespace and exports. */
+  consumerStatus(clusterId: string, user: User): ConsumerStatus {
+    const served = this.#d.clusters.get(clusterId);
+    const [namespace] = served.namespacesByIdentity(userIdentity(user));
+    const name = namespace?.metadata?.name;
+    if (name === undefined) return { connected: false };
+    const exports = served.exports.lister
+      .list()
+      .filter((e) => e.metadata?.namespace === name)
+      .map((e) => e.metadata?.name ?? '')
+      .sort();
+    return {
+      connected: exports.length > 0,
+      namespace: name,
+      ...(exports.length > 0 && { exports }),
+    };
+  }
+
+  /** The web-UI flow: create the request (another name on a clash) and wait for Succeeded. */
+  async #createAndWait(
+    served: ServedCluster,
+    namespace: string,
+    request: ExportRequestDocument,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const requests = new ResourceClient(
+      served.cluster.client,
+      kb.APIServiceExportRequests,
+      namespace,
+    );
+    const { spec } = request;
+    const wanted = request.metadata.name ?? 'export';
+    let created: kb.APIServiceExportRequest;
+    try {
+      created = await requests.create({ metadata: { name: wanted }, spec });
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      created = await requests.create({ metadata: { generateName: `${wanted}-` }, spec });
+    }
+    const name = created.metadata?.name ?? '';
+    const { clock } = this.#d;
+    const deadline = clock.now() + (this.#d.uiWaitMs ?? 60_000);
+    for (;;) {
+      const current = await requests.get(name);
+      const phase = current.status?.phase;
+      if (phase === 'Succeeded') return name;
+      if (phase === 'Failed') {
+        throw new BackendError('Conflict', 'The export request failed', {
+          details: current.status?.terminalMessage ?? `APIServiceExportRequest "${name}" failed`,
+        });
+      }
+      if (clock.now() >= deadline) {
+        throw new BackendError('Timeout', 'The export request did not succeed in time', {
+          details: `APIServiceExportRequest "${name}" in "${namespace}" is still ${phase ?? 'Pending'}`,
+        });
+      }
+      await clock.sleep(this.#d.uiPollMs ?? 1_000, signal);
+    }
+  }
+}
+
+/** The identity of a web-UI user: `<issuer>/<subject>` (spec §3.14 step 3). */
+export function userIdentity(user: Pick<User, 'issuer' | 'subject'>): string {
+  return `${user.issuer}/${user.subject}`;
+}
+
+function list<T extends { metadata?: { name?: string } }>(kind: string, items: T[]): List<T> {
+  const sorted = [...items].sort((a, b) =>
+    (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+  );
+  return { apiVersion: 'kube-bind.io/v1alpha2', kind, metadata: {}, items: sorted };
+}
+
+/** The request the consumer (or the UI flow) creates: the template's spec, not its scope. */
+function exportRequest(
+  input: BindInput,
+  template: kb.APIServiceExportTemplate,
+): ExportRequestDocument {
+  const { resources, permissionClaims, namespaces, schemaUpdatePolicy } = template.spec;
+  return {
+    kind: 'APIServiceExportRequest',
+    apiVersion: 'kube-bind.io/v1alpha2',
+    metadata: { name: input.name },
+    spec: {
+      resources: structuredClone(resources),
+      ...(permissionClaims?.length && { permissionClaims: structuredClone(permissionClaims) }),
+      ...(namespaces?.length && { namespaces: structuredClone(namespaces) }),
+      ...(schemaUpdatePolicy && { schemaUpdatePolicy }),
+    },
+    status: {},
+  };
+}

@@ -1,0 +1,114 @@
+// The HTTP front door (spec protocol.md §2–3): fastify with limits on body, headers and time;
+// one error handler that answers every /api error as a structured JSON error; JSON 404/405 for
+// unknown /api paths and wrong methods (upstream answers those with the UI's index.html); and the
+// web UI for everything else. With --frontend-disabled only the health routes exist.
+import cookie from '@fastify/cookie';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
+import type { ServerOptions } from '../options/options.ts';
+import type { FrontDoorDeps } from './deps.ts';
+import { errorDocument, httpError } from './errors.ts';
+import { httpMetrics } from './metrics.ts';
+import { healthRoutes } from './routes/health.ts';
+import { discoveryRoutes } from './routes/discovery.ts';
+import { loginRoutes } from './routes/login.ts';
+import { bindingRoutes } from './routes/binding.ts';
+import { webUI } from './web-ui.ts';
+
+/** Request bodies: upstream reads at most 1 MiB. */
+export const bodyLimit = 1 << 20;
+
+export interface BuildOptions {
+  server: Pick<ServerOptions, 'tls'>;
+  /** Only /healthz, /readyz and /metrics (--frontend-disabled). */
+  frontendDisabled: boolean;
+}
+
+export async function buildServer(
+  deps: FrontDoorDeps,
+  opts: BuildOptions,
+): Promise<FastifyInstance> {
+  const tls = opts.server.tls;
+  const app = Fastify({
+    // pino's Logger is what fastify wants at run time; its type differs in generics only.
+    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit,
+    // Slow or stuck clients must not hold connections forever.
+    connectionTimeout: 60_000,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 5_000,
+    maxRequestsPerSocket: 1000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    ...(tls?.certPem && tls.keyPem && { https: { cert: tls.certPem, key: tls.keyPem } }),
+  });
+  // Upstream does not look at Content-Type: any body is read as JSON (the CLI sends JSON).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    app.getDefaultJsonParser('error', 'error')(req, text, done);
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = httpError(err, req.id);
+    if (status >= 500) req.log.error({ err, url: redactedUrl(req) }, 'request failed');
+    else req.log.debug({ code: body.code, details: body.details }, 'request refused');
+    return reply
+      .code(status)
+      .type('application/json')
+      .send(`${JSON.stringify(body)}\n`);
+  });
+  await app.register(cookie);
+  httpMetrics(app, deps.metrics);
+  await app.register(healthRoutes(deps));
+  if (!opts.frontendDisabled) {
+    await app.register(discoveryRoutes(deps));
+    await app.register(loginRoutes(deps));
+    await app.register(bindingRoutes(deps));
+    await deps.extraRoutes?.(app);
+  }
+  app.setNotFoundHandler(notFound(app, deps, opts.frontendDisabled));
+  return app;
+}
+
+/** Unknown /api paths get JSON 404, known ones with a wrong method 405; the rest is the UI. */
+function notFound(app: FastifyInstance, deps: FrontDoorDeps, frontendDisabled: boolean) {
+  const ui = frontendDisabled ? undefined : webUI(deps);
+  return async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (ui && !path.startsWith('/api/') && path !== '/api') return ui(req, reply);
+    const allowed = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'].filter((m) =>
+      app.hasRoute({ url: path, method: m }),
+    );
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', '))
+        .type('application/json')
+        .send(
+          `${JSON.stringify(errorDocument('METHOD_NOT_ALLOWED', `Method ${req.method} not allowed`, `${path} accepts ${allowed.join(', ')}`))}\n`,
+        );
+    }
+    return reply
+      .code(404)
+      .type('application/json')
+      .send(
+        `${JSON.stringify(errorDocument('RESOURCE_NOT_FOUND', 'Not found', `No route ${path}`))}\n`,
+      );
+  };
+}
+
+/** The URL without query values, which may hold codes, states or tokens. */
+export function redactedUrl(req: FastifyRequest): string {
+  const [path, query] = req.url.split('?', 2);
+  if (!query) return path ?? '';
+  const keys = [...new URLSearchParams(query).keys()];
+  return `${path ?? ''}?${keys.map((k) => `${k}=…`).join('&')}`;
+}

@@ -53,7 +53,8 @@ export interface FrontDoorConfig {
 export interface FrontDoorDeps {
   config: FrontDoorConfig;
   binding: BindingPort;
-  login: LoginService;
+  /** Absent with --frontend-disabled (no login, only the health routes). */
+  login?: LoginService;
   /** Rejects when the session store cannot be reached. */
   pingSessions(): Promise<void>;
   metrics: Registry;

@@ -30,6 +30,7 @@ function query(req: FastifyRequest): Query {
 
 export function bindingRoutes(deps: FrontDoorDeps) {
   const { binding, login } = deps;
+  if (!login) throw new Error('BUG: protected routes without a login service');
 
   const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     noCache(reply);

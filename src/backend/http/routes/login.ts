@@ -38,6 +38,7 @@ export function authorizeRequest(source: unknown): AuthorizeRequest {
 
 export function loginRoutes(deps: FrontDoorDeps) {
   const { login } = deps;
+  if (!login) throw new Error('BUG: login routes without a login service');
   const secure = new URL(deps.config.ownOrigin).protocol === 'https:' || deps.config.tls;
   return async (app: FastifyInstance): Promise<void> => {
     const authorize = async (req: FastifyRequest, reply: FastifyReply) => {

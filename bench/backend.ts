@@ -21,6 +21,7 @@ import { installCRDs } from '../src/kube/crds.ts';
 import { ResourceClient } from '../src/kube/resource.ts';
 import { ClusterRoles, Namespaces } from '../src/kube/resources.ts';
 import { startKubeCluster } from '../test/harness/kube-cluster.ts';
+import { freePort } from '../test/harness/ports.ts';
 
 const consumers = Number(process.env['KBT_BENCH_CONSUMERS'] ?? 200);
 const perConsumer = Number(process.env['KBT_BENCH_REQUESTS_PER_CONSUMER'] ?? 5);
@@ -106,9 +107,18 @@ try {
   );
 
   process.stderr.write('starting bin/backend…\n');
+  const origin = `http://127.0.0.1:${await freePort()}`;
   const child = spawn(
     join(repo, 'bin/backend'),
-    ['--kubeconfig', cluster.adminKubeconfigPath, '--leader-elect=false'],
+    [
+      '--kubeconfig',
+      cluster.adminKubeconfigPath,
+      '--leader-elect=false',
+      `--listen-address=${new URL(origin).host}`,
+      '--oidc-type=embedded',
+      `--oidc-issuer-url=${origin}/oidc`,
+      `--oidc-callback-url=${origin}/api/callback`,
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   backendPid = child.pid;

@@ -1,5 +1,6 @@
-// The local development environment: a provider Kubernetes cluster, kcp and dex, running until
-// Ctrl-C. Later issues add the backend and konnector to the same command.
+// The local development environment: a provider Kubernetes cluster, kcp and dex, with the
+// example APIs loaded and the backend serving on a loopback port with the embedded development
+// issuer, running until Ctrl-C.
 //   node hack/dev-env.ts [--components kube,kcp,dex] [--once]
 // --once starts everything, prints how to reach it, and stops again (used by the tests).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,6 +8,7 @@ import { copyFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type SharedControlPlane } from '../test/harness/control-plane.ts';
+import { freePort } from '../test/harness/ports.ts';
 import { repoRoot } from '../test/harness/tools.ts';
 import { seed } from './dev/seed.ts';
 
@@ -53,22 +55,61 @@ const seeded = await seed(plane.shared).catch(async (err: unknown) => {
   console.error('Could not load the APIs into the environment:', err);
   return stop(1);
 });
-running.backend = startBackend(plane.shared);
-console.log(describe(plane.shared, seeded));
+const backendUrl = `http://127.0.0.1:${await preferredPort()}`;
+running.backend = startBackend(plane.shared, backendUrl);
+await waitForBackend(backendUrl, running.backend).catch(async (err: unknown) => {
+  console.error(`The backend did not start (see .dev/backend.log): ${String(err)}`);
+  return stop(1);
+});
+console.log(describe(plane.shared, seeded, backendUrl));
 if (values.once) await stop(0);
 else console.log('Press Ctrl-C to stop.');
 
-/** bin/backend against the provider cluster, logging to .dev/backend.log. */
-function startBackend(shared: SharedControlPlane): ChildProcess {
+/** 8080 as upstream's default when it is free, else any free port. */
+async function preferredPort(): Promise<number> {
+  const taken = await fetch('http://127.0.0.1:8080/').then(
+    () => true,
+    () => false,
+  );
+  return taken ? freePort() : 8080;
+}
+
+/**
+ * bin/backend against the provider cluster with the embedded development issuer, logging to
+ * .dev/backend.log. Leader election is off: one replica, and no Lease to wait for on restarts.
+ */
+function startBackend(shared: SharedControlPlane, url: string): ChildProcess {
   const log = openSync(join(devDir, 'backend.log'), 'w');
   return spawn(
     process.execPath,
-    [join(repoRoot, 'src/backend/cmd/main.ts'), '--kubeconfig', shared.kube.kubeconfigPath],
+    [
+      join(repoRoot, 'src/backend/cmd/main.ts'),
+      '--kubeconfig',
+      shared.kube.kubeconfigPath,
+      '--leader-elect=false',
+      `--listen-address=${new URL(url).host}`,
+      '--oidc-type=embedded',
+      `--oidc-issuer-url=${url}/oidc`,
+      `--oidc-callback-url=${url}/api/callback`,
+    ],
     { stdio: ['ignore', log, log] },
   );
 }
 
-function describe(shared: SharedControlPlane, seeded: readonly string[]): string {
+async function waitForBackend(url: string, backend: ChildProcess): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    if (backend.exitCode !== null) throw new Error(`exited with code ${backend.exitCode}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('not ready after 60 s');
+}
+
+function describe(shared: SharedControlPlane, seeded: readonly string[], url: string): string {
   const rel = (p: string): string => relative(process.cwd(), p) || p;
   const lines = ['', 'kube-bind-ts local environment is up.', ''];
   const provider = join(devDir, 'provider.kubeconfig');
@@ -101,8 +142,12 @@ function describe(shared: SharedControlPlane, seeded: readonly string[]): string
   lines.push('', 'Loaded', ...seeded.map((line) => `  ${line}`));
   lines.push(
     '',
-    'Backend (bin/backend, default provider; the HTTP front door comes with issue 6)',
+    'Backend (bin/backend, default provider, embedded development login: NOT for production)',
+    `  web UI:     ${url}/`,
     `  log:        ${rel(join(devDir, 'backend.log'))}`,
+    '',
+    'Bind an API from a consumer cluster with:',
+    `  kubectl bind ${url}/exports`,
   );
   lines.push('', `Server logs: ${shared.runDir}`, '');
   return lines.join('\n');

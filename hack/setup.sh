@@ -10,7 +10,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 
 # Debian packages the harness needs: setpriv (util-linux) ties servers' lives to the harness,
 # openssl/ca-certificates for TLS, git for the Go toolchain.
-apt_packages=(util-linux ca-certificates git)
+apt_packages=(util-linux ca-certificates git redis-server chromium)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [[ ${#missing[@]} -gt 0 ]]; then
@@ -39,6 +39,20 @@ if [[ "$(cat node_modules/.kbt-lock-hash 2>/dev/null)" != "$lock_hash" ]]; then
   log "npm ci (node $(node --version))"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" >node_modules/.kbt-lock-hash
+fi
+
+# Build the web UI (web/dist, served by the backend; chromium above is for its tests) when its
+# sources changed since the last build.
+if [[ -f web/vite.config.ts ]]; then
+  web_hash=$(
+    find web/src web/index.html web/vite.config.ts web/tsconfig.json package-lock.json -type f |
+      LC_ALL=C sort | xargs -d '\n' sha256sum | sha256sum | cut -d' ' -f1
+  )
+  if [[ "$(cat web/dist/.kbt-build-hash 2>/dev/null)" != "$web_hash" ]]; then
+    log "building the web UI"
+    NODE_ENV=production npm run --silent build:web >/dev/null
+    echo "$web_hash" >web/dist/.kbt-build-hash
+  fi
 fi
 
 if [[ ${1:-} != --skip-tools ]]; then

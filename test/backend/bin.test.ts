@@ -14,6 +14,7 @@ import { ResourceClient } from '../../src/kube/resource.ts';
 import { Leases, Namespaces } from '../../src/kube/resources.ts';
 import { controlPlane, eventually } from '../harness/context.ts';
 import { startKubeCluster, type KubeCluster } from '../harness/kube-cluster.ts';
+import { freePort } from '../harness/ports.ts';
 import { repoRoot } from '../harness/tools.ts';
 
 let cluster: KubeCluster;
@@ -58,14 +59,32 @@ describe('bin/backend', () => {
     expect(run.output()).toContain('--consumer-scope');
   });
 
-  it('starts, leads, binds an export request and stops on SIGTERM', async () => {
+  it('starts, serves HTTP, leads, binds an export request and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
     const run = backend([
       '--kubeconfig',
       cluster.adminKubeconfigPath,
       '--leader-election-namespace=default',
       '--namespace-prefix=kb-',
+      `--listen-address=127.0.0.1:${port}`,
+      '--oidc-type=embedded',
+      `--oidc-issuer-url=${origin}/oidc`,
+      `--oidc-callback-url=${origin}/api/callback`,
     ]);
     try {
+      const ready = await eventually('/readyz to answer ok', async () => {
+        const res = await fetch(`${origin}/readyz`).catch(() => undefined);
+        return res?.ok ? res.text() : undefined;
+      });
+      expect(ready).toBe('ok');
+      const provider = (await (await fetch(`${origin}/api/exports`)).json()) as {
+        authenticationMethods: { oauth2CodeGrant: { authenticatedURL: string } }[];
+      };
+      expect(provider.authenticationMethods[0]?.oauth2CodeGrant.authenticatedURL).toBe(
+        `${origin}/api/authorize`,
+      );
+      expect(run.output()).toContain('DEVELOPMENT ONLY');
       await eventually('the Lease to be held', async () => {
         const lease = await new ResourceClient(admin, Leases, 'default').get('kube-bind-backend');
         return lease.spec?.holderIdentity ? true : undefined;

@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import * as kb from '../../apis/kubebind/types.gen.ts';
 import { KubeClient } from '../../kube/client.ts';
 import { connectionFromKubeconfig, connectionInCluster } from '../../kube/config.ts';
@@ -28,6 +29,7 @@ import { serviceExportRBACController } from '../controllers/serviceexportrbac/co
 import { serviceExportRequestController } from '../controllers/serviceexportrequest/controller.ts';
 import { serviceNamespaceController } from '../controllers/servicenamespace/controller.ts';
 import type { BackendOptions } from '../options/options.ts';
+import { startFrontDoor } from './front-door.ts';
 import { ensureKubeBindAPI } from './kube-bind-api.ts';
 
 export interface BackendDeps {
@@ -153,16 +155,36 @@ export async function runBackend(
       clock: deps.clock,
       log: deps.log,
     });
-    for (const spec of backendControllers(options, { events, ...deps }, target)) manager.add(spec);
+    const allowed = options.login && {
+      groups: options.login.allowedGroups,
+      users: options.login.allowedUsers,
+    };
+    const controllerDeps = { events, ...(allowed && { allowed }), ...deps };
+    for (const spec of backendControllers(options, controllerDeps, target)) manager.add(spec);
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+    // Every replica serves HTTP; only the leader runs the controllers.
+    const frontDoor = await startFrontDoor(options, {
+      client,
+      provision: provisionerFor(options, deps, target),
+      metrics,
+      clock: deps.clock,
+      log: deps.log,
+    });
     deps.log.info(
       {
         leaderElection: le.enabled,
         consumerScope: options.consumerScope,
         isolation: options.isolation,
+        url: frontDoor.url,
       },
       'backend started',
     );
-    await manager.start(signal);
+    try {
+      await manager.start(signal);
+    } finally {
+      await frontDoor.stop();
+    }
   } finally {
     await client.close();
   }

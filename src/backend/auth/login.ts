@@ -6,6 +6,7 @@
 import type { Clock } from '../../runtime/clock.ts';
 import { BackendError } from '../errors.ts';
 import type { AuthorizeRequest, SessionRecord, SessionStore } from '../session/store.ts';
+import { cookieName } from './cookies.ts';
 import { checkRedirect } from './redirects.ts';
 
 /** The OIDC relying party (./oidc.ts). */
@@ -121,7 +122,7 @@ export class LoginService {
       redirect.searchParams.sort();
       return { kind: 'cli', redirect, session };
     }
-    const name = cookieNameFor(request.cluster_id);
+    const name = cookieName(request.cluster_id);
     if (request.cluster_id !== '') redirect.searchParams.set('cluster_id', request.cluster_id);
     redirect.searchParams.set('session_id', request.session_id);
     return {
@@ -148,7 +149,7 @@ export class LoginService {
     }
     if (sessionId === undefined) {
       via = 'cookie';
-      const name = cookieNameFor(credentials.clusterId);
+      const name = cookieName(credentials.clusterId);
       const value = credentials.cookie(name);
       sessionId = value === undefined ? undefined : this.#d.cookies.open(name, value)?.sessionId;
     }
@@ -162,16 +163,11 @@ export class LoginService {
 
   /** /api/logout: forgets the session server-side too (upstream keeps it until it expires). */
   async logout(cookie: (name: string) => string | undefined, clusterId: string): Promise<void> {
-    const name = cookieNameFor(clusterId);
+    const name = cookieName(clusterId);
     const value = cookie(name);
     const session = value === undefined ? undefined : this.#d.cookies.open(name, value);
     if (session) await this.#d.store.deleteSession(session.sessionId);
   }
-}
-
-/** `kube-bind`, or `kube-bind-<cluster>` for a login to a named cluster (spec §4.5). */
-export function cookieNameFor(clusterId: string): string {
-  return clusterId === '' ? 'kube-bind' : `kube-bind-${clusterId}`;
 }
 
 /** The IdP refused the login; the CLI hears about it at its loopback listener. */

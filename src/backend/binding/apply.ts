@@ -135,7 +135,7 @@ async function ensureKonnector(client: KubeClient, settings: KonnectorSettings):
   };
   for (const obj of objects) {
     const type = types[obj.kind ?? ''];
-    if (type) await ensure(client, type, obj as KubeObject);
+    if (type) await ensure(client, type, obj);
   }
   return true;
 }

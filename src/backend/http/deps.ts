@@ -1,5 +1,6 @@
 // What the HTTP front door is built from: the services it calls and its configuration. The app
 // wires real ones; tests can wire the same ones against a real cluster.
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type {
@@ -60,5 +61,5 @@ export interface FrontDoorDeps {
   metrics: Registry;
   log: Logger;
   /** Registers extra routes before the catch-all (the embedded issuer's /oidc/*). */
-  extraRoutes?: (app: import('fastify').FastifyInstance) => void | Promise<void>;
+  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }

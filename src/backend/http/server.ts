@@ -4,8 +4,10 @@
 // web UI for everything else. With --frontend-disabled only the health routes exist.
 import cookie from '@fastify/cookie';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 import type { ServerOptions } from '../options/options.ts';
@@ -32,10 +34,12 @@ export async function buildServer(
   opts: BuildOptions,
 ): Promise<FastifyInstance> {
   const tls = opts.server.tls;
+  // Typed as fastify's logger so the instance keeps its default type (pino's Logger is one).
+  const httpLog: FastifyBaseLogger = deps.log.child({ component: 'http' });
   const app = Fastify({
-    // pino's Logger is what fastify wants at run time; its type differs in generics only.
-    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    loggerInstance: httpLog,
+    // Requests are counted in metrics; errors are logged by our handler (without query values).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     // Slow or stuck clients must not hold connections forever.
     connectionTimeout: 60_000,
@@ -54,7 +58,7 @@ export async function buildServer(
       done(null, undefined);
       return;
     }
-    app.getDefaultJsonParser('error', 'error')(req, text, done);
+    void app.getDefaultJsonParser('error', 'error')(req, text, done);
   });
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = httpError(err, req.id);
@@ -81,7 +85,7 @@ export async function buildServer(
 /** Unknown /api paths get JSON 404, known ones with a wrong method 405; the rest is the UI. */
 function notFound(app: FastifyInstance, deps: FrontDoorDeps, frontendDisabled: boolean) {
   const ui = frontendDisabled ? undefined : webUI(deps);
-  return async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0] ?? '';
     if (ui && !path.startsWith('/api/') && path !== '/api') return ui(req, reply);
     const allowed = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'].filter((m) =>

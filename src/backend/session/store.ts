@@ -49,14 +49,20 @@ export interface SharedKeys {
 }
 
 export interface SessionStore {
-  /** Stores a login in flight under its state for `ttlMs`; a second put replaces it. */
+  /**
+   * Stores a login in flight under its state for `ttlMs`; a second put replaces it (one with no
+   * positive TTL just removes the old one).
+   */
   putLogin(state: string, login: PendingLogin, ttlMs: number): Promise<void>;
   /**
    * Returns the login and removes it, atomically: of two concurrent takes (two replicas serving
    * a replayed callback) at most one gets it. Missing or expired → undefined.
    */
   takeLogin(state: string): Promise<PendingLogin | undefined>;
-  /** Stores a session until its expiresAt (replacing one with the same id); an expired one is not stored. */
+  /**
+   * Stores a session until its expiresAt, replacing one with the same id. An expired one is not
+   * stored, but it still removes the one it replaces: the latest put is what counts.
+   */
   putSession(session: SessionRecord): Promise<void>;
   /** The session, or undefined when it is missing or expired. */
   getSession(sessionId: string): Promise<SessionRecord | undefined>;

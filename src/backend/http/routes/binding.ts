@@ -57,7 +57,8 @@ export function bindingRoutes(deps: FrontDoorDeps) {
     return req.user;
   };
 
-  return async (app: FastifyInstance): Promise<void> => {
+  // A fastify plugin: registers its routes (nothing to wait for).
+  return (app: FastifyInstance): Promise<void> => {
     app.addHook('preHandler', authenticate);
     app.get('/api/ping', (_req, reply) => reply.type('text/plain; charset=utf-8').send('pong'));
     app.get('/api/templates', (req, reply) =>
@@ -85,6 +86,7 @@ export function bindingRoutes(deps: FrontDoorDeps) {
       );
       return sendJSON(reply, result);
     });
+    return Promise.resolve();
   };
 }
 

@@ -14,7 +14,8 @@ const forwarded = ['client_type', 'cluster_id', 'consumer_id', 'session_id'] as 
 
 export function discoveryRoutes(deps: FrontDoorDeps) {
   const { config } = deps;
-  return async (app: FastifyInstance): Promise<void> => {
+  // A fastify plugin: registers its routes (nothing to wait for).
+  return (app: FastifyInstance): Promise<void> => {
     apiHealth(app);
     app.get('/api/exports', (req, reply) => {
       const url = new URL('/api/authorize', publicOrigin(req, config));
@@ -59,5 +60,6 @@ export function discoveryRoutes(deps: FrontDoorDeps) {
           ),
         ),
     );
+    return Promise.resolve();
   };
 }

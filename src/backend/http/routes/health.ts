@@ -4,7 +4,8 @@ import type { FrontDoorDeps } from '../deps.ts';
 import { noCache } from '../headers.ts';
 
 export function healthRoutes(deps: FrontDoorDeps) {
-  return async (app: FastifyInstance): Promise<void> => {
+  // A fastify plugin: registers its routes (nothing to wait for).
+  return (app: FastifyInstance): Promise<void> => {
     // Liveness: the process serves requests.
     app.get('/healthz', (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
     // Readiness: caches synced and the session store reachable, so a load balancer only sends
@@ -28,6 +29,7 @@ export function healthRoutes(deps: FrontDoorDeps) {
     app.get('/metrics', async (_req, reply) =>
       reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
     );
+    return Promise.resolve();
   };
 }
 

@@ -2,6 +2,7 @@
 // provider, /api/callback finishes the login and hands the CLI its token (at its loopback
 // listener) or the browser its cookie, /api/logout clears the cookie and the session.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cookieName } from '../../auth/cookies.ts';
 import { LoginFailed } from '../../auth/login.ts';
 import { BackendError } from '../../errors.ts';
 import type { AuthorizeRequest } from '../../session/store.ts';
@@ -40,7 +41,8 @@ export function loginRoutes(deps: FrontDoorDeps) {
   const { login } = deps;
   if (!login) throw new Error('BUG: login routes without a login service');
   const secure = new URL(deps.config.ownOrigin).protocol === 'https:' || deps.config.tls;
-  return async (app: FastifyInstance): Promise<void> => {
+  // A fastify plugin: registers its routes (nothing to wait for).
+  return (app: FastifyInstance): Promise<void> => {
     const authorize = async (req: FastifyRequest, reply: FastifyReply) => {
       const source = req.method === 'POST' ? req.body : req.query;
       const target = await login.start(authorizeRequest(source));
@@ -63,7 +65,7 @@ export function loginRoutes(deps: FrontDoorDeps) {
           });
         }
         req.log.info({ subject: result.session.subject, client: result.kind }, 'logged in');
-        return reply.redirect(result.redirect.href, 302);
+        return await reply.redirect(result.redirect.href, 302);
       } catch (err) {
         // The CLI waits at its loopback listener: tell it there, so it fails fast (spec §3.6).
         if (err instanceof LoginFailed && err.request.client_type === 'cli') {
@@ -79,9 +81,10 @@ export function loginRoutes(deps: FrontDoorDeps) {
     app.post('/api/logout', async (req, reply) => {
       const clusterId = authorizeRequest(req.query).cluster_id;
       await login.logout((name) => req.cookies[name], clusterId);
-      const name = clusterId === '' ? 'kube-bind' : `kube-bind-${clusterId}`;
+      const name = cookieName(clusterId);
       reply.clearCookie(name, { path: '/', httpOnly: true, sameSite: 'lax', secure });
       return noCache(reply).type('text/plain; charset=utf-8').send('logged out');
     });
+    return Promise.resolve();
   };
 }

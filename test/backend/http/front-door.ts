@@ -1,0 +1,123 @@
+// Test helpers for the HTTP front door: the front door in process on a loopback port (the real
+// server, login service and binding service against the shared kube-apiserver), and a CLI that
+// logs in the way `kubectl bind login` does, following the browser's redirects by hand.
+import { onTestFinished } from 'vitest';
+import { Registry } from 'prom-client';
+import { startFrontDoor, type RunningFrontDoor } from '../../../src/backend/app/front-door.ts';
+import { provisionerFor } from '../../../src/backend/app/app.ts';
+import { parseBackendOptions, type BackendOptions } from '../../../src/backend/options/options.ts';
+import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
+import type { KubeClient } from '../../../src/kube/client.ts';
+import { realClock } from '../../../src/runtime/clock.ts';
+import { controlPlane, eventually, testLogger } from '../../harness/context.ts';
+import { freePort } from '../../harness/ports.ts';
+
+export interface FrontDoorUnderTest extends RunningFrontDoor {
+  origin: string;
+  options: BackendOptions;
+}
+
+/** The front door with the embedded issuer (or the given login flags) on a free port. */
+export async function frontDoor(
+  admin: KubeClient,
+  flags: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<FrontDoorUnderTest> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const external = flags.some((f) => f.startsWith('--oidc-issuer-url'));
+  const login = external
+    ? []
+    : [
+        '--oidc-type=embedded',
+        `--oidc-issuer-url=${origin}/oidc`,
+        `--oidc-callback-url=${origin}/api/callback`,
+      ];
+  const options = parseBackendOptions(
+    [`--listen-address=127.0.0.1:${port}`, ...login, ...flags],
+    env,
+  );
+  const conn = await connectionFromKubeconfig({ file: controlPlane().kube.kubeconfigPath });
+  const log = testLogger();
+  const running = await startFrontDoor(options, {
+    client: admin,
+    provision: provisionerFor(
+      options,
+      { log, clock: realClock },
+      { server: conn.server, caPem: conn.caPem ?? '' },
+    ),
+    metrics: new Registry(),
+    clock: realClock,
+    log,
+  });
+  onTestFinished(() => running.stop());
+  // Like a load balancer, tests send requests only once the replica is ready (caches synced).
+  await eventually('the front door to be ready', async () =>
+    (await fetch(`${origin}/readyz`)).ok ? true : undefined,
+  );
+  return { ...running, origin, options };
+}
+
+/** One hop of a redirect chain, without following it. */
+export async function hop(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, redirect: 'manual' });
+}
+
+/**
+ * Follows redirects from `start` until one leaves for `until` (the CLI's loopback listener, not
+ * actually listening) and returns that URL; cookies set on the way are kept per origin.
+ */
+export async function followUntil(start: string, until: string, jar = new Map<string, string>()) {
+  let url = start;
+  for (let i = 0; i < 10; i++) {
+    if (url.startsWith(until)) return new URL(url);
+    const origin = new URL(url).origin;
+    const res = await hop(url, { headers: cookieHeader(jar, origin) });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair = ''] = c.split(';');
+      const eq = pair.indexOf('=');
+      jar.set(`${origin} ${pair.slice(0, eq)}`, pair.slice(eq + 1));
+    }
+    const next = res.headers.get('location');
+    if (res.status < 300 || res.status >= 400 || !next) {
+      throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+    }
+    url = new URL(next, url).href;
+  }
+  throw new Error(`too many redirects from ${start}`);
+}
+
+function cookieHeader(jar: Map<string, string>, origin: string): Record<string, string> {
+  const pairs = [...jar]
+    .filter(([k]) => k.startsWith(`${origin} `))
+    .map(([k, v]) => `${k.slice(origin.length + 1)}=${v}`);
+  return pairs.length > 0 ? { cookie: pairs.join('; ') } : {};
+}
+
+/** What `kubectl bind login` ends with: the token the backend handed the loopback listener. */
+export async function cliLogin(origin: string, sessionId = randomSessionId()) {
+  const provider = (await (await fetch(`${origin}/api/exports`)).json()) as {
+    authenticationMethods: { oauth2CodeGrant: { authenticatedURL: string } }[];
+  };
+  const authorize = new URL(
+    provider.authenticationMethods[0]?.oauth2CodeGrant.authenticatedURL ?? '',
+  );
+  const loopback = 'http://127.0.0.1:1/callback';
+  authorize.searchParams.set('redirect_url', loopback);
+  authorize.searchParams.set('session_id', sessionId);
+  authorize.searchParams.set('client_type', 'cli');
+  const back = await followUntil(authorize.href, loopback);
+  return {
+    sessionId,
+    accessToken: back.searchParams.get('access_token') ?? '',
+    tokenType: back.searchParams.get('token_type') ?? '',
+    expiresIn: Number(back.searchParams.get('expires_in')),
+    redirect: back,
+  };
+}
+
+/** 26 characters of the base32 alphabet, like Go's crypto/rand.Text(). */
+export function randomSessionId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  return Array.from({ length: 26 }, () => alphabet[Math.floor(Math.random() * 32)]).join('');
+}

@@ -81,7 +81,7 @@ export async function startFrontDoor(
     };
     if (options.login) {
       store = await sessionStore(options.login, clock, log);
-      Object.assign(deps, await loginDeps(options.login, store, clock, log));
+      Object.assign(deps, await loginDeps(options.login, store, clock));
     }
     const app = await buildServer(deps, {
       server: options.server,
@@ -126,7 +126,6 @@ async function loginDeps(
   login: LoginOptions,
   store: SessionStore,
   clock: Clock,
-  log: Logger,
 ): Promise<Pick<FrontDoorDeps, 'login' | 'extraRoutes'>> {
   const keys = await resolveSharedKeys(
     {

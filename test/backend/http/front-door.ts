@@ -22,8 +22,9 @@ export async function frontDoor(
   admin: KubeClient,
   flags: readonly string[] = [],
   env: Record<string, string> = {},
+  port?: number,
 ): Promise<FrontDoorUnderTest> {
-  const port = await freePort();
+  port ??= await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const external = flags.some((f) => f.startsWith('--oidc-issuer-url'));
   const login = external

@@ -5,12 +5,17 @@ import { onTestFinished } from 'vitest';
 import { Registry } from 'prom-client';
 import { startFrontDoor, type RunningFrontDoor } from '../../../src/backend/app/front-door.ts';
 import { provisionerFor } from '../../../src/backend/app/app.ts';
-import { parseBackendOptions, type BackendOptions } from '../../../src/backend/options/options.ts';
+import { loadBackendOptions, type BackendOptions } from '../../../src/backend/options/options.ts';
+import { readFile } from 'node:fs/promises';
 import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
 import type { KubeClient } from '../../../src/kube/client.ts';
 import { realClock } from '../../../src/runtime/clock.ts';
 import { controlPlane, eventually, testLogger } from '../../harness/context.ts';
 import { freePort } from '../../harness/ports.ts';
+import { Agent, fetch as undiciFetch } from 'undici';
+
+/** Readiness is probed without checking the (test) serving certificate. */
+const readyDispatcher = new Agent({ connect: { rejectUnauthorized: false } });
 
 export interface FrontDoorUnderTest extends RunningFrontDoor {
   origin: string;
@@ -26,7 +31,9 @@ export async function frontDoor(
 ): Promise<FrontDoorUnderTest> {
   port ??= await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const external = flags.some((f) => f.startsWith('--oidc-issuer-url'));
+  const external = flags.some(
+    (f) => f.startsWith('--oidc-issuer-url') || f === '--frontend-disabled',
+  );
   const login = external
     ? []
     : [
@@ -34,9 +41,9 @@ export async function frontDoor(
         `--oidc-issuer-url=${origin}/oidc`,
         `--oidc-callback-url=${origin}/api/callback`,
       ];
-  const options = parseBackendOptions(
+  const options = await loadBackendOptions(
     [`--listen-address=127.0.0.1:${port}`, ...login, ...flags],
-    env,
+    { readFile: (path) => readFile(path, 'utf8'), env },
   );
   const conn = await connectionFromKubeconfig({ file: controlPlane().kube.kubeconfigPath });
   const log = testLogger();
@@ -53,10 +60,13 @@ export async function frontDoor(
   });
   onTestFinished(() => running.stop());
   // Like a load balancer, tests send requests only once the replica is ready (caches synced).
+  const scheme = options.server.tls ? 'https' : 'http';
   await eventually('the front door to be ready', async () =>
-    (await fetch(`${origin}/readyz`)).ok ? true : undefined,
+    (await undiciFetch(`${running.url}/readyz`, { dispatcher: readyDispatcher })).ok
+      ? true
+      : undefined,
   );
-  return { ...running, origin, options };
+  return { ...running, origin: `${scheme}://127.0.0.1:${port}`, options };
 }
 
 /** One hop of a redirect chain, without following it. */

@@ -1,0 +1,181 @@
+// The front door's other modes: HTTPS with --tls-cert-file/--tls-key-file (and the login URL it
+// advertises), --frontend-disabled (health routes only), and the one-click apply into a consumer
+// cluster with an uploaded kubeconfig.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import * as kb from '../../../src/apis/kubebind/types.gen.ts';
+import type { KubeClient } from '../../../src/kube/client.ts';
+import { ResourceClient } from '../../../src/kube/resource.ts';
+import {
+  ClusterRoleBindings,
+  ClusterRoles,
+  Deployments,
+  Namespaces,
+  Secrets,
+} from '../../../src/kube/resources.ts';
+import { controlPlane, kubeAdmin, uniqueSuffix } from '../../harness/context.ts';
+import { deleteNamespacesAfterTest } from '../../harness/consumers.ts';
+import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
+import { createCertificateAuthority } from '../../harness/pki.ts';
+import { freePort } from '../../harness/ports.ts';
+import { followUntil, frontDoor } from './front-door.ts';
+
+beforeAll(ensureKubeBindCRDs);
+
+async function allowEmbeddedUser(admin: KubeClient): Promise<void> {
+  const name = `modes-bind-${uniqueSuffix()}`;
+  await new ResourceClient(admin, ClusterRoles).create({
+    metadata: { name },
+    rules: [{ apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['bind'] }],
+  });
+  await new ResourceClient(admin, ClusterRoleBindings).create({
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    subjects: [
+      { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'kube-bind-embedded-user' },
+    ],
+  });
+  onTestFinished(async () => {
+    await new ResourceClient(admin, ClusterRoleBindings).delete(name).catch(() => undefined);
+    await new ResourceClient(admin, ClusterRoles).delete(name).catch(() => undefined);
+  });
+}
+
+describe('front door modes', () => {
+  it('serves HTTPS and advertises an https login URL', async () => {
+    const ca = await createCertificateAuthority('front door test CA');
+    const pair = await ca.issueServing({ dns: ['localhost'], ips: ['127.0.0.1'] });
+    const dir = mkdtempSync(join(controlPlane().runDir, 'tls-'));
+    writeFileSync(join(dir, 'tls.crt'), pair.certPem);
+    writeFileSync(join(dir, 'tls.key'), pair.keyPem);
+    const port = await freePort();
+    const origin = `https://127.0.0.1:${port}`;
+    const door = await frontDoor(
+      await kubeAdmin(),
+      [
+        `--tls-cert-file=${join(dir, 'tls.crt')}`,
+        `--tls-key-file=${join(dir, 'tls.key')}`,
+        '--oidc-type=embedded',
+        `--oidc-issuer-url=${origin}/oidc`,
+        `--oidc-callback-url=${origin}/api/callback`,
+        '--frontend-disabled=false',
+      ],
+      {},
+      port,
+    );
+    expect(door.url).toBe(origin);
+    const trusting = new Agent({ connect: { ca: ca.certPem } });
+    const provider = (await (
+      await undiciFetch(`${origin}/api/exports`, { dispatcher: trusting })
+    ).json()) as { authenticationMethods: { oauth2CodeGrant: { authenticatedURL: string } }[] };
+    expect(provider.authenticationMethods[0]?.oauth2CodeGrant.authenticatedURL).toBe(
+      `${origin}/api/authorize`,
+    );
+    // Reached under another name, the URL keeps the scheme the client used.
+    const viaLocalhost = (await (
+      await undiciFetch(`https://localhost:${port}/api/exports`, { dispatcher: trusting })
+    ).json()) as { authenticationMethods: { oauth2CodeGrant: { authenticatedURL: string } }[] };
+    expect(viaLocalhost.authenticationMethods[0]?.oauth2CodeGrant.authenticatedURL).toBe(
+      `https://localhost:${port}/api/authorize`,
+    );
+    await expect(fetch(`${origin}/healthz`)).rejects.toThrow();
+  });
+
+  it('with --frontend-disabled serves only health, readiness and metrics', async () => {
+    const door = await frontDoor(await kubeAdmin(), ['--frontend-disabled']);
+    expect(await (await fetch(`${door.origin}/healthz`)).text()).toBe('ok');
+    expect((await fetch(`${door.origin}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${door.origin}/metrics`)).text()).toContain(
+      'kube_bind_http_requests_total',
+    );
+    for (const path of [
+      '/api/exports',
+      '/api/authorize',
+      '/',
+      '/oidc/.well-known/openid-configuration',
+    ]) {
+      const res = await fetch(`${door.origin}${path}`, { redirect: 'manual' });
+      expect([path, res.status]).toEqual([path, 404]);
+    }
+  });
+
+  it('applies a binding into the consumer cluster of an uploaded kubeconfig', async () => {
+    const admin = await kubeAdmin();
+    const prefix = `a${uniqueSuffix()}-`;
+    deleteNamespacesAfterTest(admin, prefix);
+    await allowEmbeddedUser(admin);
+    const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
+    const authorize = new URL(`${door.origin}/api/authorize`);
+    authorize.searchParams.set('redirect_url', `${door.origin}/`);
+    authorize.searchParams.set('session_id', 'apply-session');
+    authorize.searchParams.set('client_type', 'ui');
+    const jar = new Map<string, string>();
+    await followUntil(authorize.href, `${door.origin}/?`, jar);
+    const headers = {
+      cookie: `kube-bind=${jar.get(`${door.origin} kube-bind`) ?? ''}`,
+      origin: door.origin,
+      'x-requested-with': 'kube-bind-ui',
+    };
+    const post = (body: unknown) =>
+      fetch(`${door.origin}/api/apply-binding`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      });
+
+    // The consumer here is the test cluster itself, reached with an inline-credential kubeconfig.
+    const consumerKubeconfig = readFileSync(controlPlane().kube.kubeconfigPath, 'utf8');
+    const name = `apply-${uniqueSuffix()}`;
+    onTestFinished(async () => {
+      await new ResourceClient(admin, kb.APIServiceBindingBundles)
+        .delete(name)
+        .catch(() => undefined);
+      await new ResourceClient(admin, Secrets, 'kube-bind')
+        .delete(`kubeconfig-${name}`)
+        .catch(() => undefined);
+    });
+    const res = await post({
+      consumerKubeconfig: Buffer.from(consumerKubeconfig).toString('base64'),
+      bindingName: name,
+    });
+    const result = (await res.json()) as Record<string, unknown>;
+    expect([res.status, result]).toEqual([
+      200,
+      {
+        konnectorDeployed: expect.any(Boolean) as unknown,
+        bundleCreated: true,
+        message: 'Konnector and binding bundle applied successfully',
+      },
+    ]);
+    const bundle = await new ResourceClient(admin, kb.APIServiceBindingBundles).get(name);
+    expect(bundle.spec?.kubeconfigSecretRef).toEqual({
+      name: `kubeconfig-${name}`,
+      namespace: 'kube-bind',
+      key: 'kubeconfig',
+    });
+    const secret = await new ResourceClient(admin, Secrets, 'kube-bind').get(`kubeconfig-${name}`);
+    const provider = parse(Buffer.from(secret.data?.['kubeconfig'] ?? '', 'base64').toString()) as {
+      contexts: { context: { namespace: string } }[];
+    };
+    expect(provider.contexts[0]?.context.namespace.startsWith(prefix)).toBe(true);
+    const konnector = await new ResourceClient(admin, Deployments, 'kube-bind').get('konnector');
+    expect(konnector.spec?.template.spec?.containers[0]?.image).toBe(
+      'ghcr.io/kube-bind/konnector:v0.8.1',
+    );
+    await new ResourceClient(admin, Namespaces).get('kube-bind');
+
+    // A kubeconfig that would make the backend run a program is refused before any use.
+    const exec = Buffer.from(
+      consumerKubeconfig.replace(
+        /users:[\s\S]*$/,
+        'users:\n- name: x\n  user:\n    exec:\n      command: /bin/sh\n',
+      ),
+    ).toString('base64');
+    const refused = await post({ consumerKubeconfig: exec, bindingName: 'exec' });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { details: string }).details).toContain('"exec"');
+  });
+});

@@ -73,6 +73,8 @@ export async function startFrontDoor(
         developmentIssuer: options.login?.oidc.type === 'embedded',
         konnectorHostAliases: options.server.konnectorHostAliases,
         konnectorImage: defaultKonnectorImage,
+        authorizationGroups:
+          options.login?.oidc.type === 'embedded' ? ['system:authenticated'] : [],
       },
       binding,
       pingSessions: () => store?.ping() ?? Promise.resolve(),

@@ -49,6 +49,11 @@ export interface FrontDoorConfig {
   developmentIssuer: boolean;
   konnectorHostAliases: HostAlias[];
   konnectorImage: string;
+  /**
+   * Groups added to the user's own in authorization checks: upstream's embedded issuer mode adds
+   * `system:authenticated`, which its RBAC for allowed users names.
+   */
+  authorizationGroups: string[];
 }
 
 export interface FrontDoorDeps {

@@ -43,7 +43,8 @@ export function bindingRoutes(deps: FrontDoorDeps) {
       clusterId,
     });
     if (via === 'cookie' && req.method !== 'GET') checkSameOrigin(req, deps.config.ownOrigin);
-    await binding.authorize(clusterId, session);
+    const groups = [...session.groups, ...deps.config.authorizationGroups];
+    await binding.authorize(clusterId, { subject: session.subject, groups });
     req.user = {
       subject: session.subject,
       issuer: session.issuer,

@@ -15,6 +15,7 @@ import { Leases, Namespaces } from '../../src/kube/resources.ts';
 import { controlPlane, eventually } from '../harness/context.ts';
 import { startKubeCluster, type KubeCluster } from '../harness/kube-cluster.ts';
 import { freePort } from '../harness/ports.ts';
+import { cliLogin } from './http/front-door.ts';
 import { repoRoot } from '../harness/tools.ts';
 
 let cluster: KubeCluster;
@@ -85,6 +86,15 @@ describe('bin/backend', () => {
         `${origin}/api/authorize`,
       );
       expect(run.output()).toContain('DEVELOPMENT ONLY');
+      // The embedded issuer's user may bind once the cluster controller has granted it.
+      const { accessToken } = await cliLogin(origin);
+      const templates = await eventually('the embedded user to be allowed', async () => {
+        const res = await fetch(`${origin}/api/templates`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        return res.ok ? ((await res.json()) as { kind: string }) : undefined;
+      });
+      expect(templates.kind).toBe('APIServiceExportTemplateList');
       await eventually('the Lease to be held', async () => {
         const lease = await new ResourceClient(admin, Leases, 'default').get('kube-bind-backend');
         return lease.spec?.holderIdentity ? true : undefined;

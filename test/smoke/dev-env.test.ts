@@ -54,6 +54,11 @@ describe('dev environment command', () => {
         expect(templates.items.map((t) => t.metadata.name)).toEqual(
           expect.arrayContaining(['cowboys', 'sheriffs']),
         );
+        // The backend serves: the printed kubectl bind line reaches its provider discovery.
+        const exportsUrl = /kubectl bind (http:\/\/127\.0\.0\.1:\d+\/exports)/.exec(output)?.[1];
+        expect(exportsUrl).toBeDefined();
+        const provider = (await (await fetch(exportsUrl ?? '')).json()) as { kind: string };
+        expect(provider.kind).toBe('BindingProvider');
         // The backend runs: it creates the Cluster `default` and its OIDC user role.
         const deadline = Date.now() + 60_000;
         let role: unknown;

@@ -1,97 +1,144 @@
-// Several replicas behind a load balancer (issue 6, item 4; spec README item 3): two front doors
-// share one Redis, the real dex is the IdP, and a round-robin balancer sends every request of one
-// login to the other replica than the one before. The login completes, the CLI token issued by
-// one replica works on both, and a replica restarted mid-login loses nothing.
-import { mkdtempSync } from 'node:fs';
+// Several replicas behind a load balancer (issue 6, item 4; spec README item 3): two bin/backend
+// processes share one Redis (on a private kube-apiserver, since their controllers watch every
+// namespace), the real dex is the IdP, and a round-robin balancer sends each request of one
+// login to the other process than the one before. The login completes, the CLI token issued by
+// one process works on both, and a process restarted mid-login loses nothing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controlPlane, kubeAdmin } from '../../harness/context.ts';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { controlPlane, eventually } from '../../harness/context.ts';
 import { defaultDexClient, startDex, type Dex } from '../../harness/dex.ts';
+import { startKubeCluster, type KubeCluster } from '../../harness/kube-cluster.ts';
 import { freePort } from '../../harness/ports.ts';
 import { startRedis, type RedisServer } from '../../harness/redis.ts';
-import { startRoundRobin, type RoundRobin } from '../../harness/round-robin.ts';
-import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
-import { followUntil, frontDoor, hop, type FrontDoorUnderTest } from './front-door.ts';
+import { startRoundRobin } from '../../harness/round-robin.ts';
+import { repoRoot } from '../../harness/tools.ts';
+import { followUntil, hop } from './front-door.ts';
 
+let dir: string;
+let cluster: KubeCluster;
 let dex: Dex;
 let redis: RedisServer;
-let balancer: RoundRobin;
 let lbPort: number;
 
-beforeAll(ensureKubeBindCRDs);
-
 beforeAll(async () => {
-  const dir = mkdtempSync(join(controlPlane().runDir, 'replicas-'));
+  dir = mkdtempSync(join(controlPlane().runDir, 'replicas-'));
   lbPort = await freePort();
-  dex = await startDex({
-    baseDir: dir,
-    name: 'dex-replicas',
-    clients: [defaultDexClient([`http://127.0.0.1:${lbPort}/api/callback`])],
-  });
-  redis = await startRedis({ baseDir: dir });
-}, 120_000);
+  [cluster, dex, redis] = await Promise.all([
+    startKubeCluster({ name: 'replicas', baseDir: dir, controllerManager: false }),
+    startDex({
+      baseDir: dir,
+      name: 'dex-replicas',
+      clients: [defaultDexClient([`http://127.0.0.1:${lbPort}/api/callback`])],
+    }),
+    startRedis({ baseDir: dir }),
+  ]);
+}, 180_000);
 
 afterAll(async () => {
-  await balancer.close();
-  await dex.stop();
-  await redis.stop();
+  await Promise.all([cluster.stop(), dex.stop(), redis.stop()]);
+  rmSync(dir, { recursive: true, force: true });
 });
 
-async function replica(): Promise<FrontDoorUnderTest> {
+interface Replica {
+  origin: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** One bin/backend process behind the balancer's address, ready to serve. */
+async function replica(name: string): Promise<Replica> {
   const client = dex.clients[0];
   if (!client) throw new Error('no dex client');
-  return frontDoor(
-    await kubeAdmin(),
+  const port = await freePort();
+  const child = spawn(
+    join(repoRoot, 'bin/backend'),
     [
+      `--kubeconfig=${cluster.adminKubeconfigPath}`,
+      '--leader-election-namespace=default',
+      `--listen-address=127.0.0.1:${port}`,
       `--oidc-issuer-url=${dex.issuer}`,
       `--oidc-issuer-client-id=${client.id}`,
       `--oidc-callback-url=http://127.0.0.1:${lbPort}/api/callback`,
       '--oidc-allowed-groups=nobody-in-particular',
       `--redis-addr=${redis.address}`,
     ],
-    { OIDC_CLIENT_SECRET: client.secret },
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'warn', OIDC_CLIENT_SECRET: client.secret },
+    },
   );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  onTestFinished(stop);
+  const origin = `http://127.0.0.1:${port}`;
+  await eventually(`${name} to be ready`, async () => {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    return (await fetch(`${origin}/readyz`).catch(() => undefined))?.ok ? true : undefined;
+  });
+  return { origin, process: child, stop };
 }
 
-describe('replicas sharing Redis behind a load balancer', () => {
+function cliAuthorize(origin: string, sessionId: string): string {
+  const url = new URL(`${origin}/api/authorize`);
+  url.searchParams.set('redirect_url', 'http://127.0.0.1:1/callback');
+  url.searchParams.set('session_id', sessionId);
+  url.searchParams.set('client_type', 'cli');
+  return url.href;
+}
+
+describe('backend processes sharing Redis behind a load balancer', () => {
   it('complete one login whose requests alternate between them', async () => {
-    const [a, b] = [await replica(), await replica()];
-    balancer = await startRoundRobin([a.origin, b.origin], lbPort);
-    const loopback = 'http://127.0.0.1:1/callback';
-    const authorize = new URL(`${balancer.origin}/api/authorize`);
-    authorize.searchParams.set('redirect_url', loopback);
-    authorize.searchParams.set('session_id', 'REPLICAS0SESSION0000000000');
-    authorize.searchParams.set('client_type', 'cli');
-    const back = await followUntil(authorize.href, loopback);
-    const token = back.searchParams.get('access_token') ?? '';
+    const [a, b] = await Promise.all([replica('replica A'), replica('replica B')]);
+    expect(a.process.pid).not.toBe(b.process.pid);
+    const balancer = await startRoundRobin([a.origin, b.origin], lbPort);
+    onTestFinished(() => balancer.close());
+    const back = await followUntil(
+      cliAuthorize(balancer.origin, 'REPLICAS0SESSION0000000000'),
+      'http://127.0.0.1:1/callback',
+    );
     expect(back.searchParams.get('token_type')).toBe('Bearer');
-    // authorize went to one replica and the callback to the other.
-    const steps = balancer.log.map((l) => `${l.path.split('?')[0] ?? ''}@${l.target}`);
+    const token = back.searchParams.get('access_token') ?? '';
+    // authorize went to one process, the callback (after dex) to the other.
+    const steps = balancer.log.map((l) => `${l.path.split('?')[0] ?? ''}@${String(l.target)}`);
     expect(steps).toEqual(['/api/authorize@0', '/api/callback@1']);
 
-    // The token works on each replica directly: authenticated (the 403 comes from RBAC, which
-    // does not allow this dex user to bind; a 401 would mean the replica does not know it).
+    // The token works on each process: authenticated (403 is RBAC, which does not let this dex
+    // user bind; a 401 would mean the process does not know the session or the token's key).
     for (const r of [a, b]) {
       const res = await fetch(`${r.origin}/api/ping`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      expect([r.origin, res.status]).toEqual([r.origin, 403]);
+      const body = (await res.json()) as { code: string };
+      expect([r.origin, res.status, body.code]).toEqual([r.origin, 403, 'AUTHORIZATION_FAILED']);
     }
   });
 
-  it('lose nothing when the replica that started a login restarts before the callback', async () => {
-    const first = await replica();
-    const start = new URL(`${first.origin}/api/authorize`);
-    start.searchParams.set('redirect_url', 'http://127.0.0.1:1/callback');
-    start.searchParams.set('session_id', 'RESTART0SESSION00000000000');
-    start.searchParams.set('client_type', 'cli');
-    const toDex = (await hop(start.href)).headers.get('location') ?? '';
+  it('lose nothing when the process that started a login restarts before the callback', async () => {
+    const first = await replica('first process');
+    const balancer = await startRoundRobin([first.origin], lbPort);
+    onTestFinished(() => balancer.close());
+    const toDex = (
+      await hop(cliAuthorize(balancer.origin, 'RESTART0SESSION00000000000'))
+    ).headers.get('location');
+    expect(toDex).toContain(dex.issuer);
     await first.stop();
-    // A new process: new in-memory state, same Redis.
-    const second = await replica();
+    // A new process (new memory, same Redis) answers the callback.
+    const second = await replica('restarted process');
     await balancer.close();
-    balancer = await startRoundRobin([second.origin], lbPort);
-    const back = await followUntil(toDex, 'http://127.0.0.1:1/callback');
-    expect(back.searchParams.get('access_token')).toBeTruthy();
+    const again = await startRoundRobin([second.origin], lbPort);
+    onTestFinished(() => again.close());
+    const back = await followUntil(toDex ?? '', 'http://127.0.0.1:1/callback');
+    const token = back.searchParams.get('access_token') ?? '';
+    expect(token).not.toBe('');
+    const res = await fetch(`${second.origin}/api/ping`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(403);
   });
 });

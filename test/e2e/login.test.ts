@@ -10,28 +10,21 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { wildwestCRDs } from '../../src/apis/examples/wildwest.ts';
 import type { BindingResponse } from '../../src/apis/kubebind/documents.ts';
 import { contractNamespaceName } from '../../src/apis/kubebind/identity-hash.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
-import { backendControllers } from '../../src/backend/app/app.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
-import { connectionFromKubeconfig } from '../../src/kube/config.ts';
-import { installCRDs } from '../../src/kube/crds.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
-import { ClusterRoleBindings, ClusterRoles } from '../../src/kube/resources.ts';
-import { realClock } from '../../src/runtime/clock.ts';
-import { frontDoor, type FrontDoorUnderTest } from '../backend/http/front-door.ts';
+import {
+  allowToBind,
+  controllersFor,
+  cowboysTemplate,
+  frontDoor,
+  type FrontDoorUnderTest,
+} from '../backend/http/front-door.ts';
 import { launchBrowser, newPage, screenshot } from '../harness/browser.ts';
 import { clientFromKubeconfig, deleteNamespacesAfterTest } from '../harness/consumers.ts';
-import {
-  controlPlane,
-  eventually,
-  kubeAdmin,
-  testLogger,
-  uniqueSuffix,
-} from '../harness/context.ts';
-import { runControllers } from '../harness/controllers.ts';
+import { controlPlane, eventually, kubeAdmin, uniqueSuffix } from '../harness/context.ts';
 import { defaultDexClient, startDex, type Dex } from '../harness/dex.ts';
 import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 import { freePort } from '../harness/ports.ts';
@@ -92,42 +85,6 @@ async function backendWithDex(admin: KubeClient, prefix: string): Promise<FrontD
   );
 }
 
-/** What the cluster controller grants --oidc-allowed-groups, for this test's group only. */
-async function allowDexGroup(admin: KubeClient): Promise<void> {
-  const name = `e2e-bind-${uniqueSuffix()}`;
-  await new ResourceClient(admin, ClusterRoles).create({
-    metadata: { name },
-    rules: [{ apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['bind'] }],
-  });
-  await new ResourceClient(admin, ClusterRoleBindings).create({
-    metadata: { name },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-    subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: dexGroup }],
-  });
-  onTestFinished(async () => {
-    await new ResourceClient(admin, ClusterRoleBindings).delete(name).catch(() => undefined);
-    await new ResourceClient(admin, ClusterRoles).delete(name).catch(() => undefined);
-  });
-}
-
-async function cowboysTemplate(admin: KubeClient): Promise<string> {
-  await installCRDs(admin, wildwestCRDs(), { fieldManager: 'kube-bind-ts-tests' });
-  const name = `cowboys-${uniqueSuffix()}`;
-  const templates = new ResourceClient(admin, kb.APIServiceExportTemplates);
-  await templates.create({
-    metadata: { name },
-    spec: {
-      description: 'Cowboys of the wild west',
-      scope: 'Namespaced',
-      resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
-    },
-  });
-  onTestFinished(async () => {
-    await templates.delete(name).catch(() => undefined);
-  });
-  return name;
-}
-
 /** Creates the response's request with its kubeconfig (as the CLI does) and waits for it. */
 async function createRequestAndWait(response: BindingResponse): Promise<string | undefined> {
   const kubeconfig = Buffer.from(response.kubeconfig, 'base64').toString('utf8');
@@ -143,24 +100,14 @@ async function createRequestAndWait(response: BindingResponse): Promise<string |
   });
 }
 
-async function controllersFor(admin: KubeClient, door: FrontDoorUnderTest, identity: string) {
-  const conn = await connectionFromKubeconfig({ file: controlPlane().kube.kubeconfigPath });
-  const specs = backendControllers(
-    door.options,
-    { log: testLogger(), clock: realClock },
-    { server: conn.server, caPem: conn.caPem ?? '' },
-  );
-  runControllers(admin, specs, [contractNamespaceName(door.options.namespacePrefix, identity)]);
-}
-
 describe('login and bind through dex in Chromium', () => {
   it('kubectl bind login: the token reaches the loopback listener and binds', async () => {
     const admin = await kubeAdmin();
     const prefix = `l${uniqueSuffix()}-`;
     deleteNamespacesAfterTest(admin, prefix);
-    await allowDexGroup(admin);
+    await allowToBind(admin, { kind: 'Group', name: dexGroup });
     const door = await backendWithDex(admin, prefix);
-    const template = await cowboysTemplate(admin);
+    const template = await cowboysTemplate(admin, { description: 'Cowboys of the wild west' });
     const listener = await loopbackListener();
 
     const provider = (await (await fetch(`${door.origin}/api/exports`)).json()) as {
@@ -210,9 +157,9 @@ describe('login and bind through dex in Chromium', () => {
     const admin = await kubeAdmin();
     const prefix = `w${uniqueSuffix()}-`;
     deleteNamespacesAfterTest(admin, prefix);
-    await allowDexGroup(admin);
+    await allowToBind(admin, { kind: 'Group', name: dexGroup });
     const door = await backendWithDex(admin, prefix);
-    const template = await cowboysTemplate(admin);
+    const template = await cowboysTemplate(admin, { description: 'Cowboys of the wild west' });
     const listener = await loopbackListener();
     const consumerId = randomUUID();
     await controllersFor(admin, door, consumerId);

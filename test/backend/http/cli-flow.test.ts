@@ -4,72 +4,26 @@
 // request that the controllers drive to Succeeded; then the web flow with its cookie.
 import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { wildwestCRDs } from '../../../src/apis/examples/wildwest.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BindingResponse } from '../../../src/apis/kubebind/documents.ts';
-import { contractNamespaceName } from '../../../src/apis/kubebind/identity-hash.ts';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
-import { backendControllers } from '../../../src/backend/app/app.ts';
-import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
-import { installCRDs } from '../../../src/kube/crds.ts';
-import type { KubeClient } from '../../../src/kube/client.ts';
 import { ResourceClient } from '../../../src/kube/resource.ts';
-import { ClusterRoleBindings, ClusterRoles } from '../../../src/kube/resources.ts';
-import { realClock } from '../../../src/runtime/clock.ts';
-import {
-  controlPlane,
-  eventually,
-  kubeAdmin,
-  testLogger,
-  uniqueSuffix,
-} from '../../harness/context.ts';
-import { runControllers } from '../../harness/controllers.ts';
+import { eventually, kubeAdmin, uniqueSuffix } from '../../harness/context.ts';
 import { clientFromKubeconfig, deleteNamespacesAfterTest } from '../../harness/consumers.ts';
 import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
-import { cliLogin, followUntil, frontDoor, type FrontDoorUnderTest } from './front-door.ts';
+import {
+  allowToBind,
+  cliLogin,
+  controllersFor,
+  cowboysTemplate,
+  followUntil,
+  frontDoor,
+  type FrontDoorUnderTest,
+} from './front-door.ts';
 
 beforeAll(ensureKubeBindCRDs);
 
 const embeddedUser = 'kube-bind-embedded-user';
-
-/** Lets the embedded issuer's user bind, as the cluster controller would for allowed users. */
-async function allowEmbeddedUser(admin: KubeClient): Promise<void> {
-  const name = `test-bind-${uniqueSuffix()}`;
-  await new ResourceClient(admin, ClusterRoles).create({
-    metadata: { name },
-    rules: [{ apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['bind'] }],
-  });
-  await new ResourceClient(admin, ClusterRoleBindings).create({
-    metadata: { name },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: embeddedUser }],
-  });
-  onTestFinished(async () => {
-    await new ResourceClient(admin, ClusterRoleBindings).delete(name).catch(() => undefined);
-    await new ResourceClient(admin, ClusterRoles).delete(name).catch(() => undefined);
-  });
-}
-
-/** A cowboys template with a unique name (templates are cluster-scoped and shared). */
-async function cowboysTemplate(admin: KubeClient): Promise<string> {
-  await installCRDs(admin, wildwestCRDs(), { fieldManager: 'kube-bind-ts-tests' });
-  const name = `cowboys-${uniqueSuffix()}`;
-  const templates = new ResourceClient(admin, kb.APIServiceExportTemplates);
-  await templates.create({
-    metadata: { name },
-    spec: {
-      scope: 'Namespaced',
-      resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
-      permissionClaims: [
-        { resource: 'secrets', selector: { labelSelector: { matchLabels: { app: 'cowboy' } } } },
-      ],
-    },
-  });
-  onTestFinished(async () => {
-    await templates.delete(name).catch(() => undefined);
-  });
-  return name;
-}
 
 function api(door: FrontDoorUnderTest, path: string, token?: string, init: RequestInit = {}) {
   return fetch(`${door.origin}${path}`, {
@@ -81,22 +35,6 @@ function api(door: FrontDoorUnderTest, path: string, token?: string, init: Reque
       ...(init.headers as Record<string, string> | undefined),
     },
   });
-}
-
-/** Runs the controllers for the contract namespace of `identity`. */
-async function controllersFor(admin: KubeClient, door: FrontDoorUnderTest, identity: string) {
-  const conn = await connectionFromKubeconfig({ file: controlPlane().kube.kubeconfigPath });
-  const specs = backendControllers(
-    door.options,
-    { log: testLogger(), clock: realClock },
-    {
-      server: conn.server,
-      caPem: conn.caPem ?? '',
-    },
-  );
-  const namespace = contractNamespaceName(door.options.namespacePrefix, identity);
-  runControllers(admin, specs, [namespace]);
-  return namespace;
 }
 
 describe('the HTTP front door', () => {
@@ -147,7 +85,11 @@ describe('the HTTP front door', () => {
     const prefix = `h${uniqueSuffix()}-`;
     deleteNamespacesAfterTest(admin, prefix);
     const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
-    const template = await cowboysTemplate(admin);
+    const template = await cowboysTemplate(admin, {
+      permissionClaims: [
+        { resource: 'secrets', selector: { labelSelector: { matchLabels: { app: 'cowboy' } } } },
+      ],
+    });
 
     const login = await cliLogin(door.origin);
     expect(login.tokenType).toBe('Bearer');
@@ -160,7 +102,7 @@ describe('the HTTP front door', () => {
     const refusal = (await denied.json()) as { code: string; details: string };
     expect(refusal.code).toBe('AUTHORIZATION_FAILED');
     expect(refusal.details).toContain(`--oidc-allowed-users=${embeddedUser}`);
-    await allowEmbeddedUser(admin);
+    await allowToBind(admin, { kind: 'User', name: embeddedUser });
 
     const templates = await eventually('the template to be listed', async () => {
       const res = await api(door, '/api/templates', login.accessToken);
@@ -227,7 +169,7 @@ describe('the HTTP front door', () => {
     deleteNamespacesAfterTest(admin, prefix);
     const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
     const template = await cowboysTemplate(admin);
-    await allowEmbeddedUser(admin);
+    await allowToBind(admin, { kind: 'User', name: embeddedUser });
     const namespace = await controllersFor(admin, door, `${door.origin}/oidc/${embeddedUser}`);
 
     const authorize = new URL(`${door.origin}/api/authorize`);

@@ -4,13 +4,20 @@
 import { onTestFinished } from 'vitest';
 import { Registry } from 'prom-client';
 import { startFrontDoor, type RunningFrontDoor } from '../../../src/backend/app/front-door.ts';
-import { provisionerFor } from '../../../src/backend/app/app.ts';
+import { backendControllers, provisionerFor } from '../../../src/backend/app/app.ts';
+import { wildwestCRDs } from '../../../src/apis/examples/wildwest.ts';
+import { contractNamespaceName } from '../../../src/apis/kubebind/identity-hash.ts';
+import * as kb from '../../../src/apis/kubebind/types.gen.ts';
+import { installCRDs } from '../../../src/kube/crds.ts';
+import { ResourceClient } from '../../../src/kube/resource.ts';
+import { ClusterRoleBindings, ClusterRoles } from '../../../src/kube/resources.ts';
+import { runControllers } from '../../harness/controllers.ts';
 import { loadBackendOptions, type BackendOptions } from '../../../src/backend/options/options.ts';
 import { readFile } from 'node:fs/promises';
 import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
 import type { KubeClient } from '../../../src/kube/client.ts';
 import { realClock } from '../../../src/runtime/clock.ts';
-import { controlPlane, eventually, testLogger } from '../../harness/context.ts';
+import { controlPlane, eventually, testLogger, uniqueSuffix } from '../../harness/context.ts';
 import { freePort } from '../../harness/ports.ts';
 import { Agent, fetch as undiciFetch } from 'undici';
 
@@ -131,4 +138,67 @@ export async function cliLogin(origin: string, sessionId = randomSessionId()) {
 export function randomSessionId(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   return Array.from({ length: 26 }, () => alphabet[Math.floor(Math.random() * 32)]).join('');
+}
+
+/**
+ * Lets a user or group bind on the shared cluster for this test, as the cluster controller does
+ * for --oidc-allowed-users/-groups (its own binding is shared by every test, so not used here).
+ */
+export async function allowToBind(
+  admin: KubeClient,
+  subject: { kind: 'User' | 'Group'; name: string },
+): Promise<void> {
+  const name = `test-bind-${uniqueSuffix()}`;
+  await new ResourceClient(admin, ClusterRoles).create({
+    metadata: { name },
+    rules: [{ apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['bind'] }],
+  });
+  await new ResourceClient(admin, ClusterRoleBindings).create({
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    subjects: [{ ...subject, apiGroup: 'rbac.authorization.k8s.io' }],
+  });
+  onTestFinished(async () => {
+    await new ResourceClient(admin, ClusterRoleBindings).delete(name).catch(() => undefined);
+    await new ResourceClient(admin, ClusterRoles).delete(name).catch(() => undefined);
+  });
+}
+
+/** A cowboys template with a unique name (templates are cluster-scoped and shared). */
+export async function cowboysTemplate(
+  admin: KubeClient,
+  extra: Partial<kb.APIServiceExportTemplateSpec> = {},
+): Promise<string> {
+  await installCRDs(admin, wildwestCRDs(), { fieldManager: 'kube-bind-ts-tests' });
+  const name = `cowboys-${uniqueSuffix()}`;
+  const templates = new ResourceClient(admin, kb.APIServiceExportTemplates);
+  await templates.create({
+    metadata: { name },
+    spec: {
+      scope: 'Namespaced',
+      resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+      ...extra,
+    },
+  });
+  onTestFinished(async () => {
+    await templates.delete(name).catch(() => undefined);
+  });
+  return name;
+}
+
+/** Runs the backend's controllers for the contract namespace of `identity` until the test ends. */
+export async function controllersFor(
+  admin: KubeClient,
+  door: FrontDoorUnderTest,
+  identity: string,
+): Promise<string> {
+  const conn = await connectionFromKubeconfig({ file: controlPlane().kube.kubeconfigPath });
+  const specs = backendControllers(
+    door.options,
+    { log: testLogger(), clock: realClock },
+    { server: conn.server, caPem: conn.caPem ?? '' },
+  );
+  const namespace = contractNamespaceName(door.options.namespacePrefix, identity);
+  runControllers(admin, specs, [namespace]);
+  return namespace;
 }

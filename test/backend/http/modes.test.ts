@@ -7,42 +7,16 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
-import type { KubeClient } from '../../../src/kube/client.ts';
 import { ResourceClient } from '../../../src/kube/resource.ts';
-import {
-  ClusterRoleBindings,
-  ClusterRoles,
-  Deployments,
-  Namespaces,
-  Secrets,
-} from '../../../src/kube/resources.ts';
+import { Deployments, Namespaces, Secrets } from '../../../src/kube/resources.ts';
 import { controlPlane, kubeAdmin, uniqueSuffix } from '../../harness/context.ts';
 import { deleteNamespacesAfterTest } from '../../harness/consumers.ts';
 import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
 import { createCertificateAuthority } from '../../harness/pki.ts';
 import { freePort } from '../../harness/ports.ts';
-import { followUntil, frontDoor } from './front-door.ts';
+import { allowToBind, followUntil, frontDoor } from './front-door.ts';
 
 beforeAll(ensureKubeBindCRDs);
-
-async function allowEmbeddedUser(admin: KubeClient): Promise<void> {
-  const name = `modes-bind-${uniqueSuffix()}`;
-  await new ResourceClient(admin, ClusterRoles).create({
-    metadata: { name },
-    rules: [{ apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['bind'] }],
-  });
-  await new ResourceClient(admin, ClusterRoleBindings).create({
-    metadata: { name },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-    subjects: [
-      { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'kube-bind-embedded-user' },
-    ],
-  });
-  onTestFinished(async () => {
-    await new ResourceClient(admin, ClusterRoleBindings).delete(name).catch(() => undefined);
-    await new ResourceClient(admin, ClusterRoles).delete(name).catch(() => undefined);
-  });
-}
 
 describe('front door modes', () => {
   it('serves HTTPS and advertises an https login URL', async () => {
@@ -106,7 +80,7 @@ describe('front door modes', () => {
     const admin = await kubeAdmin();
     const prefix = `a${uniqueSuffix()}-`;
     deleteNamespacesAfterTest(admin, prefix);
-    await allowEmbeddedUser(admin);
+    await allowToBind(admin, { kind: 'User', name: 'kube-bind-embedded-user' });
     const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
     const authorize = new URL(`${door.origin}/api/authorize`);
     authorize.searchParams.set('redirect_url', `${door.origin}/`);

@@ -2,6 +2,7 @@
 // advertises), --frontend-disabled (health routes only), and the one-click apply into a consumer
 // cluster with an uploaded kubeconfig.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { parse } from 'yaml';
@@ -56,6 +57,20 @@ describe('front door modes', () => {
       `https://localhost:${port}/api/authorize`,
     );
     await expect(fetch(`${origin}/healthz`)).rejects.toThrow();
+  });
+
+  it('with --frontend=http://… proxies the UI from a development server, not /api', async () => {
+    const ui = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<p>dev UI at ${req.url ?? ''}</p>`);
+    });
+    await new Promise<void>((resolve) => ui.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => ui.close(() => resolve())));
+    const address = ui.address();
+    const uiPort = typeof address === 'object' && address ? address.port : 0;
+    const door = await frontDoor(await kubeAdmin(), [`--frontend=http://127.0.0.1:${uiPort}`]);
+    const page = await fetch(`${door.origin}/resources?x=1`);
+    expect([page.status, await page.text()]).toEqual([200, '<p>dev UI at /resources?x=1</p>']);
+    expect((await fetch(`${door.origin}/api/nope`)).status).toBe(404);
   });
 
   it('with --frontend-disabled serves only health, readiness and metrics', async () => {

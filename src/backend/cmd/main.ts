@@ -4,10 +4,8 @@ import { pino } from 'pino';
 import { realClock } from '../../runtime/clock.ts';
 import { runBackend } from '../app/app.ts';
 import { FlagError, usage } from '../options/flags.ts';
-import { backendFlags } from '../options/backend-flags.ts';
-import { loadBackendOptions } from '../options/options.ts';
+import { backendFlags, loadBackendOptions } from '../options/options.ts';
 
-const log = pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
 const argv = process.argv.slice(2);
 
 if (argv.includes('--help') || argv.includes('-h')) {
@@ -23,6 +21,8 @@ try {
   process.stderr.write(`backend: ${err.message}\nRun with --help for the flags.\n`);
   process.exit(2);
 }
+// LOG_LEVEL (a pino level name) wins over -v, for tests and local runs.
+const log = pino({ level: process.env['LOG_LEVEL'] ?? options.logging.level });
 
 const abort = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -9,6 +9,8 @@ export interface FlagSpec {
   help: string;
   /** Shown in --help; parsing leaves absent flags out of the result. */
   defaultText?: string;
+  /** A one-letter `-x` spelling (pflag shorthand), e.g. `-v=2` for `--v=2`. */
+  shorthand?: string;
 }
 
 export type ParsedFlags = Map<string, string | boolean | string[]>;
@@ -23,11 +25,15 @@ export class FlagError extends Error {
 
 export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
   const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  const byShorthand = new Map(specs.flatMap((s) => (s.shorthand ? [[s.shorthand, s.name]] : [])));
   const out: ParsedFlags = new Map();
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
+    let arg = argv[i] ?? '';
+    const short = /^-([a-zA-Z])(=.*)?$/.exec(arg);
+    const long = short ? byShorthand.get(short[1] ?? '') : undefined;
+    if (short && long) arg = `--${long}${short[2] ?? ''}`;
     if (!arg.startsWith('--') || arg === '--') {
-      // pflag reads `-x` as shorthand flags, and the backend defines none.
+      // pflag reads `-x` as shorthand flags, and the backend defines only -v.
       const what = arg.startsWith('-') ? 'unknown shorthand flag' : 'unexpected argument';
       throw new FlagError(`${what} "${arg}": the backend takes --name flags only`);
     }

@@ -166,3 +166,19 @@ describe('front door options', () => {
     );
   });
 });
+
+describe('logging flags', () => {
+  it("take upstream's -v in pflag's spellings and map it onto log levels", () => {
+    for (const argv of [['-v=4'], ['-v', '4'], ['--v=4']]) {
+      expect(parseBackendOptions([...external, ...argv]).logging, argv.join(' ')).toEqual({
+        verbosity: 4,
+        level: 'debug',
+      });
+    }
+    expect(parseBackendOptions(external).logging.level).toBe('info');
+    expect(parseBackendOptions([...external, '-v=6']).logging.level).toBe('trace');
+    expect(rejection([...external, '-v=loud'])).toContain('invalid --v "loud"');
+    expect(rejection([...external, '--logging-format=text'])).toContain('want json');
+    expect(rejection([...external, '-x=1'])).toContain('unknown shorthand flag');
+  });
+});

@@ -59,6 +59,7 @@ describe('parseBackendOptions defaults', () => {
       frontend: { kind: 'embedded' },
       konnectorHostAliases: [],
     },
+    logging: { verbosity: 2, level: 'info' },
     login: {
       oidc: {
         type: 'embedded',
@@ -127,6 +128,7 @@ describe('the flag table', () => {
       'redis-addr',
       'redis-username',
       'redis-ca-file',
+      'vmodule',
     ]);
   });
 });

@@ -6,6 +6,7 @@ import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { backendFlags as controllerFlags, defaults } from './backend-flags.ts';
 import { parseFlags } from './flags.ts';
 import { frontDoorFlags } from './frontdoor-flags.ts';
+import { loggingFlags, readLogging, type LoggingOptions } from './logging.ts';
 import {
   readLogin,
   readServer,
@@ -27,7 +28,7 @@ export type {
 } from './frontdoor.ts';
 
 /** Every flag of bin/backend: the controllers' and the front door's. */
-export const backendFlags = [...controllerFlags, ...frontDoorFlags];
+export const backendFlags = [...controllerFlags, ...frontDoorFlags, ...loggingFlags];
 
 export interface LeaderElectionOptions {
   /** Off: this replica runs the controllers unconditionally (one replica only!). */
@@ -84,6 +85,7 @@ export interface BackendOptions {
   server: ServerOptions;
   /** OIDC login and sessions; absent with --frontend-disabled. */
   login?: LoginOptions;
+  logging: LoggingOptions;
 }
 
 /**
@@ -207,6 +209,7 @@ function readOptions(r: FlagReader, env: Environment): BackendOptions {
     frontendDisabled: r.bool('frontend-disabled', defaults.frontendDisabled),
     leaderElection: readLeaderElection(r),
     server: readServer(r),
+    logging: readLogging(r),
   };
   if (!options.frontendDisabled) options.login = readLogin(r, env);
   setOptional(options, 'kubeconfig', r.optional('kubeconfig', value.nonEmpty));

@@ -112,6 +112,17 @@ describe('bin/backend', () => {
         return r.status?.phase === 'Pending' ? undefined : r.status?.phase;
       });
       expect(phase).toBe('Succeeded');
+      // /metrics has the process, the HTTP server and the controller runtime.
+      const metrics = await (await fetch(`${origin}/metrics`)).text();
+      for (const name of [
+        'process_resident_memory_bytes',
+        'kube_bind_http_requests_total{route="/api/templates"',
+        'controller_runtime_reconcile_total{controller="kube-bind-backend-serviceexportrequest"',
+        'workqueue_adds_total',
+        'rest_client_requests_total',
+      ]) {
+        expect(metrics, name).toContain(name);
+      }
       await new ResourceClient(admin, kb.APIServiceExports, 'kb-consumer').get('cowboys');
 
       run.child.kill('SIGTERM');

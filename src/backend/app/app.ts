@@ -17,6 +17,7 @@ import { ClientEventRecorder, type EventRecorder } from '../../runtime/events.ts
 import type { ControllerSpec } from '../../runtime/controller/controller.ts';
 import { leaseGate } from '../../runtime/leaderelection/index.ts';
 import { Manager } from '../../runtime/manager/manager.ts';
+import { RuntimeMetrics } from '../../runtime/metrics.ts';
 import { ConsumerProvisioner, namespaceLookup } from '../binding/provisioner.ts';
 import {
   bindableResourcesRequestController,
@@ -124,16 +125,30 @@ export async function runBackend(
         ...(options.context && { context: options.context }),
       })
     : await connectionInCluster();
-  const client = new KubeClient(connection, { userAgent: 'kube-bind-backend' });
+  // One registry for /metrics: process, HTTP, and the controller runtime (API requests, queues,
+  // reconciles, watches), named like controller-runtime's and client-go's.
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const runtime = new RuntimeMetrics(metrics);
+  const client = new KubeClient(connection, {
+    userAgent: 'kube-bind-backend',
+    observer: runtime.requests,
+  });
   try {
     await ensureKubeBindAPI(client, { install: options.installCRDs, log: deps.log, signal });
     await ensureDefaultCluster(client, deps.log);
-    const provider = new SingleClusterProvider({ client, clock: deps.clock, log: deps.log });
+    const provider = new SingleClusterProvider({
+      client,
+      clock: deps.clock,
+      log: deps.log,
+      metrics: { reflector: runtime.reflector },
+    });
     const { leaderElection: le } = options;
     const manager = new Manager({
       provider,
       clock: deps.clock,
       log: deps.log,
+      metrics: runtime.controller,
       ...(le.enabled && {
         leaderElection: leaseGate({
           client,
@@ -161,8 +176,6 @@ export async function runBackend(
     };
     const controllerDeps = { events, ...(allowed && { allowed }), ...deps };
     for (const spec of backendControllers(options, controllerDeps, target)) manager.add(spec);
-    const metrics = new Registry();
-    collectDefaultMetrics({ register: metrics });
     // Every replica serves HTTP; only the leader runs the controllers.
     const frontDoor = await startFrontDoor(options, {
       client,

@@ -18,7 +18,7 @@ import { BindingService } from '../binding/service.ts';
 import type { ProvisionOn } from '../controllers/bindableresourcesrequest/controller.ts';
 import { buildServer } from '../http/server.ts';
 import type { FrontDoorDeps } from '../http/deps.ts';
-import { devIssuerCredentials, registerDevIssuer } from '../oidc-dev/issuer.ts';
+import { devIssuerCredentials, registerDevIssuer, type DevUser } from '../oidc-dev/issuer.ts';
 import type { BackendOptions, LoginOptions } from '../options/options.ts';
 import { MemorySessionStore } from '../session/memory.ts';
 import { connectRedisStore } from '../session/redis.ts';
@@ -30,6 +30,11 @@ export const defaultKonnectorImage = `ghcr.io/kube-bind/konnector:${protocolVers
 const webRoot = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 export interface FrontDoorContext {
+  /**
+   * Who the embedded development issuer logs in (default `kube-bind-embedded-user`); tests give
+   * each front door its own user, so that RBAC granted in one test cannot leak into another.
+   */
+  developmentUser?: DevUser;
   client: KubeClient;
   provision: ProvisionOn;
   metrics: Registry;
@@ -83,7 +88,7 @@ export async function startFrontDoor(
     };
     if (options.login) {
       store = await sessionStore(options.login, clock, log);
-      Object.assign(deps, await loginDeps(options.login, store, clock));
+      Object.assign(deps, await loginDeps(options.login, store, clock, ctx.developmentUser));
     }
     const app = await buildServer(deps, {
       server: options.server,
@@ -128,6 +133,7 @@ async function loginDeps(
   login: LoginOptions,
   store: SessionStore,
   clock: Clock,
+  developmentUser: DevUser | undefined,
 ): Promise<Pick<FrontDoorDeps, 'login' | 'extraRoutes'>> {
   const keys = await resolveSharedKeys(
     {
@@ -154,6 +160,7 @@ async function loginDeps(
         clientId: client.clientId,
         clientSecret: client.clientSecret,
         redirectUris: [oidc.callbackUrl],
+        ...(developmentUser && { user: developmentUser }),
       });
     // Lazy: the issuer is this very server, which is not listening yet.
     rp = relyingParty({ ...base, clientId: client.clientId, clientSecret: client.clientSecret });

@@ -23,8 +23,6 @@ import {
 
 beforeAll(ensureKubeBindCRDs);
 
-const embeddedUser = 'kube-bind-embedded-user';
-
 function api(door: FrontDoorUnderTest, path: string, token?: string, init: RequestInit = {}) {
   return fetch(`${door.origin}${path}`, {
     ...init,
@@ -101,8 +99,8 @@ describe('the HTTP front door', () => {
     expect(denied.status).toBe(403);
     const refusal = (await denied.json()) as { code: string; details: string };
     expect(refusal.code).toBe('AUTHORIZATION_FAILED');
-    expect(refusal.details).toContain(`--oidc-allowed-users=${embeddedUser}`);
-    await allowToBind(admin, { kind: 'User', name: embeddedUser });
+    expect(refusal.details).toContain(`--oidc-allowed-users=${door.user}`);
+    await allowToBind(admin, { kind: 'User', name: door.user });
 
     const templates = await eventually('the template to be listed', async () => {
       const res = await api(door, '/api/templates', login.accessToken);
@@ -128,7 +126,7 @@ describe('the HTTP front door', () => {
       kind: 'BindingResponse',
       apiVersion: 'kube-bind.io/v1alpha2',
       authentication: {
-        oauth2CodeGrant: { sid: login.sessionId, id: `${door.origin}/oidc/${embeddedUser}` },
+        oauth2CodeGrant: { sid: login.sessionId, id: `${door.origin}/oidc/${door.user}` },
       },
       providerNamespace: namespace,
       requests: [
@@ -169,8 +167,8 @@ describe('the HTTP front door', () => {
     deleteNamespacesAfterTest(admin, prefix);
     const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
     const template = await cowboysTemplate(admin);
-    await allowToBind(admin, { kind: 'User', name: embeddedUser });
-    const namespace = await controllersFor(admin, door, `${door.origin}/oidc/${embeddedUser}`);
+    await allowToBind(admin, { kind: 'User', name: door.user });
+    const namespace = await controllersFor(admin, door, `${door.origin}/oidc/${door.user}`);
 
     const authorize = new URL(`${door.origin}/api/authorize`);
     authorize.searchParams.set('redirect_url', `${door.origin}/`);

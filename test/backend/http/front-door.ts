@@ -27,6 +27,8 @@ const readyDispatcher = new Agent({ connect: { rejectUnauthorized: false } });
 export interface FrontDoorUnderTest extends RunningFrontDoor {
   origin: string;
   options: BackendOptions;
+  /** The subject the embedded issuer logs in: unique per front door, so RBAC never leaks. */
+  user: string;
 }
 
 /** The front door with the embedded issuer (or the given login flags) on a free port. */
@@ -54,7 +56,9 @@ export async function frontDoor(
   );
   const conn = await connectionFromKubeconfig({ file: controlPlane().kube.kubeconfigPath });
   const log = testLogger();
+  const user = `test-user-${uniqueSuffix()}`;
   const running = await startFrontDoor(options, {
+    developmentUser: { subject: user, email: `${user}@example.com`, groups: ['engineering'] },
     client: admin,
     provision: provisionerFor(
       options,
@@ -73,7 +77,7 @@ export async function frontDoor(
       ? true
       : undefined,
   );
-  return { ...running, origin: `${scheme}://127.0.0.1:${port}`, options };
+  return { ...running, origin: `${scheme}://127.0.0.1:${port}`, options, user };
 }
 
 /** One hop of a redirect chain, without following it. */

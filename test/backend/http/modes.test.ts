@@ -95,8 +95,8 @@ describe('front door modes', () => {
     const admin = await kubeAdmin();
     const prefix = `a${uniqueSuffix()}-`;
     deleteNamespacesAfterTest(admin, prefix);
-    await allowToBind(admin, { kind: 'User', name: 'kube-bind-embedded-user' });
     const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
+    await allowToBind(admin, { kind: 'User', name: door.user });
     const authorize = new URL(`${door.origin}/api/authorize`);
     authorize.searchParams.set('redirect_url', `${door.origin}/`);
     authorize.searchParams.set('session_id', 'apply-session');

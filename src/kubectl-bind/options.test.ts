@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors.ts';
 import {
+  apiserviceCommand,
+  apiserviceOptions,
+  bindCommand,
+  bindOptions,
   commandHelp,
   listOptions,
   loginCommand,
   loginOptions,
   parseCommandLine,
   parseGoDuration,
+  rootHelp,
   templatesCommand,
 } from './options.ts';
 
@@ -108,5 +113,112 @@ describe('parseGoDuration', () => {
 
   it.each(['', '5', 's', '5x', '1h-2m', '1000h'])('refuses %j', (text) => {
     expect(() => parseGoDuration(text)).toThrow();
+  });
+});
+
+describe('apiservice and kubectl bind options', () => {
+  const apiservice = (...argv: string[]) =>
+    apiserviceOptions(parseCommandLine(argv, apiserviceCommand.flags), '/h');
+  const bind = (...argv: string[]) => bindOptions(parseCommandLine(argv, bindCommand.flags), '/h');
+
+  it('has defaults for apiservice', () => {
+    expect(apiservice('--template-name', 't', '--name', 'n')).toEqual({
+      templateName: 't',
+      name: 'n',
+      clusterIdentityNamespace: 'kube-system',
+      skipKonnector: false,
+      konnectorImage: 'ghcr.io/kube-bind/konnector:v0.8.1',
+      dryRun: false,
+      output: 'table',
+      timeoutMs: 600_000,
+      timeoutText: '10m',
+      configFile: '/h/.kube-bind/config',
+    });
+  });
+
+  it('reads every apiservice flag, and the name as the argument', () => {
+    expect(
+      apiservice(
+        'n.x',
+        '--template-name=t',
+        '--server',
+        'c@http://x',
+        '--kubeconfig',
+        '/k',
+        '--context',
+        'ctx',
+        '--cluster-identity',
+        'id',
+        '--cluster-identity-namespace',
+        'default',
+        '--skip-konnector',
+        '--konnector-image',
+        'img',
+        '-d',
+        '-oyaml',
+        '--timeout',
+        '30s',
+      ),
+    ).toEqual({
+      templateName: 't',
+      name: 'n.x',
+      server: 'c@http://x',
+      kubeconfig: '/k',
+      context: 'ctx',
+      clusterIdentity: 'id',
+      clusterIdentityNamespace: 'default',
+      skipKonnector: true,
+      konnectorImage: 'img',
+      dryRun: true,
+      output: 'yaml',
+      timeoutMs: 30_000,
+      timeoutText: '30s',
+      configFile: '/h/.kube-bind/config',
+    });
+  });
+
+  it.each([
+    [['--name', 'n'], '--template-name is required'],
+    [['--template-name', 't'], '--name is required'],
+    [['--template-name', 't', 'a', '--name', 'b'], 'the name is given twice'],
+    [['--template-name', 't', 'a', 'b'], 'unexpected argument "b"'],
+    [['--template-name', 't', '--name', 'My_Name'], 'invalid name "My_Name"'],
+    [['--template-name', 't', '--name', 'n', '-o', 'wide'], 'unsupported output format "wide"'],
+    [['--template-name', 't', '--name', 'n', '--kubeconfig='], '--kubeconfig must not be empty'],
+    [['--template-name', 't', '--name', 'n', '--timeout', '5'], 'invalid --timeout "5"'],
+  ])('apiservice refuses %j', (argv, message) => {
+    expect(() => apiservice(...argv)).toThrow(UsageError);
+    expect(() => apiservice(...argv)).toThrow(message);
+  });
+
+  it('reads the flags of kubectl bind; the URL names the stored login', () => {
+    expect(bind()).toEqual({
+      skipBrowser: false,
+      clusterIdentityNamespace: 'kube-system',
+      skipKonnector: false,
+      konnectorImage: 'ghcr.io/kube-bind/konnector:v0.8.1',
+      dryRun: false,
+      output: 'table',
+      timeoutMs: 0,
+      timeoutText: '0',
+      configFile: '/h/.kube-bind/config',
+    });
+    expect(bind('c@http://x', '--skip-browser', '--timeout=1m', '--dry-run')).toMatchObject({
+      server: 'c@http://x',
+      skipBrowser: true,
+      timeoutMs: 60_000,
+      dryRun: true,
+    });
+    expect(bind('--server', 'http://x', 'http://x')).toMatchObject({ server: 'http://x' });
+    expect(() => bind('templatez')).toThrow('unknown command "templatez"');
+    expect(() => bind('http://x', '--server', 'http://y')).toThrow('the provider is given twice');
+  });
+
+  it('shows the UI-assisted flow and every command in the root help', () => {
+    const help = rootHelp();
+    expect(help).toContain('kubectl bind [<url>] [flags]');
+    for (const flag of bindCommand.flags) expect(help).toContain(`--${flag.name}`);
+    expect(help).toMatch(/\n {2}apiservice +Bind an APIServiceExportTemplate/);
+    expect(commandHelp(apiserviceCommand)).toContain('POST /api/bind');
   });
 });

@@ -124,10 +124,157 @@ export const collectionsCommand: CommandSpec = {
   flags: listFlags('collections'),
 };
 
+/** The konnector image applied unless --konnector-image says otherwise. */
+export const defaultKonnectorImage = 'ghcr.io/kube-bind/konnector:v0.8.1';
+
+const serverFlag: FlagSpec = {
+  name: 'server',
+  kind: 'string',
+  valueName: 'string',
+  help: 'the stored login to bind from (a config key, e.g. <url> or <cluster>@<url>; default: the current one)',
+};
+
+/** The flags that say where the consumer cluster is and what this plugin does on it. */
+const consumerFlags: readonly FlagSpec[] = [
+  {
+    name: 'kubeconfig',
+    kind: 'string',
+    valueName: 'string',
+    help: 'the kubeconfig of the consumer cluster (default: $KUBECONFIG, else ~/.kube/config)',
+  },
+  {
+    name: 'context',
+    kind: 'string',
+    valueName: 'string',
+    help: 'the kubeconfig context of the consumer cluster (default: the current context)',
+  },
+  {
+    name: 'cluster-identity',
+    kind: 'string',
+    valueName: 'string',
+    help: 'the identity of the consumer cluster at the provider (default: the UID of the namespace --cluster-identity-namespace)',
+  },
+  {
+    name: 'cluster-identity-namespace',
+    kind: 'string',
+    valueName: 'string',
+    help: 'the namespace whose UID identifies the consumer cluster',
+    defaultText: 'kube-system',
+  },
+  {
+    name: 'skip-konnector',
+    kind: 'bool',
+    help: 'do not deploy the konnector (it must already run, or be installed later)',
+  },
+  {
+    name: 'konnector-image',
+    kind: 'string',
+    valueName: 'string',
+    help: 'the konnector image to deploy',
+    defaultText: defaultKonnectorImage,
+  },
+  {
+    name: 'dry-run',
+    shorthand: 'd',
+    kind: 'bool',
+    help:
+      'change nothing on the consumer or the provider cluster: print what would be done. The ' +
+      "provider's backend is still asked for the binding (POST /api/bind), which prepares this " +
+      "consumer's namespace and credentials on the provider side",
+  },
+  {
+    name: 'output',
+    shorthand: 'o',
+    kind: 'string',
+    valueName: 'string',
+    help: 'output format of the bindings (with --dry-run: of the binding response): json or yaml (default: a table)',
+  },
+];
+
+export const apiserviceCommand: CommandSpec = {
+  name: 'apiservice',
+  summary: 'Bind an APIServiceExportTemplate of a provider into this cluster',
+  usage: 'apiservice --template-name <template> --name <name> [flags]',
+  description:
+    'Asks the provider for a binding of the template (POST /api/bind) with the stored login, then\n' +
+    'binds it into the consumer cluster (the current kubeconfig context): stores the provider\n' +
+    'kubeconfig as a Secret in namespace kube-bind, deploys the konnector, creates the\n' +
+    'APIServiceExportRequest on the provider, waits until it succeeds, and creates the\n' +
+    'APIServiceBinding <name>. Running it again reuses what is already there.',
+  examples: [
+    'kubectl bind apiservice --template-name cowboys --name my-cowboys',
+    'kubectl bind apiservice --template-name cowboys --name my-cowboys --skip-konnector',
+    'kubectl bind apiservice --template-name cowboys --name my-cowboys --dry-run -o yaml',
+  ],
+  flags: [
+    {
+      name: 'template-name',
+      kind: 'string',
+      valueName: 'string',
+      help: 'the APIServiceExportTemplate to bind (see "kubectl bind templates")',
+    },
+    {
+      name: 'name',
+      kind: 'string',
+      valueName: 'string',
+      help: 'the name of the binding (the APIServiceExportRequest and the APIServiceBinding); also accepted as the argument',
+    },
+    serverFlag,
+    ...consumerFlags,
+    {
+      name: 'timeout',
+      kind: 'string',
+      valueName: 'duration',
+      help: 'how long to wait for the konnector and for each export request to succeed; 0 waits without limit',
+      defaultText: '10m',
+    },
+    configFileFlag,
+    helpFlag,
+  ],
+};
+
+/** `kubectl bind [<url>]`: the UI-assisted flow (not in `commands`: it has no name). */
+export const bindCommand: CommandSpec = {
+  name: '',
+  summary: "Bind through the provider's web UI",
+  usage: '[<url>] [flags]',
+  description:
+    'kubectl bind: bind APIs of a kube-bind service provider into this cluster.\n\n' +
+    "Without a command, opens the provider's web UI in a browser for a logged-in provider (the\n" +
+    'current one, or <url> / --server naming a stored login). The UI logs in, lets you pick a\n' +
+    'template and a name, and hands the binding back to this command on a loopback port; it is\n' +
+    'then bound into the consumer cluster as "kubectl bind apiservice" does. The command waits\n' +
+    'for the browser without limit unless --timeout is given.',
+  examples: [
+    'kubectl bind',
+    'kubectl bind https://provider.example.com --skip-browser',
+    'kubectl bind --server 2x4nz7jh3ly5a9kq@https://provider.example.com --dry-run',
+  ],
+  flags: [
+    serverFlag,
+    {
+      name: 'skip-browser',
+      kind: 'bool',
+      help: 'do not open a browser; print the URL of the UI and wait',
+    },
+    {
+      name: 'timeout',
+      kind: 'string',
+      valueName: 'duration',
+      help: 'how long to wait for the browser; 0 waits without limit',
+      defaultText: '0',
+    },
+    ...consumerFlags,
+    configFileFlag,
+    helpFlag,
+  ],
+};
+
 export const commands: readonly CommandSpec[] = [
   loginCommand,
   templatesCommand,
   collectionsCommand,
+  apiserviceCommand,
 ];
 
 /** Parses one command's arguments and flags; an unknown flag or a missing value is a UsageError. */
@@ -214,14 +361,16 @@ export function commandHelp(spec: CommandSpec): string {
   ].join('\n');
 }
 
-/** The --help text of `kubectl bind` itself. */
+/** The --help text of `kubectl bind` itself (and of its UI-assisted flow). */
 export function rootHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 3;
+  const [usage = '', ...rest] = commandHelp(bindCommand).split('\nUsage:\n');
   return [
-    'kubectl bind: bind APIs of a kube-bind service provider into this cluster.',
+    usage.trimEnd(),
     '',
     'Usage:',
     '  kubectl bind <command> [flags]',
+    rest.join('\nUsage:\n').trimEnd(),
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
@@ -289,6 +438,141 @@ export function listOptions(parsed: ParsedCommandLine, home = homedir()): ListOp
     output: output === '' ? 'table' : output,
     configFile: configFile(parsed, home),
   };
+}
+
+/** Where the consumer cluster is, and what to do there (shared by `apiservice` and `kubectl bind`). */
+export interface ConsumerOptions {
+  /** --kubeconfig; without it, $KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string;
+  context?: string;
+  clusterIdentity?: string;
+  clusterIdentityNamespace: string;
+  skipKonnector: boolean;
+  konnectorImage: string;
+  dryRun: boolean;
+  output: 'table' | 'json' | 'yaml';
+}
+
+export interface ApiServiceOptions extends ConsumerOptions {
+  templateName: string;
+  name: string;
+  server?: string;
+  /** For the konnector and each export request. */
+  timeoutMs: number;
+  timeoutText: string;
+  configFile: string;
+}
+
+export interface BindOptions extends ConsumerOptions {
+  /** `<url>` or --server: the stored login whose UI to open. */
+  server?: string;
+  skipBrowser: boolean;
+  /** How long to wait for the browser; 0: no limit. */
+  timeoutMs: number;
+  timeoutText: string;
+  configFile: string;
+}
+
+export function apiserviceOptions(parsed: ParsedCommandLine, home = homedir()): ApiServiceOptions {
+  if (parsed.args.length > 1) {
+    throw new UsageError(`unexpected argument "${parsed.args[1] ?? ''}"`);
+  }
+  const templateName = stringFlag(parsed, 'template-name') ?? '';
+  if (templateName === '') {
+    throw new UsageError('--template-name is required (list them with "kubectl bind templates")');
+  }
+  const flagName = stringFlag(parsed, 'name');
+  const argName = parsed.args[0];
+  if (flagName !== undefined && argName !== undefined && flagName !== argName) {
+    throw new UsageError(`the name is given twice: "${argName}" and --name "${flagName}"`);
+  }
+  const name = flagName ?? argName ?? '';
+  if (name === '') throw new UsageError('--name is required: the name of the binding');
+  checkObjectName(name);
+  const server = stringFlag(parsed, 'server');
+  return {
+    templateName,
+    name,
+    ...(server !== undefined && server !== '' && { server }),
+    ...consumerOptions(parsed),
+    ...duration(parsed, '10m'),
+    configFile: configFile(parsed, home),
+  };
+}
+
+export function bindOptions(parsed: ParsedCommandLine, home = homedir()): BindOptions {
+  if (parsed.args.length > 1) {
+    throw new UsageError(`unexpected argument "${parsed.args[1] ?? ''}"`);
+  }
+  const url = parsed.args[0];
+  if (url !== undefined && !/^[^/]*https?:\/\//i.test(url)) {
+    // Not a URL (nor <cluster>@<url>): a mistyped command, most likely.
+    throw new UsageError(`unknown command "${url}"`);
+  }
+  const flag = stringFlag(parsed, 'server');
+  if (url !== undefined && flag !== undefined && flag !== '' && flag !== url) {
+    throw new UsageError(`the provider is given twice: "${url}" and --server "${flag}"`);
+  }
+  const server = url ?? flag;
+  return {
+    ...(server !== undefined && server !== '' && { server }),
+    skipBrowser: parsed.flags.get('skip-browser') === true,
+    ...consumerOptions(parsed),
+    ...duration(parsed, '0'),
+    configFile: configFile(parsed, home),
+  };
+}
+
+function consumerOptions(parsed: ParsedCommandLine): ConsumerOptions {
+  const output = stringFlag(parsed, 'output') ?? '';
+  if (output !== '' && output !== 'json' && output !== 'yaml') {
+    throw new UsageError(`unsupported output format "${output}": want json or yaml`);
+  }
+  const nonEmpty = (name: string): string | undefined => {
+    const value = stringFlag(parsed, name);
+    if (value === '') throw new UsageError(`--${name} must not be empty`);
+    return value;
+  };
+  const kubeconfig = nonEmpty('kubeconfig');
+  const context = nonEmpty('context');
+  const clusterIdentity = nonEmpty('cluster-identity');
+  return {
+    ...(kubeconfig !== undefined && { kubeconfig }),
+    ...(context !== undefined && { context }),
+    ...(clusterIdentity !== undefined && { clusterIdentity }),
+    clusterIdentityNamespace: nonEmpty('cluster-identity-namespace') ?? 'kube-system',
+    skipKonnector: parsed.flags.get('skip-konnector') === true,
+    konnectorImage: nonEmpty('konnector-image') ?? defaultKonnectorImage,
+    dryRun: parsed.flags.get('dry-run') === true,
+    output: output === '' ? 'table' : output,
+  };
+}
+
+function duration(
+  parsed: ParsedCommandLine,
+  fallback: string,
+): { timeoutMs: number; timeoutText: string } {
+  const timeoutText = stringFlag(parsed, 'timeout') ?? fallback;
+  try {
+    return { timeoutMs: parseGoDuration(timeoutText), timeoutText };
+  } catch (err) {
+    throw new UsageError(`invalid --timeout "${timeoutText}": ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The binding's name names an APIServiceExportRequest and an APIServiceBinding: a DNS subdomain
+ * (lower-case letters, digits, `-` and `.`, at most 253 characters).
+ */
+export function checkObjectName(name: string): void {
+  if (
+    name.length > 253 ||
+    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)
+  ) {
+    throw new UsageError(
+      `invalid name "${name}": want lower-case letters, digits, "-" and "." (a DNS subdomain), starting and ending with a letter or digit`,
+    );
+  }
 }
 
 function stringFlag(parsed: ParsedCommandLine, name: string): string | undefined {

@@ -1,9 +1,16 @@
-// `bin/kubectl-bind` (`kubectl bind` finds it on PATH): login, templates, collections.
+// `bin/kubectl-bind` (`kubectl bind` finds it on PATH): login, templates, collections,
+// apiservice, and without a command the UI-assisted flow.
 // Exit codes: 0 done, 1 the command failed (one line on stderr), 2 bad usage.
+import { apiserviceCommand as runApiservice } from '../apiservice.ts';
+import { bindCommand as runBind, type BindCommandIO } from '../bind.ts';
 import { CommandError, UsageError, oneLine } from '../errors.ts';
 import { listCommand } from '../list.ts';
-import { login, openBrowser, type CommandIO } from '../login.ts';
+import { login, openBrowser } from '../login.ts';
 import {
+  apiserviceCommand,
+  apiserviceOptions,
+  bindCommand,
+  bindOptions,
   collectionsCommand,
   commandHelp,
   commands,
@@ -14,7 +21,7 @@ import {
   templatesCommand,
 } from '../options.ts';
 
-const io: CommandIO = {
+const io: BindCommandIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   now: () => Date.now(),
@@ -24,16 +31,22 @@ const io: CommandIO = {
 /** Runs the command line; returns the exit code. */
 async function run(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === 'help') {
     const topic = commands.find((c) => c.name === rest[0]);
-    const text = topic ? commandHelp(topic) : rootHelp();
-    if (name === undefined) io.stderr(`${text}error: missing command\n`);
-    else io.stdout(text);
-    // The UI-assisted flow (`kubectl bind` alone) is not part of this plugin yet.
-    return name === undefined ? 2 : 0;
+    io.stdout(topic ? commandHelp(topic) : rootHelp());
+    return 0;
   }
   const spec = commands.find((c) => c.name === name);
-  if (!spec) throw new UsageError(`unknown command "${name}"`);
+  if (!spec) {
+    // No command: the UI-assisted flow, `kubectl bind [<url>] [flags]`.
+    const parsed = parseCommandLine(argv, bindCommand.flags);
+    if (parsed.flags.get('help') === true) {
+      io.stdout(rootHelp());
+      return 0;
+    }
+    await runBind(bindOptions(parsed), io);
+    return 0;
+  }
   const parsed = parseCommandLine(rest, spec.flags);
   if (parsed.flags.get('help') === true) {
     io.stdout(commandHelp(spec));
@@ -45,6 +58,9 @@ async function run(argv: readonly string[]): Promise<number> {
       break;
     case collectionsCommand:
       await listCommand('collections', listOptions(parsed), io);
+      break;
+    case apiserviceCommand:
+      await runApiservice(apiserviceOptions(parsed), io);
       break;
     default:
       await login(loginOptions(parsed), io);

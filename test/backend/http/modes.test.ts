@@ -13,6 +13,7 @@ import { Deployments, Namespaces, Secrets } from '../../../src/kube/resources.ts
 import { controlPlane, kubeAdmin, uniqueSuffix } from '../../harness/context.ts';
 import { deleteNamespacesAfterTest } from '../../harness/consumers.ts';
 import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
+import { holdClusterLock } from '../../harness/lock.ts';
 import { createCertificateAuthority } from '../../harness/pki.ts';
 import { freePort } from '../../harness/ports.ts';
 import { allowToBind, followUntil, frontDoor } from './front-door.ts';
@@ -95,6 +96,8 @@ describe('front door modes', () => {
     const admin = await kubeAdmin();
     const prefix = `a${uniqueSuffix()}-`;
     deleteNamespacesAfterTest(admin, prefix);
+    // kubectl-bind's tests deploy the same kube-bind/konnector objects on this cluster.
+    await holdClusterLock(admin, 'konnector');
     const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
     await allowToBind(admin, { kind: 'User', name: door.user });
     const authorize = new URL(`${door.origin}/api/authorize`);

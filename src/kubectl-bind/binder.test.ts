@@ -1,0 +1,186 @@
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { bindingRows, checkBindingResponse, covers, formatDocument } from './binder.ts';
+import { consumerCRDNames, describeKonnector, konnectorObjects } from './konnector.ts';
+import { formatTable } from './list.ts';
+
+const providerKubeconfig = stringify({
+  apiVersion: 'v1',
+  kind: 'Config',
+  clusters: [{ name: 'default', cluster: { server: 'https://provider:6443' } }],
+  users: [{ name: 'default', user: { token: 't' } }],
+  contexts: [
+    { name: 'default', context: { cluster: 'default', user: 'default', namespace: 'cluster-x' } },
+  ],
+  'current-context': 'default',
+});
+
+const request = {
+  kind: 'APIServiceExportRequest',
+  apiVersion: 'kube-bind.io/v1alpha2',
+  metadata: { name: 'my-cowboys' },
+  spec: { resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }] },
+  status: {},
+};
+
+function response(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    kind: 'BindingResponse',
+    apiVersion: 'kube-bind.io/v1alpha2',
+    authentication: { oauth2CodeGrant: { sid: 's', id: 'i' } },
+    kubeconfig: Buffer.from(providerKubeconfig).toString('base64'),
+    requests: [request],
+    ...overrides,
+  };
+}
+
+describe('checkBindingResponse', () => {
+  it('decodes the kubeconfig and the requests', () => {
+    expect(checkBindingResponse(response())).toMatchObject({
+      kubeconfig: providerKubeconfig,
+      provider: { server: 'https://provider:6443', namespace: 'cluster-x' },
+      requests: [{ name: 'my-cowboys', spec: request.spec }],
+    });
+    // No name: the CLI creates it with generateName.
+    const unnamed = { ...request, metadata: {} };
+    expect(checkBindingResponse(response({ requests: [unnamed] })).requests[0]?.name).toBe('');
+    expect(checkBindingResponse(response({ requests: undefined })).requests).toEqual([]);
+  });
+
+  const noNamespace = stringify({
+    clusters: [{ name: 'c', cluster: { server: 'https://p' } }],
+    contexts: [{ name: 'c', context: { cluster: 'c' } }],
+    'current-context': 'c',
+  });
+  it.each([
+    ['an array', [], 'not a BindingResponse object'],
+    [
+      'no oauth2CodeGrant',
+      response({ authentication: {} }),
+      'authentication.oauth2CodeGrant is missing',
+    ],
+    [
+      'null oauth2CodeGrant',
+      response({ authentication: { oauth2CodeGrant: null } }),
+      'authentication.oauth2CodeGrant is missing',
+    ],
+    ['no kubeconfig', response({ kubeconfig: '' }), 'it carries no kubeconfig'],
+    [
+      'a kubeconfig that is not base64',
+      response({ kubeconfig: 'a b%c' }),
+      'the kubeconfig is not base64',
+    ],
+    [
+      'a kubeconfig without a context',
+      response({ kubeconfig: Buffer.from('a: 1').toString('base64') }),
+      'its kubeconfig is unusable: it has no current context',
+    ],
+    [
+      'a kubeconfig without a namespace',
+      response({ kubeconfig: Buffer.from(noNamespace).toString('base64') }),
+      'current context has no namespace',
+    ],
+    ['requests that are no list', response({ requests: {} }), 'requests is not a list'],
+    [
+      'a v1alpha1 request',
+      response({ requests: [{ ...request, apiVersion: 'kube-bind.io/v1alpha1' }] }),
+      'request 0 has apiVersion "kube-bind.io/v1alpha1", want kube-bind.io/v1alpha2',
+    ],
+    [
+      'a request of another kind',
+      response({ requests: [{ ...request, kind: 'Secret' }] }),
+      'request 0 is a "Secret"',
+    ],
+    [
+      'a request without resources',
+      response({ requests: [{ ...request, spec: {} }] }),
+      'request 0 is not an APIServiceExportRequest',
+    ],
+  ])('refuses %s', (_, doc, message) => {
+    expect(() => checkBindingResponse(doc)).toThrow(message);
+  });
+});
+
+describe('covers', () => {
+  it('allows fields the server added, nothing else', () => {
+    const wanted = { resources: [{ group: 'g', resource: 'r', versions: ['v1'] }] };
+    expect(covers({ ...wanted, schemaUpdatePolicy: 'Never' }, wanted)).toBe(true);
+    expect(
+      covers({ resources: [{ group: 'g', resource: 'r', versions: ['v1', 'v2'] }] }, wanted),
+    ).toBe(false);
+    expect(covers({ resources: [] }, wanted)).toBe(false);
+    expect(covers(undefined, wanted)).toBe(false);
+    expect(covers({ a: [1] }, { a: {} })).toBe(false);
+  });
+});
+
+describe('output', () => {
+  it('prints bindings with the columns of the CRD', () => {
+    const rows = bindingRows(
+      [
+        {
+          metadata: { name: 'b', creationTimestamp: '2026-01-01T00:00:00Z' },
+          status: {
+            providerPrettyName: 'Wild West',
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'False',
+                reason: 'Pending',
+                message: 'waiting\nfor the konnector',
+                lastTransitionTime: '2026-01-01T00:00:00Z',
+              },
+            ],
+          },
+        },
+        { metadata: { name: 'new' } },
+      ],
+      Date.parse('2026-01-01T00:05:00Z'),
+    );
+    expect(rows).toEqual([
+      ['NAME', 'PROVIDER', 'READY', 'MESSAGE', 'AGE'],
+      ['b', 'Wild West', 'False', 'waiting for the konnector', '5m'],
+      ['new', '', '', '', '<unknown>'],
+    ]);
+    expect(formatTable(rows).split('\n')[0]).toBe(
+      'NAME   PROVIDER    READY   MESSAGE                     AGE',
+    );
+  });
+
+  it('prints JSON as kubectl (4 spaces) or YAML', () => {
+    expect(formatDocument({ a: [1] }, 'json')).toBe('{\n    "a": [\n        1\n    ]\n}\n');
+    expect(formatDocument({ a: [1] }, 'yaml')).toBe('a:\n  - 1\n');
+  });
+});
+
+describe('konnector', () => {
+  it('is the five objects of the provider manifests, with the image asked for', () => {
+    const objects = konnectorObjects('example.com/konnector:v1');
+    expect(describeKonnector(objects)).toEqual([
+      'Namespace kube-bind',
+      'ServiceAccount kube-bind/konnector',
+      'ClusterRole kube-bind-konnector',
+      'ClusterRoleBinding kube-bind-konnector',
+      'Deployment kube-bind/konnector',
+    ]);
+    const pod = objects.deployment.spec?.template.spec;
+    expect(objects.deployment.spec?.replicas).toBe(2);
+    expect(pod?.serviceAccountName).toBe('konnector');
+    expect(pod?.containers[0]).toMatchObject({
+      name: 'konnector',
+      image: 'example.com/konnector:v1',
+      env: [
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      ],
+      readinessProbe: { httpGet: { path: '/healthz', port: 8090 } },
+    });
+    expect(objects.clusterRoleBinding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'konnector', namespace: 'kube-bind' },
+    ]);
+    expect(consumerCRDNames().sort()).toEqual([
+      'apiservicebindingbundles.kube-bind.io',
+      'apiservicebindings.kube-bind.io',
+    ]);
+  });
+});

@@ -1,0 +1,161 @@
+// The konnector on the consumer cluster (spec protocol.md §3.9, §6.4 step 4): the five objects
+// (namespace, service account, RBAC, Deployment) are created or updated by server-side apply,
+// the consumer kube-bind.io CRDs are installed (the konnector would install them itself once it
+// runs; doing it here lets the binding be created right away; existing ones are left alone), and
+// then the plugin waits until APIServiceBindings can be listed.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Namespace, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
+import { consumerCRDs } from '../apis/kubebind/crds/index.ts';
+import * as kb from '../apis/kubebind/types.gen.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { installCRDs } from '../kube/crds.ts';
+import { ignoreNotFound, NotFoundError } from '../kube/errors.ts';
+import { ResourceClient, type KubeObject, type ResourceType } from '../kube/resource.ts';
+import {
+  ClusterRoleBindings,
+  ClusterRoles,
+  CustomResourceDefinitions,
+  Deployments,
+  Namespaces,
+  ServiceAccounts,
+} from '../kube/resources.ts';
+
+export const konnectorNamespace = 'kube-bind';
+export const konnectorName = 'konnector';
+/** The field manager of everything the plugin applies. */
+export const fieldManager = 'kubectl-bind';
+
+export interface KonnectorObjects {
+  namespace: Namespace;
+  serviceAccount: ServiceAccount;
+  clusterRole: ClusterRole;
+  clusterRoleBinding: ClusterRoleBinding;
+  deployment: Deployment;
+}
+
+/** The five objects of §3.9, as upstream's plugin and backend render them. */
+export function konnectorObjects(image: string): KonnectorObjects {
+  const labels = { app: konnectorName };
+  return {
+    namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: konnectorNamespace } },
+    serviceAccount: {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: konnectorName, namespace: konnectorNamespace },
+    },
+    clusterRole: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'kube-bind-konnector' },
+      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
+    },
+    clusterRoleBinding: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'kube-bind-konnector' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'kube-bind-konnector',
+      },
+      subjects: [{ kind: 'ServiceAccount', name: konnectorName, namespace: konnectorNamespace }],
+    },
+    deployment: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: konnectorName, namespace: konnectorNamespace, labels },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'Always',
+            serviceAccountName: konnectorName,
+            containers: [
+              {
+                name: konnectorName,
+                image,
+                env: [
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  {
+                    name: 'POD_NAMESPACE',
+                    valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+                  },
+                ],
+                readinessProbe: { httpGet: { path: '/healthz', port: 8090 } },
+              },
+            ],
+          },
+        },
+      },
+    },
+  };
+}
+
+/** `Kind namespace/name` of each object, in apply order. */
+export function describeKonnector(objects: KonnectorObjects): string[] {
+  return Object.values(objects).map((o: KubeObject) => {
+    const ns = o.metadata?.namespace;
+    return `${o.kind ?? ''} ${ns ? `${ns}/` : ''}${o.metadata?.name ?? ''}`;
+  });
+}
+
+/** The names of the CRDs installed with the konnector. */
+export function consumerCRDNames(): string[] {
+  return consumerCRDs().map((crd) => crd.metadata?.name ?? '');
+}
+
+/**
+ * Creates or updates the konnector's objects (server-side apply, taking over the fields this
+ * plugin sets; fields others set, e.g. host aliases of the one-click apply, stay) and installs
+ * the consumer CRDs.
+ */
+export async function deployKonnector(client: KubeClient, image: string): Promise<void> {
+  const objects = konnectorObjects(image);
+  const apply = async <T extends KubeObject>(type: ResourceType<T>, obj: T) => {
+    await new ResourceClient(client, type).apply(obj, { fieldManager, force: true });
+  };
+  await apply(Namespaces, objects.namespace);
+  await apply(ServiceAccounts, objects.serviceAccount);
+  await apply(ClusterRoles, objects.clusterRole);
+  await apply(ClusterRoleBindings, objects.clusterRoleBinding);
+  await apply(Deployments, objects.deployment);
+  // Only missing CRDs: a running konnector owns (and may have upgraded) the ones it installed.
+  const crds = new ResourceClient(client, CustomResourceDefinitions);
+  const missing: CustomResourceDefinition[] = [];
+  for (const crd of consumerCRDs()) {
+    if ((await ignoreNotFound(crds.get(crd.metadata?.name ?? ''))) === undefined) {
+      missing.push(crd);
+    }
+  }
+  if (missing.length > 0) await installCRDs(client, missing, { fieldManager });
+}
+
+/**
+ * Waits until APIServiceBindings can be listed (their CRD is served). `timeoutMs` 0 waits
+ * without limit; `onWait` is called once if the first attempt fails.
+ */
+export async function waitForBindingsAPI(
+  client: KubeClient,
+  timeoutMs: number,
+  onWait: () => void,
+  intervalMs = 1000,
+): Promise<boolean> {
+  const bindings = new ResourceClient(client, kb.APIServiceBindings);
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await bindings.list({ limit: 1 });
+      return true;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    if (attempt === 0) onWait();
+    if (timeoutMs > 0 && Date.now() + intervalMs > deadline) return false;
+    await sleep(intervalMs);
+  }
+}

@@ -25,7 +25,8 @@ export async function holdClusterLock(admin: KubeClient, name: string): Promise<
       const held = await locks.get(lockName).catch(() => undefined);
       const since = Date.parse(held?.metadata?.creationTimestamp ?? '');
       if (Date.now() - since > staleAfterMs) await locks.delete(lockName).catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`lock ${name} not free after 180 s`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`lock ${name} not free after 180 s`, { cause: err });
       await sleep(250);
     }
   }

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import type { PermissionClaim } from '../apis/kubebind/types.gen.ts';
+import {
+  bindingLabel,
+  bindingLabelValue,
+  konnectorRBAC,
+  konnectorRules,
+  rbacName,
+  unsupportedClaims,
+} from './rbac.ts';
+
+const claim = (resource: string, group?: string): PermissionClaim => ({
+  ...(group === undefined ? {} : { group }),
+  resource,
+  selector: {},
+});
+
+const all = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+describe('konnectorRBAC', () => {
+  const { clusterRole, clusterRoleBinding } = konnectorRBAC({
+    binding: 'cowboys',
+    resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+    permissionClaims: [claim('secrets', ''), claim('configmaps')],
+  });
+
+  it('grants exactly the binding’s needs', () => {
+    expect(clusterRole.rules).toEqual([
+      { apiGroups: ['wildwest.dev'], resources: ['cowboys'], verbs: all },
+      {
+        apiGroups: ['wildwest.dev'],
+        resources: ['cowboys/status'],
+        verbs: ['get', 'update', 'patch'],
+      },
+      {
+        apiGroups: ['apiextensions.k8s.io'],
+        resources: ['customresourcedefinitions'],
+        verbs: ['create', 'list', 'watch'],
+      },
+      {
+        apiGroups: ['apiextensions.k8s.io'],
+        resources: ['customresourcedefinitions'],
+        resourceNames: ['cowboys.wildwest.dev'],
+        verbs: ['get', 'update', 'patch', 'delete'],
+      },
+      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: all },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create'] },
+      {
+        apiGroups: ['', 'events.k8s.io'],
+        resources: ['events'],
+        verbs: ['create', 'update', 'patch'],
+      },
+      { apiGroups: ['kube-bind.io'], resources: ['apiservicebindings'], verbs: ['list', 'watch'] },
+      {
+        apiGroups: ['kube-bind.io'],
+        resources: ['apiservicebindings', 'apiservicebindings/status'],
+        resourceNames: ['cowboys'],
+        verbs: ['get', 'update', 'patch'],
+      },
+    ]);
+  });
+
+  it('names, labels and binds to the konnector service account', () => {
+    expect(clusterRole.apiVersion).toBe('rbac.authorization.k8s.io/v1');
+    expect(clusterRole.kind).toBe('ClusterRole');
+    expect(clusterRole.metadata).toEqual({
+      name: 'kube-bind-konnector-cowboys',
+      labels: { 'konnector.kube-bind.io/binding': 'cowboys' },
+      annotations: { 'konnector.kube-bind.io/binding': 'cowboys' },
+    });
+    expect(clusterRoleBinding).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: clusterRole.metadata,
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'kube-bind-konnector-cowboys',
+      },
+      subjects: [{ kind: 'ServiceAccount', namespace: 'kube-bind', name: 'konnector' }],
+    });
+    expect(clusterRoleBinding.metadata).not.toBe(clusterRole.metadata);
+  });
+
+  it('takes another service account', () => {
+    const { clusterRoleBinding: b } = konnectorRBAC({
+      binding: 'x',
+      resources: [{ group: 'g.io', resource: 'r' }],
+      serviceAccount: { namespace: 'ns', name: 'sa' },
+    });
+    expect(b.subjects).toEqual([{ kind: 'ServiceAccount', namespace: 'ns', name: 'sa' }]);
+  });
+
+  it('has no wildcard anywhere', () => {
+    const text = JSON.stringify(clusterRole.rules);
+    expect(text).not.toContain('*');
+    for (const rule of clusterRole.rules ?? []) {
+      expect(rule.resources?.length).toBeGreaterThan(0);
+      expect(rule.nonResourceURLs).toBeUndefined();
+    }
+  });
+});
+
+describe('konnectorRules', () => {
+  const resources = [
+    { group: 'b.io', resource: 'things' },
+    { group: 'a.io', resource: 'zs' },
+    { group: 'a.io', resource: 'as' },
+    { group: 'a.io', resource: 'as' },
+  ];
+
+  it('groups resources by group, sorted and deduplicated', () => {
+    const rules = konnectorRules({ binding: 'b', resources });
+    expect(rules.slice(0, 4)).toEqual([
+      { apiGroups: ['a.io'], resources: ['as', 'zs'], verbs: all },
+      {
+        apiGroups: ['a.io'],
+        resources: ['as/status', 'zs/status'],
+        verbs: ['get', 'update', 'patch'],
+      },
+      { apiGroups: ['b.io'], resources: ['things'], verbs: all },
+      { apiGroups: ['b.io'], resources: ['things/status'], verbs: ['get', 'update', 'patch'] },
+    ]);
+    expect(
+      rules.find((r) => r.resourceNames && r.resources?.[0] === 'customresourcedefinitions'),
+    ).toMatchObject({ resourceNames: ['as.a.io', 'things.b.io', 'zs.a.io'] });
+  });
+
+  it('claims add only their own resources', () => {
+    const without = konnectorRules({ binding: 'b', resources });
+    const withClaims = konnectorRules({
+      binding: 'b',
+      resources,
+      permissionClaims: [claim('serviceaccounts'), claim('serviceaccounts', '')],
+    });
+    expect(withClaims.length).toBe(without.length + 1);
+    const added = withClaims.filter(
+      (r) => !without.some((w) => JSON.stringify(w) === JSON.stringify(r)),
+    );
+    expect(added).toEqual([{ apiGroups: [''], resources: ['serviceaccounts'], verbs: all }]);
+    // Without claims no core resource besides namespaces and events is granted.
+    const core = without.filter((r) => r.apiGroups?.includes('')).flatMap((r) => r.resources);
+    expect(core).toEqual(['namespaces', 'events']);
+  });
+
+  it('leaves out claims the konnector does not sync', () => {
+    const claims = [claim('secrets'), claim('deployments', 'apps'), claim('pods'), claim('*')];
+    const rules = konnectorRules({ binding: 'b', resources, permissionClaims: claims });
+    expect(rules.filter((r) => r.verbs.includes('delete') && r.apiGroups?.[0] === '')).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: all },
+    ]);
+    expect(JSON.stringify(rules)).not.toMatch(/deployments|pods|\*/);
+    expect(unsupportedClaims(claims).map((c) => c.resource)).toEqual(['deployments', 'pods', '*']);
+    expect(unsupportedClaims()).toEqual([]);
+  });
+
+  it('rejects wildcard or invalid bound resources and an empty binding name', () => {
+    expect(() =>
+      konnectorRules({ binding: 'b', resources: [{ group: 'a.io', resource: '*' }] }),
+    ).toThrow();
+    expect(() =>
+      konnectorRules({ binding: 'b', resources: [{ group: '*', resource: 'r' }] }),
+    ).toThrow();
+    expect(() => konnectorRules({ binding: '', resources })).toThrow();
+  });
+
+  it('does not share verb arrays between rules', () => {
+    const [a, , c] = konnectorRules({ binding: 'b', resources });
+    expect(a?.verbs).not.toBe(c?.verbs);
+  });
+});
+
+describe('names', () => {
+  it('keep long binding names valid', () => {
+    const long = 'x'.repeat(250);
+    expect(rbacName(long)).toHaveLength(253);
+    expect(rbacName(long)).toMatch(/^kube-bind-konnector-x+-[0-9a-f]{8}$/);
+    expect(rbacName(long)).not.toBe(rbacName(`${long}y`));
+    expect(bindingLabelValue(long)).toHaveLength(63);
+    expect(bindingLabelValue('short')).toBe('short');
+    const { clusterRole } = konnectorRBAC({
+      binding: long,
+      resources: [{ group: 'g.io', resource: 'r' }],
+    });
+    expect(clusterRole.metadata?.labels?.[bindingLabel]).toBe(bindingLabelValue(long));
+    expect(clusterRole.metadata?.annotations?.[bindingLabel]).toBe(long);
+  });
+});

@@ -1,0 +1,189 @@
+// Least-privilege consumer-side RBAC for one APIServiceBinding (spec README item 14: upstream
+// grants the konnector `*/*/*`). One ClusterRole and ClusterRoleBinding per binding, named and
+// labelled after it, bound to the konnector's service account. They grant exactly what the sync
+// of that binding needs:
+//
+// - the bound resources (and their `/status`) in their groups;
+// - the consumer CRDs of those resources (installed from the BoundSchemas): read, create, and
+//   update/delete by name;
+// - the claimed resources (configmaps, secrets, serviceaccounts in the core group), only those
+//   the export claims;
+// - namespaces: read, and create (the konnector creates namespaces the provider pre-seeded);
+// - events: create/update/patch;
+// - the binding itself: read and write it and its status by name (list/watch cannot be
+//   restricted by name in RBAC, so they are granted on the resource).
+//
+// Nothing is a wildcard. Pure: the rbac controller applies and deletes the objects.
+import { createHash } from 'node:crypto';
+import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-types/rbac/v1.js';
+import type { APIServiceExportResource, PermissionClaim } from '../apis/kubebind/types.gen.ts';
+
+/** Label on the RBAC objects: the binding they serve (hashed when longer than a label value). */
+export const bindingLabel = 'konnector.kube-bind.io/binding';
+/** Annotation on the RBAC objects: the full binding name. */
+export const bindingAnnotation = 'konnector.kube-bind.io/binding';
+export const namePrefix = 'kube-bind-konnector-';
+
+/** The konnector's service account (`kube-bind/konnector`). */
+export const defaultServiceAccount = { namespace: 'kube-bind', name: 'konnector' } as const;
+
+const kubeBindGroup = 'kube-bind.io';
+const readVerbs = ['get', 'list', 'watch'];
+const allVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const writeByName = ['get', 'update', 'patch'];
+
+/** The claimable resources (group `""`); claims of anything else are not granted. */
+export const claimableResources: readonly string[] = ['configmaps', 'secrets', 'serviceaccounts'];
+
+export interface KonnectorRBACInput {
+  /** The APIServiceBinding name. */
+  binding: string;
+  /** The export's `spec.resources`. */
+  resources: readonly APIServiceExportResource[];
+  /** The export's `spec.permissionClaims` (only group and resource matter). */
+  permissionClaims?: readonly ClaimRef[];
+  /** Defaults to `kube-bind/konnector`. */
+  serviceAccount?: { namespace: string; name: string };
+}
+
+export type ClaimRef = Pick<PermissionClaim, 'group' | 'resource'> &
+  Partial<Pick<PermissionClaim, 'selector'>>;
+
+export interface KonnectorRBAC {
+  clusterRole: ClusterRole;
+  clusterRoleBinding: ClusterRoleBinding;
+}
+
+/** Whether a claim is one the konnector may be granted (core configmaps/secrets/serviceaccounts). */
+export function isClaimable(claim: Pick<PermissionClaim, 'group' | 'resource'>): boolean {
+  return !claim.group && claimableResources.includes(claim.resource);
+}
+
+/** The claims the builder leaves out (to surface on the binding, e.g. as a condition message). */
+export function unsupportedClaims<T extends Pick<PermissionClaim, 'group' | 'resource'>>(
+  claims: readonly T[] = [],
+): T[] {
+  return claims.filter((c) => !isClaimable(c));
+}
+
+/** `name` shortened to `max` characters with a hash suffix when longer; unchanged otherwise. */
+function bounded(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, max - 9)}-${hash}`;
+}
+
+/** `kube-bind-konnector-<binding>`, hashed to stay a valid object name. */
+export function rbacName(binding: string): string {
+  return bounded(namePrefix + binding, 253);
+}
+
+/** The `konnector.kube-bind.io/binding` label value of a binding (63 characters at most). */
+export function bindingLabelValue(binding: string): string {
+  return bounded(binding, 63);
+}
+
+const validResource = /^[a-z][-a-z0-9]*[a-z0-9]$|^[a-z]$/;
+
+/** Group → sorted resources, without duplicates. */
+function byGroup(
+  refs: readonly Pick<APIServiceExportResource, 'group' | 'resource'>[],
+): Map<string, string[]> {
+  const groups = new Map<string, Set<string>>();
+  for (const ref of refs) {
+    if (!validResource.test(ref.resource)) {
+      throw new Error(`invalid resource name ${JSON.stringify(ref.resource)}`);
+    }
+    const group = ref.group ?? '';
+    if (group.includes('*')) throw new Error(`invalid group ${JSON.stringify(group)}`);
+    let set = groups.get(group);
+    if (!set) groups.set(group, (set = new Set()));
+    set.add(ref.resource);
+  }
+  return new Map(
+    [...groups]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([g, s]) => [g, [...s].sort()]),
+  );
+}
+
+/** The rules of one binding's ClusterRole, in a stable order. */
+export function konnectorRules(
+  input: Pick<KonnectorRBACInput, 'binding' | 'resources' | 'permissionClaims'>,
+): PolicyRule[] {
+  if (!input.binding) throw new Error('binding name is empty');
+  const rules: PolicyRule[] = [];
+  const bound = byGroup(input.resources);
+  for (const [group, resources] of bound) {
+    rules.push({ apiGroups: [group], resources, verbs: [...allVerbs] });
+    rules.push({
+      apiGroups: [group],
+      resources: resources.map((r) => `${r}/status`),
+      verbs: [...writeByName],
+    });
+  }
+  // Core-group resources are built in, not CRDs.
+  const crdNames = [...bound]
+    .filter(([group]) => group !== '')
+    .flatMap(([group, resources]) => resources.map((r) => `${r}.${group}`));
+  if (crdNames.length > 0) {
+    // create and list/watch cannot be restricted by name; updates and deletes can.
+    rules.push({
+      apiGroups: ['apiextensions.k8s.io'],
+      resources: ['customresourcedefinitions'],
+      verbs: ['create', 'list', 'watch'],
+    });
+    rules.push({
+      apiGroups: ['apiextensions.k8s.io'],
+      resources: ['customresourcedefinitions'],
+      resourceNames: crdNames.sort(),
+      verbs: ['get', 'update', 'patch', 'delete'],
+    });
+  }
+  const claimed = byGroup((input.permissionClaims ?? []).filter(isClaimable)).get('');
+  if (claimed) rules.push({ apiGroups: [''], resources: claimed, verbs: [...allVerbs] });
+  rules.push({ apiGroups: [''], resources: ['namespaces'], verbs: [...readVerbs, 'create'] });
+  rules.push({
+    apiGroups: ['', 'events.k8s.io'],
+    resources: ['events'],
+    verbs: ['create', 'update', 'patch'],
+  });
+  rules.push({
+    apiGroups: [kubeBindGroup],
+    resources: ['apiservicebindings'],
+    verbs: ['list', 'watch'],
+  });
+  rules.push({
+    apiGroups: [kubeBindGroup],
+    resources: ['apiservicebindings', 'apiservicebindings/status'],
+    resourceNames: [input.binding],
+    verbs: [...writeByName],
+  });
+  return rules;
+}
+
+/** The ClusterRole and ClusterRoleBinding of one binding. */
+export function konnectorRBAC(input: KonnectorRBACInput): KonnectorRBAC {
+  const name = rbacName(input.binding);
+  const sa = input.serviceAccount ?? defaultServiceAccount;
+  const metadata = () => ({
+    name,
+    labels: { [bindingLabel]: bindingLabelValue(input.binding) },
+    annotations: { [bindingAnnotation]: input.binding },
+  });
+  return {
+    clusterRole: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: metadata(),
+      rules: konnectorRules(input),
+    },
+    clusterRoleBinding: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: metadata(),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name }],
+    },
+  };
+}

@@ -5,14 +5,12 @@ import { ResourceClient } from '../kube/resource.ts';
 import { Namespaces } from '../kube/resources.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { bindFromResponse, describeError } from './binder.ts';
-import { authHeaders, httpError, networkReason, userAgent } from './client.ts';
+import { authHeaders, requestJson } from './client.ts';
 import { readConfig, selectServer, tokenProblem, type ServerEntry } from './config.ts';
 import { CommandError } from './errors.ts';
 import { openConsumerCluster } from './kubeconfig.ts';
 import type { BindIO } from './binder.ts';
 import type { ApiServiceOptions } from './options.ts';
-
-const requestTimeoutMs = 60_000;
 
 export async function apiserviceCommand(opts: ApiServiceOptions, io: BindIO): Promise<void> {
   const config = await readConfig(opts.configFile);
@@ -67,31 +65,5 @@ export async function postBind(server: ServerEntry, body: unknown): Promise<unkn
   const templateName = (body as { spec?: { templateRef?: { name?: string } } }).spec?.templateRef
     ?.name;
   const what = `binding template "${templateName ?? ''}"`;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        ...authHeaders(server),
-        'user-agent': userAgent,
-        accept: 'application/json',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(requestTimeoutMs),
-    });
-  } catch (err) {
-    throw new CommandError(`cannot reach ${url.origin}: ${networkReason(err)}`);
-  }
-  const text = await res.text().catch((err: unknown) => {
-    throw new CommandError(`${what} at ${url.origin}: ${networkReason(err)}`);
-  });
-  if (!res.ok) throw httpError(res.status, res.statusText, text, what, url, server);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new CommandError(
-      `${what} at ${url.origin}: the answer is not JSON (is this a kube-bind backend?)`,
-    );
-  }
+  return requestJson(url, { method: 'POST', headers: authHeaders(server), body }, what, server);
 }

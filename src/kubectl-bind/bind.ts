@@ -7,7 +7,7 @@ import { bindFromResponse, type BindIO } from './binder.ts';
 import { readConfig, selectServer } from './config.ts';
 import { CommandError } from './errors.ts';
 import { openConsumerCluster } from './kubeconfig.ts';
-import { newSessionId } from './login.ts';
+import { newSessionId, TimedOut, withTimeout } from './login.ts';
 import {
   CallbackError,
   bindingCallbackJudge,
@@ -89,15 +89,4 @@ export function uiUrl(
   if (params.cluster !== undefined) url.searchParams.set('cluster_id', params.cluster);
   url.searchParams.set('consumer_id', params.consumerId);
   return url;
-}
-
-class TimedOut extends Error {}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  if (ms <= 0) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimedOut()), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,8 @@
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { bindingRows, checkBindingResponse, covers, formatDocument } from './binder.ts';
-import { consumerCRDNames, describeKonnector, konnectorObjects } from './konnector.ts';
+import { konnectorObjects } from '../apis/kubebind/konnector-manifests.ts';
+import { consumerCRDNames, describeKonnector } from './konnector.ts';
 import { formatTable } from './list.ts';
 
 const providerKubeconfig = stringify({
@@ -155,7 +156,7 @@ describe('output', () => {
 
 describe('konnector', () => {
   it('is the five objects of the provider manifests, with the image asked for', () => {
-    const objects = konnectorObjects('example.com/konnector:v1');
+    const objects = konnectorObjects({ image: 'example.com/konnector:v1' });
     expect(describeKonnector(objects)).toEqual([
       'Namespace kube-bind',
       'ServiceAccount kube-bind/konnector',

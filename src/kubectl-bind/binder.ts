@@ -23,12 +23,11 @@ import { ResourceClient } from '../kube/resource.ts';
 import { CustomResourceDefinitions, Namespaces, Secrets } from '../kube/resources.ts';
 import { networkReason } from './client.ts';
 import { CommandError, oneLine } from './errors.ts';
+import { konnectorNamespace, konnectorObjects } from '../apis/kubebind/konnector-manifests.ts';
 import {
   consumerCRDNames,
   deployKonnector,
   describeKonnector,
-  konnectorNamespace,
-  konnectorObjects,
   waitForBindingsAPI,
 } from './konnector.ts';
 import {
@@ -261,7 +260,7 @@ async function dryRun(
       if (!crd) missing.push(name);
     }
     plan.push(
-      `create or update the konnector (${settings.konnectorImage}): ${describeKonnector(konnectorObjects(settings.konnectorImage)).join(', ')}`,
+      `create or update the konnector (${settings.konnectorImage}): ${describeKonnector(konnectorObjects({ image: settings.konnectorImage })).join(', ')}`,
     );
     if (missing.length > 0) plan.push(`install the CRDs ${missing.join(', ')}`);
   }

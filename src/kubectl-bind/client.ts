@@ -75,16 +75,37 @@ export function authHeaders(server: ServerEntry): Record<string, string> {
   return { authorization: `${server.tokenType} ${server.accessToken}` };
 }
 
-async function getJson(
+function getJson(
   url: URL,
   headers: Record<string, string>,
   what: string,
   server?: ServerEntry,
 ): Promise<unknown> {
+  return requestJson(url, { headers }, what, server);
+}
+
+/**
+ * One request to the backend, decoded as JSON; network failures, non-2xx answers (from the
+ * error envelope) and non-JSON answers each become a one-line CommandError naming `what`.
+ */
+export async function requestJson(
+  url: URL,
+  request: { method?: string; headers: Record<string, string>; body?: unknown },
+  what: string,
+  server?: ServerEntry,
+): Promise<unknown> {
+  const { method = 'GET', headers, body } = request;
   let res: Response;
   try {
     res = await fetch(url, {
-      headers: { ...headers, 'user-agent': userAgent, accept: 'application/json' },
+      method,
+      headers: {
+        ...headers,
+        'user-agent': userAgent,
+        accept: 'application/json',
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(requestTimeoutMs),
     });
   } catch (err) {

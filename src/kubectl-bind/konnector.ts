@@ -5,10 +5,8 @@
 // then the plugin waits until APIServiceBindings can be listed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
-import type { Deployment } from 'kubernetes-types/apps/v1.js';
-import type { Namespace, ServiceAccount } from 'kubernetes-types/core/v1.js';
-import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
 import { consumerCRDs } from '../apis/kubebind/crds/index.ts';
+import { konnectorObjects, type KonnectorObjects } from '../apis/kubebind/konnector-manifests.ts';
 import * as kb from '../apis/kubebind/types.gen.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { installCRDs } from '../kube/crds.ts';
@@ -23,78 +21,8 @@ import {
   ServiceAccounts,
 } from '../kube/resources.ts';
 
-export const konnectorNamespace = 'kube-bind';
-export const konnectorName = 'konnector';
 /** The field manager of everything the plugin applies. */
 export const fieldManager = 'kubectl-bind';
-
-export interface KonnectorObjects {
-  namespace: Namespace;
-  serviceAccount: ServiceAccount;
-  clusterRole: ClusterRole;
-  clusterRoleBinding: ClusterRoleBinding;
-  deployment: Deployment;
-}
-
-/** The five objects of §3.9, as upstream's plugin and backend render them. */
-export function konnectorObjects(image: string): KonnectorObjects {
-  const labels = { app: konnectorName };
-  return {
-    namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: konnectorNamespace } },
-    serviceAccount: {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: konnectorName, namespace: konnectorNamespace },
-    },
-    clusterRole: {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: 'kube-bind-konnector' },
-      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
-    },
-    clusterRoleBinding: {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'kube-bind-konnector' },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'kube-bind-konnector',
-      },
-      subjects: [{ kind: 'ServiceAccount', name: konnectorName, namespace: konnectorNamespace }],
-    },
-    deployment: {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: konnectorName, namespace: konnectorNamespace, labels },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            restartPolicy: 'Always',
-            serviceAccountName: konnectorName,
-            containers: [
-              {
-                name: konnectorName,
-                image,
-                env: [
-                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                  {
-                    name: 'POD_NAMESPACE',
-                    valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
-                  },
-                ],
-                readinessProbe: { httpGet: { path: '/healthz', port: 8090 } },
-              },
-            ],
-          },
-        },
-      },
-    },
-  };
-}
 
 /** `Kind namespace/name` of each object, in apply order. */
 export function describeKonnector(objects: KonnectorObjects): string[] {
@@ -115,7 +43,7 @@ export function consumerCRDNames(): string[] {
  * the consumer CRDs.
  */
 export async function deployKonnector(client: KubeClient, image: string): Promise<void> {
-  const objects = konnectorObjects(image);
+  const objects = konnectorObjects({ image });
   const apply = async <T extends KubeObject>(type: ResourceType<T>, obj: T) => {
     await new ResourceClient(client, type).apply(obj, { fieldManager, force: true });
   };

@@ -101,9 +101,11 @@ export function newSessionId(): string {
   return Array.from(randomBytes(26), (b) => base32[b & 31]).join('');
 }
 
-class TimedOut extends Error {}
+/** A wait given up after its --timeout. */
+export class TimedOut extends Error {}
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** `promise`, or a TimedOut rejection after `ms` (0: no limit). */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   if (ms <= 0) return promise;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

@@ -3,7 +3,6 @@
 // both the provider and the consumer cluster. `apiservice` binds a template (and again, reusing
 // everything), `--dry-run` changes nothing, failures are one clear line, and the bare
 // `kubectl bind` hands over to the web UI in Chromium and binds what it sends back.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,55 +33,9 @@ import { deleteNamespacesAfterTest } from '../harness/consumers.ts';
 import { controlPlane, eventually, kubeAdmin, uniqueSuffix } from '../harness/context.ts';
 import { holdClusterLock } from '../harness/lock.ts';
 import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
-import { repoRoot } from '../harness/tools.ts';
+import { kubectlBind, run } from './run.ts';
 
 beforeAll(ensureKubeBindCRDs);
-
-interface Run {
-  exited: Promise<number | null>;
-  stdout(): string;
-  stderr(): string;
-  /** Waits until stderr shows a URL matching `pattern` (one indented line), and returns it. */
-  printedUrl(pattern: RegExp): Promise<URL>;
-}
-
-/** Starts bin/kubectl-bind with HOME=home and `env`; killed if still running when the test ends. */
-function kubectlBind(home: string, args: readonly string[], env: Record<string, string> = {}): Run {
-  const child = spawn(join(repoRoot, 'bin/kubectl-bind'), args, {
-    cwd: home,
-    env: { ...process.env, HOME: home, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return {
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    printedUrl: (pattern) =>
-      eventually(
-        `kubectl bind to print a URL matching ${pattern.source}`,
-        () => {
-          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
-          const url = /^ {2}(http:\/\/\S+)$/m.exec(stderr)?.[1];
-          return url !== undefined && pattern.test(url) ? new URL(url) : undefined;
-        },
-        { timeoutMs: 20_000, intervalMs: 50 },
-      ),
-  };
-}
-
-async function run(home: string, args: readonly string[], env: Record<string, string> = {}) {
-  const r = kubectlBind(home, args, env);
-  const code = await r.exited;
-  return { code, stdout: r.stdout(), stderr: r.stderr() };
-}
 
 interface Provider {
   admin: KubeClient;

@@ -3,7 +3,6 @@
 // and once real Chromium) until the CLI's loopback listener is hit, the stored config file, then
 // `templates` / `collections` refused (403) and allowed; and the clear failures: IdP error,
 // timeout, unreachable server, unknown or expired token, bad usage.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -18,61 +17,13 @@ import { launchBrowser, newPage, screenshot } from '../harness/browser.ts';
 import { controlPlane, eventually, kubeAdmin } from '../harness/context.ts';
 import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 import { freePort } from '../harness/ports.ts';
-import { repoRoot } from '../harness/tools.ts';
+import { kubectlBind, run } from './run.ts';
 
 beforeAll(ensureKubeBindCRDs);
 
 /** A fresh home directory (for ~/.kube-bind/config) under the run directory. */
 function tempHome(): string {
   return mkdtempSync(join(controlPlane().runDir, 'kubectl-bind-'));
-}
-
-interface Run {
-  /** Exit code once the process has exited and its output is read. */
-  exited: Promise<number | null>;
-  stdout(): string;
-  stderr(): string;
-  /** Waits until stderr shows the login URL, and returns it. */
-  authorizeUrl(): Promise<URL>;
-}
-
-/** Starts bin/kubectl-bind with HOME set to `home`; killed if still running when the test ends. */
-function kubectlBind(home: string, args: readonly string[]): Run {
-  const child = spawn(join(repoRoot, 'bin/kubectl-bind'), args, {
-    cwd: home,
-    env: { ...process.env, HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return {
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    authorizeUrl: () =>
-      eventually(
-        'kubectl bind login to print the login URL',
-        () => {
-          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
-          const match = /^ {2}(http:\/\/\S+\/api\/authorize\?\S+)$/m.exec(stderr);
-          return match?.[1] ? new URL(match[1]) : undefined;
-        },
-        { timeoutMs: 20_000, intervalMs: 50 },
-      ),
-  };
-}
-
-/** Runs a command to its end. */
-async function run(home: string, args: readonly string[]) {
-  const r = kubectlBind(home, args);
-  const code = await r.exited;
-  return { code, stdout: r.stdout(), stderr: r.stderr() };
 }
 
 function readConfigFile(path: string): {
@@ -95,7 +46,7 @@ describe('kubectl bind login, templates, collections', () => {
 
     const before = Date.now();
     const login = kubectlBind(home, ['login', `${door.origin}/exports`, '--skip-browser']);
-    const authorize = await login.authorizeUrl();
+    const authorize = await login.printedUrl(/\/api\/authorize\?/);
     expect(authorize.origin + authorize.pathname).toBe(`${door.origin}/api/authorize`);
     const redirectUrl = authorize.searchParams.get('redirect_url') ?? '';
     expect(redirectUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
@@ -189,7 +140,7 @@ describe('kubectl bind login, templates, collections', () => {
       '--config-file',
       configFile,
     ]);
-    const authorize = await login.authorizeUrl();
+    const authorize = await login.printedUrl(/\/api\/authorize\?/);
     expect(authorize.searchParams.get('cluster_id')).toBe('c1');
 
     const browser = await launchBrowser();
@@ -215,7 +166,8 @@ describe('kubectl bind login, templates, collections', () => {
 
     // The IdP's refusal reaches the listener (as the backend forwards it) and ends the login.
     const refused = kubectlBind(home, ['login', door.origin, '--skip-browser']);
-    const redirectUrl = (await refused.authorizeUrl()).searchParams.get('redirect_url') ?? '';
+    const redirectUrl =
+      (await refused.printedUrl(/\/api\/authorize\?/)).searchParams.get('redirect_url') ?? '';
     const page = await fetch(
       `${redirectUrl}?error=access_denied&error_description=${encodeURIComponent('The user said no')}`,
     );

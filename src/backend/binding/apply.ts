@@ -4,7 +4,6 @@
 // APIServiceBindingBundle. Unlike upstream, the consumer-side kube-bind.io CRDs are applied here
 // rather than waited for (up to two minutes) until a running konnector installs them.
 import type { Secret } from 'kubernetes-types/core/v1.js';
-import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { ApplyBindingResponse } from '../../apis/kubebind/documents.ts';
 import { consumerCRDs } from '../../apis/kubebind/crds/index.ts';
 import * as kb from '../../apis/kubebind/types.gen.ts';
@@ -23,10 +22,12 @@ import {
 } from '../../kube/resources.ts';
 import { BackendError } from '../errors.ts';
 import {
+  konnectorName,
   konnectorNamespace,
   konnectorObjects,
+  parseHostAlias,
   type KonnectorSettings,
-} from '../resources/konnector.ts';
+} from '../../apis/kubebind/konnector-manifests.ts';
 import { decodeConsumerKubeconfig } from './consumer-kubeconfig.ts';
 
 export interface ApplyInput {
@@ -57,11 +58,9 @@ export function parseApplyRequest(body: unknown): ApplyInput {
       throw bad('Invalid hostAliases', 'want a list of "IP:host1,host2" strings');
     }
     input.hostAliases = aliases.map((raw) => {
-      const [ip = '', names = ''] = raw.split(':', 2);
-      const hostnames = names.split(',').filter((h) => h !== '');
-      if (ip === '' || hostnames.length === 0)
-        throw bad('Invalid hostAliases', `"${raw}" is not IP:host1,host2`);
-      return { ip, hostnames };
+      const alias = parseHostAlias(raw);
+      if (!alias) throw bad('Invalid hostAliases', `"${raw}" is not IP:host1,host2`);
+      return alias;
     });
   }
   return input;
@@ -81,8 +80,12 @@ export async function applyToConsumer(
   try {
     await ensure(client, Namespaces, { metadata: { name: konnectorNamespace } });
     await installCRDs(client, consumerCRDs(), { fieldManager, timeoutMs: 30_000, signal });
-    const settings = { ...konnector, hostAliases: input.hostAliases ?? konnector.hostAliases };
-    const deployed = await ensureKonnector(client, settings);
+    // Aliases sent with the request replace the backend's --konnector-host-alias.
+    const hostAliases = input.hostAliases ?? konnector.hostAliases;
+    const deployed = await ensureKonnector(client, {
+      ...konnector,
+      ...(hostAliases && { hostAliases }),
+    });
     const secretName = `kubeconfig-${input.bindingName}`;
     const secret: Secret = {
       metadata: { name: secretName, namespace: konnectorNamespace },
@@ -120,23 +123,16 @@ export async function applyToConsumer(
 async function ensureKonnector(client: KubeClient, settings: KonnectorSettings): Promise<boolean> {
   const objects = konnectorObjects(settings);
   const deployments = new ResourceClient(client, Deployments, konnectorNamespace);
-  const existing = await deployments.get('konnector').catch(() => undefined);
-  const wanted = objects.find((o): o is Deployment => o.kind === 'Deployment');
-  if (existing && wanted) {
-    await deployments.apply(wanted, { fieldManager, force: true });
+  const existing = await deployments.get(konnectorName).catch(() => undefined);
+  if (existing) {
+    await deployments.apply(objects.deployment, { fieldManager, force: true });
     return false;
   }
-  const types: Record<string, ResourceType> = {
-    Namespace: Namespaces,
-    ServiceAccount: ServiceAccounts,
-    ClusterRole: ClusterRoles,
-    ClusterRoleBinding: ClusterRoleBindings,
-    Deployment: Deployments,
-  };
-  for (const obj of objects) {
-    const type = types[obj.kind ?? ''];
-    if (type) await ensure(client, type, obj);
-  }
+  await ensure(client, Namespaces, objects.namespace);
+  await ensure(client, ServiceAccounts, objects.serviceAccount);
+  await ensure(client, ClusterRoles, objects.clusterRole);
+  await ensure(client, ClusterRoleBindings, objects.clusterRoleBinding);
+  await ensure(client, Deployments, objects.deployment);
   return true;
 }
 

@@ -14,7 +14,7 @@ import { ResourceClient } from '../../kube/resource.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ProvisionOn } from '../controllers/bindableresourcesrequest/controller.ts';
 import { BackendError } from '../errors.ts';
-import type { KonnectorSettings } from '../resources/konnector.ts';
+import type { KonnectorSettings } from '../../apis/kubebind/konnector-manifests.ts';
 import { applyToConsumer, parseApplyRequest } from './apply.ts';
 import { authorizeBind } from './authorize.ts';
 import { translated } from './kube-errors.ts';

@@ -13,6 +13,7 @@ import Fastify, {
 import type { ServerOptions } from '../options/options.ts';
 import type { FrontDoorDeps } from './deps.ts';
 import { errorDocument, httpError } from './errors.ts';
+import { sendJSONLine } from './headers.ts';
 import { httpMetrics } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
@@ -64,10 +65,7 @@ export async function buildServer(
     const { status, body } = httpError(err, req.id);
     if (status >= 500) req.log.error({ err, url: redactedUrl(req) }, 'request failed');
     else req.log.debug({ code: body.code, details: body.details }, 'request refused');
-    return reply
-      .code(status)
-      .type('application/json')
-      .send(`${JSON.stringify(body)}\n`);
+    return sendJSONLine(reply.code(status), body);
   });
   await app.register(cookie);
   httpMetrics(app, deps.metrics);
@@ -92,20 +90,16 @@ function notFound(app: FastifyInstance, deps: FrontDoorDeps, frontendDisabled: b
       app.hasRoute({ url: path, method: m }),
     );
     if (allowed.length > 0) {
-      return reply
-        .code(405)
-        .header('allow', [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', '))
-        .type('application/json')
-        .send(
-          `${JSON.stringify(errorDocument('METHOD_NOT_ALLOWED', `Method ${req.method} not allowed`, `${path} accepts ${allowed.join(', ')}`))}\n`,
-        );
-    }
-    return reply
-      .code(404)
-      .type('application/json')
-      .send(
-        `${JSON.stringify(errorDocument('RESOURCE_NOT_FOUND', 'Not found', `No route ${path}`))}\n`,
+      const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
+      const body = errorDocument(
+        'METHOD_NOT_ALLOWED',
+        `Method ${req.method} not allowed`,
+        `${path} accepts ${allowed.join(', ')}`,
       );
+      return sendJSONLine(reply.code(405).header('allow', allow), body);
+    }
+    const body = errorDocument('RESOURCE_NOT_FOUND', 'Not found', `No route ${path}`);
+    return sendJSONLine(reply.code(404), body);
   };
 }
 

@@ -2,15 +2,11 @@
 // sessions live. Required OIDC flags are only required when the front door is on: with
 // --frontend-disabled the backend serves /healthz alone (spec protocol.md §6.7).
 import { isIP } from 'node:net';
+import { parseHostAlias, type HostAlias } from '../../apis/kubebind/konnector-manifests.ts';
 import { frontDoorDefaults as d } from './frontdoor-flags.ts';
 import type { FlagReader } from './reader.ts';
 import * as value from './values.ts';
 import { ValueError } from './values.ts';
-
-export interface HostAlias {
-  ip: string;
-  hostnames: string[];
-}
 
 export interface ServerOptions {
   host: string;
@@ -59,6 +55,8 @@ export interface LoginOptions {
   keys: { cookieSigning?: Buffer; cookieEncryption?: Buffer; tokenSigning?: Buffer };
   sessions: SessionStoreOptions;
 }
+
+export type { HostAlias };
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -207,16 +205,9 @@ function frontend(raw: string): ServerOptions['frontend'] {
 }
 
 function hostAlias(raw: string): HostAlias {
-  const colon = raw.indexOf(':');
-  const ip = raw.slice(0, colon);
-  const hostnames = raw
-    .slice(colon + 1)
-    .split(',')
-    .filter((h) => h !== '');
-  if (colon === -1 || isIP(ip) === 0 || hostnames.length === 0) {
-    throw new ValueError('want IP:host1,host2');
-  }
-  return { ip, hostnames };
+  const alias = parseHostAlias(raw);
+  if (!alias) throw new ValueError('want IP:host1,host2');
+  return alias;
 }
 
 function oidcType(raw: string): OidcOptions['type'] {

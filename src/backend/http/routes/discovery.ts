@@ -2,7 +2,7 @@
 // the konnector manifests (§3.9) and our /api/info for the UI.
 import type { FastifyInstance } from 'fastify';
 import type { BindingProvider } from '../../../apis/kubebind/documents.ts';
-import { konnectorObjects, toYAMLDocuments } from '../../resources/konnector.ts';
+import { konnectorManifestsYAML } from '../../resources/konnector.ts';
 import type { FrontDoorDeps } from '../deps.ts';
 import { noCache, sendJSON } from '../headers.ts';
 import { publicOrigin } from '../origin.ts';
@@ -52,12 +52,10 @@ export function discoveryRoutes(deps: FrontDoorDeps) {
         .type('text/yaml')
         .header('content-disposition', 'attachment; filename=konnector.yaml')
         .send(
-          toYAMLDocuments(
-            konnectorObjects({
-              image: config.konnectorImage,
-              hostAliases: config.konnectorHostAliases,
-            }),
-          ),
+          konnectorManifestsYAML({
+            image: config.konnectorImage,
+            hostAliases: config.konnectorHostAliases,
+          }),
         ),
     );
     return Promise.resolve();

@@ -77,6 +77,11 @@ describe('informer', () => {
   it('hands a late handler every cached object as an add', async () => {
     const { ns, factory, configMaps } = await setup();
     for (const name of ['p', 'q', 'r']) await configMaps.create({ metadata: { name } });
+    // kube-controller-manager publishes the root CA into new namespaces on its own time; the
+    // cache must hold it before the late handler is added, or the expected set is a race.
+    await eventually('kube-root-ca.crt in the namespace', () =>
+      configMaps.get('kube-root-ca.crt').catch(() => undefined),
+    );
     const informer = factory.informerFor(ConfigMaps, { namespace: ns });
     factory.start();
     await informer.waitForSync();

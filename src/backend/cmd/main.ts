@@ -3,7 +3,7 @@
 import { pino } from 'pino';
 import { realClock } from '../../runtime/clock.ts';
 import { runBackend } from '../app/app.ts';
-import { FlagError, usage } from '../options/flags.ts';
+import { FlagError, usage } from '../../runtime/cli/flags.ts';
 import { backendFlags, loadBackendOptions } from '../options/options.ts';
 
 const argv = process.argv.slice(2);

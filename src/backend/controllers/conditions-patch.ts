@@ -4,9 +4,9 @@
 // conflict, the controller retries from fresh state, and nobody's fields are overwritten.
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition } from '../../apis/kubebind/conditions.ts';
-import { PatchType } from '../../kube/client.ts';
 import type { KubeObject } from '../../kube/resource.ts';
 import type { ResourceClient } from '../../kube/resource.ts';
+import { patchStatusGuarded } from '../../kube/status-patch.ts';
 
 /** Patches when `next` differs from `current`; returns whether it wrote. */
 export async function patchConditions<T extends KubeObject>(
@@ -17,11 +17,6 @@ export async function patchConditions<T extends KubeObject>(
   signal?: AbortSignal,
 ): Promise<boolean> {
   if (isDeepStrictEqual(next, current)) return false;
-  await resource.patch(
-    obj.metadata?.name ?? '',
-    PatchType.merge,
-    { metadata: { resourceVersion: obj.metadata?.resourceVersion }, status: { conditions: next } },
-    { subresource: 'status', ...(signal && { signal }) },
-  );
+  await patchStatusGuarded(resource, obj, { conditions: next }, signal);
   return true;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { crdSource, kcpSource } from './values.ts';
-import { FlagError } from './flags.ts';
+import { FlagError } from '../../runtime/cli/flags.ts';
 import {
   backendFlags,
   defaultOptions,

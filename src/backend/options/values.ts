@@ -3,7 +3,9 @@
 // caller adds the flag name and the raw text, so every message reads
 // `invalid --<flag> "<value>": <what is allowed>`.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { DurationError, parseGoDuration } from './duration.ts';
+import { ValueError } from '../../runtime/cli/values.ts';
+
+export { ValueError, duration, positiveDuration } from '../../runtime/cli/values.ts';
 
 export type Provider = 'kubernetes' | 'kcp';
 export type ConsumerScope = 'Namespaced' | 'Cluster';
@@ -17,12 +19,6 @@ export interface SchemaSource {
   resource: string;
 }
 
-export class ValueError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValueError';
-  }
-}
 
 export function nonEmpty(raw: string): string {
   if (raw === '') throw new ValueError('want a non-empty value');
@@ -115,31 +111,6 @@ export function schemaSource(raw: string): SchemaSource {
   const source = schemaSources.get(raw);
   if (!source) throw new ValueError(`want one of ${[...schemaSources.keys()].join(', ')}`);
   return { ...source };
-}
-
-/** A Go duration in milliseconds, at least `minMs` (`minText` says it in Go syntax). */
-export function duration(minMs: number, minText: string): (raw: string) => number {
-  return (raw) => {
-    const ms = goDuration(raw);
-    if (ms < minMs) throw new ValueError(`want at least ${minText}`);
-    return ms;
-  };
-}
-
-/** A Go duration in milliseconds, more than zero. */
-export function positiveDuration(raw: string): number {
-  const ms = goDuration(raw);
-  if (ms <= 0) throw new ValueError('want more than 0s');
-  return ms;
-}
-
-function goDuration(raw: string): number {
-  try {
-    return parseGoDuration(raw);
-  } catch (err) {
-    if (!(err instanceof DurationError)) throw err;
-    throw new ValueError(`${err.message} (want a Go duration like 30s, 5m or 1h30m)`);
-  }
 }
 
 const pemCertificate = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;

@@ -18,7 +18,7 @@ import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter, type Result } from '../../../runtime/controller/result.ts';
 import type { Provisioned } from '../../binding/provisioner.ts';
 import type { ConsumerIdentity } from '../../resources/consumer.ts';
-import { parseGoDuration } from '../../options/duration.ts';
+import { parseGoDuration } from '../../../runtime/cli/duration.ts';
 import { perCluster } from '../per-cluster.ts';
 import { bindingResponse, setMetaCondition } from './status.ts';
 

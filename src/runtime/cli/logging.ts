@@ -1,4 +1,4 @@
-// The logging flags upstream's backend takes from Kubernetes component-base (spec protocol.md
+// The logging flags upstream's backend and konnector take from Kubernetes component-base (spec protocol.md
 // §9), so a deployment's `-v=2` keeps working: verbosity maps onto log levels, and the output
 // is JSON (structured, one object per line).
 import type { FlagSpec } from './flags.ts';
@@ -36,7 +36,7 @@ export const loggingFlags: readonly FlagSpec[] = [
 export function readLogging(r: FlagReader): LoggingOptions {
   const verbosity = r.value('v', '2', verbosityLevel);
   r.value('logging-format', 'json', (raw) => {
-    if (raw !== 'json') throw new ValueError('want json (this backend logs JSON only)');
+    if (raw !== 'json') throw new ValueError('want json (this process logs JSON only)');
     return raw;
   });
   r.value('log-flush-frequency', '5s', positiveDuration);

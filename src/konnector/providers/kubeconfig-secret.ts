@@ -1,0 +1,77 @@
+// Which provider kubeconfigs the konnector serves, and whether a Secret holds a usable one. Pure:
+// the provider (provider.ts) and the binding-secret controller both decide from these.
+import type { Secret } from 'kubernetes-types/core/v1.js';
+import type { APIServiceBinding, APIServiceBindingBundle } from '../../apis/kubebind/types.gen.ts';
+import { KubeconfigRejected, parseInlineKubeconfig } from '../../kube/inline-kubeconfig.ts';
+import type { SecretKeyRef } from '../cluster.ts';
+import { secretKeyRefName } from '../cluster.ts';
+
+/** The label the plugin puts on provider-kubeconfig Secrets: heartbeat before any binding. */
+export const providerKubeconfigLabel = 'kube-bind.io/provider-kubeconfig';
+export const defaultKubeconfigKey = 'kubeconfig';
+
+export type KubeconfigCheck =
+  | { ok: true; text: string; contractNamespace: string; server: string }
+  | { ok: false; reason: 'KubeconfigSecretNotFound' | 'KubeconfigSecretInvalid'; message: string };
+
+/** Whether `secret` (undefined: not found) holds a provider kubeconfig the konnector can use. */
+export function checkProviderSecret(ref: SecretKeyRef, secret: Secret | undefined): KubeconfigCheck {
+  const where = `${ref.namespace}/${ref.name}`;
+  if (!secret) {
+    return {
+      ok: false,
+      reason: 'KubeconfigSecretNotFound',
+      message: `Kubeconfig secret ${where} not found. Rerun kubectl bind for repair.`,
+    };
+  }
+  const invalid = (why: string): KubeconfigCheck => ({
+    ok: false,
+    reason: 'KubeconfigSecretInvalid',
+    message: `Kubeconfig secret ${where} is invalid: ${why}`,
+  });
+  const data = secret.data?.[ref.key];
+  if (!data) return invalid(`it has no "${ref.key}" key`);
+  const text = Buffer.from(data, 'base64').toString('utf8');
+  try {
+    const parsed = parseInlineKubeconfig(text);
+    if (!parsed.namespace) return invalid('the current context has no namespace');
+    return { ok: true, text, contractNamespace: parsed.namespace, server: parsed.server };
+  } catch (err) {
+    if (err instanceof KubeconfigRejected) return invalid(err.message);
+    throw err;
+  }
+}
+
+/** A binding's or bundle's kubeconfig reference, with the key defaulted. */
+export function refOf(
+  obj: APIServiceBinding | APIServiceBindingBundle | undefined,
+): SecretKeyRef | undefined {
+  const ref = obj?.spec?.kubeconfigSecretRef;
+  if (!ref?.namespace || !ref.name) return undefined;
+  return { namespace: ref.namespace, name: ref.name, key: ref.key || defaultKubeconfigKey };
+}
+
+/**
+ * Every provider kubeconfig in use: those bindings and bundles reference, plus labelled Secrets
+ * (key `kubeconfig`), so a konnector heartbeats as soon as the plugin stored the kubeconfig. Sorted
+ * by name, without duplicates.
+ */
+export function providerRefs(
+  bindings: readonly APIServiceBinding[],
+  bundles: readonly APIServiceBindingBundle[],
+  labelledSecrets: readonly Secret[],
+): SecretKeyRef[] {
+  const refs = new Map<string, SecretKeyRef>();
+  const add = (ref: SecretKeyRef | undefined): void => {
+    if (ref) refs.set(secretKeyRefName(ref), ref);
+  };
+  for (const b of bindings) add(refOf(b));
+  for (const b of bundles) add(refOf(b));
+  for (const s of labelledSecrets) {
+    const { namespace, name, labels } = s.metadata ?? {};
+    if (namespace && name && labels?.[providerKubeconfigLabel] === 'true') {
+      add({ namespace, name, key: defaultKubeconfigKey });
+    }
+  }
+  return [...refs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+}

@@ -1,0 +1,194 @@
+// The konnector's cluster provider: every distinct provider kubeconfig in use on the consumer
+// (referenced by an APIServiceBinding or bundle, or a Secret labelled by the plugin) becomes an
+// engaged ProviderCluster. A kubeconfig whose content changes (the provider rotated the token) is
+// disengaged and engaged again with the new credentials; one that disappears is disengaged and
+// everything started for it (informers, syncers, connections) is stopped.
+import { createHash } from 'node:crypto';
+import type { Secret } from 'kubernetes-types/core/v1.js';
+import type { Logger } from 'pino';
+import * as kb from '../../apis/kubebind/types.gen.ts';
+import { KubeClient } from '../../kube/client.ts';
+import type { RequestObserver } from '../../kube/client.ts';
+import { connectionFromKubeconfig } from '../../kube/config.ts';
+import { Secrets } from '../../kube/resources.ts';
+import { SharedInformerFactory } from '../../runtime/cache/factory.ts';
+import type { Informer } from '../../runtime/cache/informer.ts';
+import type { ReflectorMetrics } from '../../runtime/cache/reflector.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { ClusterSink, Provider } from '../../runtime/manager/provider.ts';
+import type { ConsumerSide, ProviderCluster, SecretKeyRef } from '../cluster.ts';
+import { secretKeyRefName } from '../cluster.ts';
+import { SyncerRegistry } from '../sync/registry.ts';
+import { checkProviderSecret, providerKubeconfigLabel, providerRefs } from './kubeconfig-secret.ts';
+
+export interface KubeconfigSecretsProviderOptions {
+  consumer: ConsumerSide;
+  clock: Clock;
+  log: Logger;
+  metrics?: { reflector?: ReflectorMetrics; requests?: RequestObserver };
+}
+
+interface Engaged {
+  fingerprint: string;
+  cluster: ProviderCluster;
+  factory: SharedInformerFactory;
+  engaging: Promise<void>;
+}
+
+export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
+  readonly #o: KubeconfigSecretsProviderOptions;
+  readonly #engaged = new Map<string, Engaged>();
+  readonly #secretInformers = new Map<string, Informer<Secret>>();
+  #wake: (() => void) | undefined;
+  #dirty = true;
+
+  constructor(opts: KubeconfigSecretsProviderOptions) {
+    this.#o = opts;
+  }
+
+  /** Names of the provider clusters engaged now. */
+  get engaged(): string[] {
+    return [...this.#engaged.keys()];
+  }
+
+  async run(sink: ClusterSink<ProviderCluster>, signal: AbortSignal): Promise<void> {
+    const { informers } = this.#o.consumer;
+    const bindings = informers.informerFor(kb.APIServiceBindings);
+    const bundles = informers.informerFor(kb.APIServiceBindingBundles);
+    const labelled = informers.informerFor(Secrets, {
+      labelSelector: `${providerKubeconfigLabel}=true`,
+    });
+    const handler = { add: this.#poke, update: this.#poke, delete: this.#poke };
+    const registrations = [bindings, bundles, labelled].map((i) => i.addEventHandler(handler));
+    informers.start();
+    try {
+      await Promise.all([bindings, bundles, labelled].map((i) => i.waitForSync(signal)));
+      while (!signal.aborted) {
+        if (this.#dirty) {
+          this.#dirty = false;
+          await this.#reconcile(sink, bindings.lister.list(), bundles.lister.list(), [
+            ...labelled.lister.list(),
+          ]);
+        }
+        await this.#sleep(signal);
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    } finally {
+      for (const r of registrations) r.remove();
+      await Promise.all([...this.#engaged.keys()].map((name) => this.#disengage(sink, name)));
+    }
+  }
+
+  readonly #poke = (): void => {
+    this.#dirty = true;
+    this.#wake?.();
+  };
+
+  #sleep(signal: AbortSignal): Promise<void> {
+    if (this.#dirty || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#wake = undefined;
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#wake = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** The Secrets of `namespace`, watched from the first reference into it. */
+  #secretsIn(namespace: string): Informer<Secret> {
+    let informer = this.#secretInformers.get(namespace);
+    if (!informer) {
+      informer = this.#o.consumer.informers.informerFor(Secrets, { namespace });
+      informer.addEventHandler({ add: this.#poke, update: this.#poke, delete: this.#poke });
+      this.#secretInformers.set(namespace, informer);
+    }
+    return informer;
+  }
+
+  async #reconcile(
+    sink: ClusterSink<ProviderCluster>,
+    bindings: readonly kb.APIServiceBinding[],
+    bundles: readonly kb.APIServiceBindingBundle[],
+    labelled: readonly Secret[],
+  ): Promise<void> {
+    const desired = new Map<string, { ref: SecretKeyRef; text: string; contract: string }>();
+    for (const ref of providerRefs(bindings, bundles, labelled)) {
+      const secrets = this.#secretsIn(ref.namespace);
+      if (!secrets.hasSynced()) {
+        // Its first list pokes us again.
+        continue;
+      }
+      const check = checkProviderSecret(ref, secrets.lister.get(`${ref.namespace}/${ref.name}`));
+      if (check.ok) {
+        desired.set(secretKeyRefName(ref), { ref, text: check.text, contract: check.contractNamespace });
+      }
+    }
+    for (const [name, engaged] of [...this.#engaged]) {
+      const want = desired.get(name);
+      if (!want || fingerprint(want.text) !== engaged.fingerprint) await this.#disengage(sink, name);
+    }
+    for (const [name, want] of desired) {
+      if (this.#engaged.has(name)) continue;
+      try {
+        await this.#engage(sink, name, want.ref, want.text, want.contract);
+      } catch (err) {
+        this.#o.log.error({ err, cluster: name }, 'cannot connect to the provider');
+      }
+    }
+  }
+
+  async #engage(
+    sink: ClusterSink<ProviderCluster>,
+    name: string,
+    secret: SecretKeyRef,
+    text: string,
+    contractNamespace: string,
+  ): Promise<void> {
+    const { clock, log, metrics, consumer } = this.#o;
+    const connection = await connectionFromKubeconfig({ text });
+    const client = new KubeClient(connection, {
+      userAgent: 'kube-bind-ts-konnector',
+      ...(metrics?.requests && { observer: metrics.requests }),
+    });
+    const factory = new SharedInformerFactory({
+      client,
+      clock,
+      log: log.child({ side: 'provider', cluster: name }),
+      ...(metrics?.reflector && { metrics: metrics.reflector }),
+    });
+    const cluster: ProviderCluster = {
+      name,
+      client,
+      informers: factory,
+      contractNamespace,
+      secret,
+      consumer,
+      syncers: new SyncerRegistry(log.child({ cluster: name })),
+    };
+    const engaging = sink
+      .engage(cluster)
+      .catch((err: unknown) => log.error({ err, cluster: name }, 'engage failed'));
+    this.#engaged.set(name, { fingerprint: fingerprint(text), cluster, factory, engaging });
+    log.info({ cluster: name, contractNamespace, server: connection.server }, 'provider engaged');
+  }
+
+  async #disengage(sink: ClusterSink<ProviderCluster>, name: string): Promise<void> {
+    const engaged = this.#engaged.get(name);
+    if (!engaged) return;
+    this.#engaged.delete(name);
+    await sink.disengage(name);
+    await engaged.engaging;
+    await engaged.cluster.syncers.stopAll();
+    await engaged.factory.stop();
+    await engaged.cluster.client.close();
+    this.#o.log.info({ cluster: name }, 'provider disengaged');
+  }
+}
+
+function fingerprint(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

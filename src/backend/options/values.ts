@@ -19,7 +19,6 @@ export interface SchemaSource {
   resource: string;
 }
 
-
 export function nonEmpty(raw: string): string {
   if (raw === '') throw new ValueError('want a non-empty value');
   return raw;

@@ -15,7 +15,10 @@ export type KubeconfigCheck =
   | { ok: false; reason: 'KubeconfigSecretNotFound' | 'KubeconfigSecretInvalid'; message: string };
 
 /** Whether `secret` (undefined: not found) holds a provider kubeconfig the konnector can use. */
-export function checkProviderSecret(ref: SecretKeyRef, secret: Secret | undefined): KubeconfigCheck {
+export function checkProviderSecret(
+  ref: SecretKeyRef,
+  secret: Secret | undefined,
+): KubeconfigCheck {
   const where = `${ref.namespace}/${ref.name}`;
   if (!secret) {
     return {

@@ -124,12 +124,17 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
       }
       const check = checkProviderSecret(ref, secrets.lister.get(`${ref.namespace}/${ref.name}`));
       if (check.ok) {
-        desired.set(secretKeyRefName(ref), { ref, text: check.text, contract: check.contractNamespace });
+        desired.set(secretKeyRefName(ref), {
+          ref,
+          text: check.text,
+          contract: check.contractNamespace,
+        });
       }
     }
     for (const [name, engaged] of [...this.#engaged]) {
       const want = desired.get(name);
-      if (!want || fingerprint(want.text) !== engaged.fingerprint) await this.#disengage(sink, name);
+      if (!want || fingerprint(want.text) !== engaged.fingerprint)
+        await this.#disengage(sink, name);
     }
     for (const [name, want] of desired) {
       if (this.#engaged.has(name)) continue;

@@ -132,7 +132,11 @@ export function hasFinalizer(obj: KubeObject, finalizer = downstreamFinalizer): 
 }
 
 /** The finalizer list with `finalizer` added or removed. */
-export function finalizersWith(obj: KubeObject, present: boolean, f = downstreamFinalizer): string[] {
+export function finalizersWith(
+  obj: KubeObject,
+  present: boolean,
+  f = downstreamFinalizer,
+): string[] {
   const rest = (obj.metadata?.finalizers ?? []).filter((x) => x !== f);
   return present ? [...rest, f] : rest;
 }

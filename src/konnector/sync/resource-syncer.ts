@@ -70,11 +70,15 @@ export function startResourceSyncer(
     log,
     ...(deps.reflectorMetrics && { metrics: deps.reflectorMetrics }),
   };
-  const consumerFactory = new SharedInformerFactory({ client: cluster.consumer.client, ...factoryOpts });
+  const consumerFactory = new SharedInformerFactory({
+    client: cluster.consumer.client,
+    ...factoryOpts,
+  });
   const providerFactory = new SharedInformerFactory({ client: cluster.client, ...factoryOpts });
   const consumer = consumerFactory.informerFor(settings.consumerType);
   const providers = new Map<string, Informer<SyncObject>>();
-  if (settings.scope.clusterWide) providers.set('', providerFactory.informerFor(settings.providerType));
+  if (settings.scope.clusterWide)
+    providers.set('', providerFactory.informerFor(settings.providerType));
   else {
     for (const ns of settings.scope.namespaces) {
       providers.set(ns, providerFactory.informerFor(settings.providerType, { namespace: ns }));
@@ -96,7 +100,10 @@ export function startResourceSyncer(
     },
     contractNamespaceUID() {
       namespaceUID ??= cluster.client
-        .request<{ metadata?: { uid?: string } }>('GET', `/api/v1/namespaces/${cluster.contractNamespace}`)
+        .request<{ metadata?: { uid?: string } }>(
+          'GET',
+          `/api/v1/namespaces/${cluster.contractNamespace}`,
+        )
         .then((ns) => ns.metadata?.uid)
         .catch((err: unknown) => {
           namespaceUID = undefined;
@@ -112,10 +119,7 @@ export function startResourceSyncer(
     const { namespace, name } = obj.metadata ?? {};
     if (!name) return [];
     const ns = namespaceMapOf(serviceNamespaces);
-    const key = settings.placement.toConsumer(
-      { ...(namespace && { namespace }), name },
-      ns,
-    );
+    const key = settings.placement.toConsumer({ ...(namespace && { namespace }), name }, ns);
     return key ? [{ namespace: key.namespace, name: key.name }] : [];
   };
   const inNamespace = (sn: kb.APIServiceNamespace) =>
@@ -147,7 +151,11 @@ export function startResourceSyncer(
     },
     opts,
   );
-  const pseudo: Cluster = { name: cluster.name, client: cluster.client, informers: providerFactory };
+  const pseudo: Cluster = {
+    name: cluster.name,
+    client: cluster.client,
+    informers: providerFactory,
+  };
   consumerFactory.start();
   spec.start();
   status.start();
@@ -175,7 +183,6 @@ export function startResourceSyncer(
     },
   };
 }
-
 
 /** The consumer ↔ provider namespace map of the contract namespace's APIServiceNamespaces. */
 export function namespaceMapOf(informer: Informer<kb.APIServiceNamespace>) {

@@ -31,7 +31,11 @@ export async function reconcileSpec(
   const key: ObjectKey = { ...(req.namespace && { namespace: req.namespace }), name: req.name };
   const consumer = view.consumer.lister.get(namespacedKey(req.namespace, req.name));
   const namespaces = namespaceMapOf(view.serviceNamespaces);
-  const consumerClient = new ResourceClient(cluster.consumer.client, settings.consumerType, req.namespace || undefined);
+  const consumerClient = new ResourceClient(
+    cluster.consumer.client,
+    settings.consumerType,
+    req.namespace || undefined,
+  );
 
   if (!consumer || consumer.metadata?.deletionTimestamp) {
     await releaseConsumerObject(view, key, consumer, signal);
@@ -61,7 +65,11 @@ export async function reconcileSpec(
     strategy: settings.placement.strategy,
     contractNamespaceUID: await view.contractNamespaceUID(),
   });
-  const providerClient = new ResourceClient(cluster.client, settings.providerType, providerKey.namespace);
+  const providerClient = new ResourceClient(
+    cluster.client,
+    settings.providerType,
+    providerKey.namespace,
+  );
   if (!provider) {
     try {
       await providerClient.create(desired, { signal });
@@ -99,9 +107,17 @@ export async function releaseConsumerObject(
   consumer: SyncObject | undefined,
   signal: AbortSignal,
 ): Promise<void> {
-  const providerKey = view.settings.placement.toProvider(key, namespaceMapOf(view.serviceNamespaces));
+  const providerKey = view.settings.placement.toProvider(
+    key,
+    namespaceMapOf(view.serviceNamespaces),
+  );
   const provider = providerKey ? view.provider(providerKey) : undefined;
-  if (providerKey && provider && provider !== 'unwatched' && ownedBy(provider, view, key, consumer)) {
+  if (
+    providerKey &&
+    provider &&
+    provider !== 'unwatched' &&
+    ownedBy(provider, view, key, consumer)
+  ) {
     await deleteProvider(view, providerKey, provider, signal);
   }
   if (consumer && hasFinalizer(consumer)) {
@@ -115,7 +131,12 @@ export async function releaseConsumerObject(
 }
 
 /** Whether `provider` is the copy of the consumer object at `key` (live or gone). */
-function ownedBy(provider: SyncObject, view: SyncView, key: ObjectKey, consumer?: SyncObject): boolean {
+function ownedBy(
+  provider: SyncObject,
+  view: SyncView,
+  key: ObjectKey,
+  consumer?: SyncObject,
+): boolean {
   if (consumer) return isOwnProviderObject(provider, view.cluster.contractNamespace, consumer);
   const p = readProviderProvenance(provider);
   return (
@@ -149,7 +170,9 @@ async function patchFinalizers(
     resourceVersion: obj.metadata?.resourceVersion ?? '',
     finalizers: finalizersWith(obj, present),
   };
-  await ignoreNotFound(client.patch(obj.metadata?.name ?? '', PatchType.merge, { metadata }, { signal }));
+  await ignoreNotFound(
+    client.patch(obj.metadata?.name ?? '', PatchType.merge, { metadata }, { signal }),
+  );
 }
 
 /**
@@ -162,7 +185,9 @@ export async function ensureServiceNamespace(
   signal: AbortSignal,
 ): Promise<void> {
   const { cluster, settings } = view;
-  if (view.serviceNamespaces.lister.get(namespacedKey(cluster.contractNamespace, consumerNamespace))) {
+  if (
+    view.serviceNamespaces.lister.get(namespacedKey(cluster.contractNamespace, consumerNamespace))
+  ) {
     return;
   }
   const exp = settings.export.metadata ?? {};
@@ -187,7 +212,11 @@ export async function ensureServiceNamespace(
     spec: {},
   };
   try {
-    await new ResourceClient(cluster.client, kb.APIServiceNamespaces, cluster.contractNamespace).create(sn, {
+    await new ResourceClient(
+      cluster.client,
+      kb.APIServiceNamespaces,
+      cluster.contractNamespace,
+    ).create(sn, {
       signal,
     });
   } catch (err) {

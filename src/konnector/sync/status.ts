@@ -19,14 +19,19 @@ export async function reconcileStatus(
   const { settings, cluster } = view;
   const consumer = view.consumer.lister.get(namespacedKey(req.namespace, req.name));
   // Until the spec syncer holds the finalizer, a provider copy cannot be ours to mirror.
-  if (!consumer || consumer.metadata?.deletionTimestamp || !hasFinalizer(consumer)) return undefined;
+  if (!consumer || consumer.metadata?.deletionTimestamp || !hasFinalizer(consumer))
+    return undefined;
   const key = { ...(req.namespace && { namespace: req.namespace }), name: req.name };
   const providerKey = settings.placement.toProvider(key, namespaceMapOf(view.serviceNamespaces));
   const provider = providerKey ? view.provider(providerKey) : undefined;
   if (!provider || provider === 'unwatched') return undefined;
   if (!isOwnProviderObject(provider, cluster.contractNamespace, consumer)) return undefined;
 
-  const client = new ResourceClient(cluster.consumer.client, settings.consumerType, req.namespace || undefined);
+  const client = new ResourceClient(
+    cluster.consumer.client,
+    settings.consumerType,
+    req.namespace || undefined,
+  );
   const annotations = consumerProvenanceUpdate(consumer, provider);
   if (annotations) {
     await ignoreNotFound(

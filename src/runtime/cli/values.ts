@@ -34,4 +34,3 @@ function goDuration(raw: string): number {
     throw new ValueError(`${err.message} (want a Go duration like 30s, 5m or 1h30m)`);
   }
 }
-

@@ -83,5 +83,8 @@ async function copySecret(
     .lister.get(namespacedKey(ref.namespace, ref.name));
   if (!consumer || !consumerSecretNeedsCopy(consumer, ref, data)) return;
   await client.update({ ...consumer, data: { ...consumer.data, [ref.key]: data } }, { signal });
-  log.info({ secret: `${ref.namespace}/${ref.name}` }, 'provider rotated the kubeconfig; copied it');
+  log.info(
+    { secret: `${ref.namespace}/${ref.name}` },
+    'provider rotated the kubeconfig; copied it',
+  );
 }

@@ -19,7 +19,11 @@ export function checkProviderKubeconfigSecret(
   const ref = binding.spec.kubeconfigSecretRef;
   const where = `${binding.metadata?.namespace ?? ''}/${ref.name}`;
   if (!secret) {
-    return { ok: false, reason: 'ProviderSecretNotFound', message: `Provider secret ${where} not found` };
+    return {
+      ok: false,
+      reason: 'ProviderSecretNotFound',
+      message: `Provider secret ${where} not found`,
+    };
   }
   const data = secret.data?.[ref.key];
   if (!data) {
@@ -84,7 +88,14 @@ export function heartbeat(binding: ClusterBinding, input: HeartbeatInput): Heart
   let conditions: Condition[] = [...(status.conditions ?? [])];
   conditions = input.secret.ok
     ? markTrue(conditions, 'SecretValid', now)
-    : markFalse(conditions, 'SecretValid', input.secret.reason, 'Warning', input.secret.message, now);
+    : markFalse(
+        conditions,
+        'SecretValid',
+        input.secret.reason,
+        'Warning',
+        input.secret.message,
+        now,
+      );
   conditions = markTrue(conditions, 'ValidVersion', now);
   conditions = setSummary(conditions, now);
   const next: ClusterBindingStatus = {
@@ -92,7 +103,10 @@ export function heartbeat(binding: ClusterBinding, input: HeartbeatInput): Heart
     lastHeartbeatTime,
     heartbeatInterval: goDuration(intervalMs),
     konnectorVersion: input.version,
-    consumerSecretRef: { name: input.consumerSecret.name, namespace: input.consumerSecret.namespace },
+    consumerSecretRef: {
+      name: input.consumerSecret.name,
+      namespace: input.consumerSecret.namespace,
+    },
     conditions,
   };
   const heartbeatAt = due ? now : last;

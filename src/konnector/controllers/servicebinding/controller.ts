@@ -57,7 +57,10 @@ export function serviceBindingController(
       const s = informersOf(cluster);
       const ours = (b: kb.APIServiceBinding) => isOurs(cluster, b);
       const all = (): ObjectRef[] =>
-        s.bindings.lister.list().filter(ours).map((b) => ({ name: b.metadata?.name ?? '' }));
+        s.bindings.lister
+          .list()
+          .filter(ours)
+          .map((b) => ({ name: b.metadata?.name ?? '' }));
       const byName = (o: { metadata?: { name?: string } }) => [{ name: o.metadata?.name ?? '' }];
       const byOwner = (o: { metadata?: { ownerReferences?: { kind: string; name: string }[] } }) =>
         (o.metadata?.ownerReferences ?? [])
@@ -149,7 +152,14 @@ async function reconcileBinding(
         state.schemasPending.push(`BoundSchema ${bsName}`);
         continue;
       }
-      const crd = await ensureCRD(cluster, binding, bs, s.crds.lister.get(crdNameOf(bs)), state, signal);
+      const crd = await ensureCRD(
+        cluster,
+        binding,
+        bs,
+        s.crds.lister.get(crdNameOf(bs)),
+        state,
+        signal,
+      );
       if (!crd || !crdEstablished(crd)) {
         if (crd) state.schemasPending.push(`CustomResourceDefinition ${crd.metadata?.name ?? ''}`);
         continue;
@@ -158,8 +168,10 @@ async function reconcileBinding(
       const key = `${prefix}${bsName}`;
       wanted.add(key);
       const settings = syncSettings(cluster, name, exp, bs, crd, s.serviceNamespaces.lister.list());
-      const syncer = await cluster.syncers.ensure(key, JSON.stringify(settingsFingerprint(settings)), () =>
-        startResourceSyncer(cluster, settings, syncerDeps),
+      const syncer = await cluster.syncers.ensure(
+        key,
+        JSON.stringify(settingsFingerprint(settings)),
+        () => startResourceSyncer(cluster, settings, syncerDeps),
       );
       if (!syncer.hasSynced()) state.informersSynced = false;
     }
@@ -172,7 +184,8 @@ async function reconcileBinding(
   const conditions = bindingConditions(current, state, now);
   const status: kb.APIServiceBindingStatus = {
     ...binding.status,
-    providerPrettyName: clusterBinding?.spec.providerPrettyName ?? binding.status?.providerPrettyName ?? '',
+    providerPrettyName:
+      clusterBinding?.spec.providerPrettyName ?? binding.status?.providerPrettyName ?? '',
     conditions,
     ...(exp && {
       boundSchemas: exp.spec.resources.map((r) => ({ group: r.group ?? '', resource: r.resource })),
@@ -217,7 +230,9 @@ async function ensureCRD(
   } catch (err) {
     if (!(err instanceof InvalidError)) throw err;
     state.crdErrors.push({
-      reason: live ? 'CustomResourceDefinitionUpdateFailed' : 'CustomResourceDefinitionCreateFailed',
+      reason: live
+        ? 'CustomResourceDefinitionUpdateFailed'
+        : 'CustomResourceDefinitionCreateFailed',
       message: `CustomResourceDefinition ${name}: ${err.message}`,
     });
     return undefined;
@@ -247,7 +262,11 @@ async function reportExport(
   const current = exp.status?.conditions ?? [];
   const next = exportConditions(exp, bindingConds, now);
   if (JSON.stringify(next) === JSON.stringify(current)) return;
-  const client = new ResourceClient(cluster.client, kb.APIServiceExports, cluster.contractNamespace);
+  const client = new ResourceClient(
+    cluster.client,
+    kb.APIServiceExports,
+    cluster.contractNamespace,
+  );
   await patchStatusGuarded(client, exp, { conditions: next }, signal);
 }
 
@@ -318,6 +337,7 @@ async function patchFinalizers(
     resourceVersion: obj.metadata?.resourceVersion ?? '',
     finalizers: finalizersWith(obj, present, bindingFinalizer),
   };
-  await ignoreNotFound(client.patch(obj.metadata?.name ?? '', PatchType.merge, { metadata }, { signal }));
+  await ignoreNotFound(
+    client.patch(obj.metadata?.name ?? '', PatchType.merge, { metadata }, { signal }),
+  );
 }
-

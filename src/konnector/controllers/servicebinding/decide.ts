@@ -49,12 +49,13 @@ export function consumerCRD(bs: BoundSchema, binding: APIServiceBinding): Custom
 
 /** Whether the live CRD was installed for this binding (controller reference by name and UID). */
 export function crdOwnedBy(crd: CustomResourceDefinition, binding: APIServiceBinding): boolean {
+  const { name, uid } = binding.metadata ?? {};
   return (crd.metadata?.ownerReferences ?? []).some(
     (r) =>
       r.kind === 'APIServiceBinding' &&
       r.apiVersion.startsWith('kube-bind.io/') &&
-      r.name === binding.metadata?.name &&
-      r.uid === binding.metadata?.uid,
+      r.name === name &&
+      r.uid === uid,
   );
 }
 
@@ -147,7 +148,14 @@ export function bindingConditions(
         );
   } else if (state.crdErrors.length > 0) {
     const first = state.crdErrors[0] ?? { reason: '', message: '' };
-    c = markFalse(c, 'Connected', first.reason, 'Error', state.crdErrors.map((e) => e.message).join('; '), now);
+    c = markFalse(
+      c,
+      'Connected',
+      first.reason,
+      'Error',
+      state.crdErrors.map((e) => e.message).join('; '),
+      now,
+    );
   } else {
     c = markTrue(c, 'Connected', now);
   }
@@ -166,10 +174,24 @@ export function bindingConditions(
       : markTrue(c, 'SchemaInSync', now);
   c = state.informersSynced
     ? markTrue(c, 'InformersSynced', now)
-    : markFalse(c, 'InformersSynced', 'InformersSyncing', 'Info', 'Waiting for the informers to sync.', now);
+    : markFalse(
+        c,
+        'InformersSynced',
+        'InformersSyncing',
+        'Info',
+        'Waiting for the informers to sync.',
+        now,
+      );
   c = state.heartbeating
     ? markTrue(c, 'Heartbeating', now)
-    : markFalse(c, 'Heartbeating', 'HeartbeatPending', 'Info', 'Waiting for the first heartbeat.', now);
+    : markFalse(
+        c,
+        'Heartbeating',
+        'HeartbeatPending',
+        'Info',
+        'Waiting for the first heartbeat.',
+        now,
+      );
   return setSummary(c, now);
 }
 

@@ -80,7 +80,10 @@ export function serviceNamespaceController(): ControllerSpec<ProviderCluster> {
               { ...(sn.metadata?.uid && { preconditions: { uid: sn.metadata.uid } }), signal },
             ),
           );
-          log.info({ namespace: req.name }, 'consumer namespace gone; deleted its APIServiceNamespace');
+          log.info(
+            { namespace: req.name },
+            'consumer namespace gone; deleted its APIServiceNamespace',
+          );
           return;
         case 'none':
           return;

@@ -1,0 +1,226 @@
+// The konnector against real clusters: the shared kube-apiserver is the provider (front door in
+// process with the embedded issuer, the backend's controllers for one contract namespace), a
+// private kube-apiserver with kube-controller-manager is the consumer. `kubectl bind apiservice
+// --skip-konnector` binds; bin/konnector syncs.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as kb from '../../src/apis/kubebind/types.gen.ts';
+import { PatchType } from '../../src/kube/client.ts';
+import { ignoreNotFound } from '../../src/kube/errors.ts';
+import { ResourceClient, resourceType } from '../../src/kube/resource.ts';
+import { CustomResourceDefinitions, Namespaces } from '../../src/kube/resources.ts';
+import {
+  allowToBind,
+  controllersFor,
+  cowboysTemplate,
+  followUntil,
+  frontDoor,
+} from '../backend/http/front-door.ts';
+import { deleteNamespacesAfterTest } from '../harness/consumers.ts';
+import {
+  clientFor,
+  controlPlane,
+  eventually,
+  kubeAdmin,
+  uniqueSuffix,
+} from '../harness/context.ts';
+import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
+import { startKubeCluster, type KubeCluster } from '../harness/kube-cluster.ts';
+import { startKonnector } from '../harness/konnector.ts';
+import { kubectlBind, run } from '../kubectl-bind/run.ts';
+
+interface Cowboy {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: { intent?: string; horse?: string };
+  status?: { result?: string };
+}
+
+const Cowboys = resourceType<Cowboy>({
+  group: 'wildwest.dev',
+  version: 'v1alpha1',
+  resource: 'cowboys',
+  kind: 'Cowboy',
+  namespaced: true,
+});
+
+let consumerCluster: KubeCluster;
+let dir: string;
+
+beforeAll(ensureKubeBindCRDs);
+beforeAll(async () => {
+  dir = mkdtempSync(join(controlPlane().runDir, 'konnector-'));
+  consumerCluster = await startKubeCluster({ name: 'consumer', baseDir: dir });
+}, 120_000);
+afterAll(async () => {
+  await consumerCluster.stop();
+});
+
+async function providerWithLogin() {
+  const admin = await kubeAdmin();
+  const prefix = `kn${uniqueSuffix()}-`;
+  deleteNamespacesAfterTest(admin, prefix);
+  const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
+  await allowToBind(admin, { kind: 'User', name: door.user });
+  const template = await cowboysTemplate(admin);
+  const identity = randomUUID();
+  const contractNamespace = await controllersFor(admin, door, identity);
+  const home = mkdtempSync(join(dir, 'home-'));
+  const login = kubectlBind(home, ['login', door.origin, '--skip-browser']);
+  const authorize = await login.printedUrl(/\/api\/authorize\?/);
+  const back = await followUntil(authorize.href, authorize.searchParams.get('redirect_url') ?? '');
+  expect((await fetch(back)).status).toBe(200);
+  expect(await login.exited).toBe(0);
+  await eventually('the template to be listed', async () => {
+    const r = await run(home, ['templates']);
+    return r.code === 0 && r.stdout.includes(template) ? true : undefined;
+  });
+  return { admin, template, identity, contractNamespace, home };
+}
+
+const condition = (
+  obj: { status?: { conditions?: { type: string; status: string }[] } },
+  t: string,
+) => obj.status?.conditions?.find((c) => c.type === t)?.status;
+
+describe('konnector', () => {
+  it('installs the CRD, syncs spec to the provider and status back, and releases on unbind', async () => {
+    const p = await providerWithLogin();
+    const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+    await startKonnector({ kubeconfig: consumerCluster.adminKubeconfigPath, logDir: dir });
+    const name = `cowboys-${uniqueSuffix()}`;
+    const bound = await run(
+      p.home,
+      [
+        'apiservice',
+        '--template-name',
+        p.template,
+        '--name',
+        name,
+        '--cluster-identity',
+        p.identity,
+        '--skip-konnector',
+      ],
+      { KUBECONFIG: consumerCluster.adminKubeconfigPath },
+    );
+    expect(bound.code, bound.stderr).toBe(0);
+
+    const bindings = new ResourceClient(consumer, kb.APIServiceBindings);
+    const ready = await eventually(
+      'the binding to be Ready',
+      async () => {
+        const b = await bindings.get(name);
+        return condition(b, 'Ready') === 'True' ? b : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(ready.status?.boundSchemas).toEqual([{ group: 'wildwest.dev', resource: 'cowboys' }]);
+    const crd = await new ResourceClient(consumer, CustomResourceDefinitions).get(
+      'cowboys.wildwest.dev',
+    );
+    expect(crd.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'APIServiceBinding', name });
+
+    // On the provider: heartbeat, version and consumer secret in the ClusterBinding; the export
+    // and BoundSchema report the consumer.
+    const clusterBinding = await new ResourceClient(
+      p.admin,
+      kb.ClusterBindings,
+      p.contractNamespace,
+    ).get('cluster');
+    expect(clusterBinding.status).toMatchObject({
+      heartbeatInterval: '5m0s',
+      konnectorVersion: 'v0.8.1',
+    });
+    expect(clusterBinding.status?.lastHeartbeatTime).toBeTruthy();
+    await eventually('the export to say Connected and ConsumerInSync', async () => {
+      const e = await new ResourceClient(p.admin, kb.APIServiceExports, p.contractNamespace).get(
+        name,
+      );
+      return condition(e, 'Connected') === 'True' && condition(e, 'ConsumerInSync') === 'True'
+        ? true
+        : undefined;
+    });
+
+    // Spec consumer → provider, in the provider namespace of the consumer namespace.
+    await new ResourceClient(consumer, Namespaces).create({ metadata: { name: 'wild-west' } });
+    const cowboys = new ResourceClient(consumer, Cowboys, 'wild-west');
+    await cowboys.create({
+      apiVersion: 'wildwest.dev/v1alpha1',
+      kind: 'Cowboy',
+      metadata: { name: 'joe', labels: { ride: 'west' } },
+      spec: { intent: 'ride', horse: 'silver' },
+    });
+    const providerNamespace = `${p.contractNamespace}-wild-west`;
+    const upstream = new ResourceClient(p.admin, Cowboys, providerNamespace);
+    const copy = await eventually(
+      'the cowboy on the provider',
+      () => ignoreNotFound(upstream.get('joe')),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(copy.spec).toEqual({ intent: 'ride', horse: 'silver' });
+    expect(copy.metadata?.annotations).toMatchObject({
+      'kube-bind.io/cluster-namespace': p.contractNamespace,
+      'kube-bind.io/consumer-namespace': 'wild-west',
+    });
+
+    // Status provider → consumer.
+    await upstream.patch(
+      'joe',
+      PatchType.merge,
+      { status: { result: 'rode west' } },
+      { subresource: 'status' },
+    );
+    const mirrored = await eventually('the status on the consumer', async () => {
+      const c = await cowboys.get('joe');
+      return c.status?.result === 'rode west' ? c : undefined;
+    });
+    expect(mirrored.metadata?.finalizers).toContain('kubebind.io/syncer');
+    expect(mirrored.metadata?.annotations).toMatchObject({
+      'kube-bind.io/provider-namespace': providerNamespace,
+      'kube-bind.io/provider-uid': copy.metadata?.uid,
+    });
+
+    // Updates and deletes propagate.
+    await cowboys.patch('joe', PatchType.merge, { spec: { intent: 'rest' } });
+    await eventually('the new intent on the provider', async () =>
+      (await upstream.get('joe')).spec?.intent === 'rest' ? true : undefined,
+    );
+    await cowboys.delete('joe');
+    await eventually('the provider copy to be gone', async () =>
+      (await ignoreNotFound(upstream.get('joe'))) === undefined ? true : undefined,
+    );
+    await eventually('the consumer cowboy to be gone', async () =>
+      (await ignoreNotFound(cowboys.get('joe'))) === undefined ? true : undefined,
+    );
+
+    // Unbinding: provider copies go, then the binding, its CRD and the consumer objects.
+    await cowboys.create({
+      apiVersion: 'wildwest.dev/v1alpha1',
+      kind: 'Cowboy',
+      metadata: { name: 'jim' },
+      spec: { intent: 'stay' },
+    });
+    await eventually('jim on the provider', () => ignoreNotFound(upstream.get('jim')));
+    await bindings.delete(name);
+    await eventually('jim to be gone from the provider', async () =>
+      (await ignoreNotFound(upstream.get('jim'))) === undefined ? true : undefined,
+    );
+    await eventually(
+      'the binding and its CRD to be gone from the consumer',
+      async () =>
+        (await ignoreNotFound(bindings.get(name))) === undefined &&
+        (await ignoreNotFound(
+          new ResourceClient(consumer, CustomResourceDefinitions).get('cowboys.wildwest.dev'),
+        )) === undefined
+          ? true
+          : undefined,
+      { timeoutMs: 60_000 },
+    );
+  });
+});

@@ -11,7 +11,7 @@ import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { PatchType } from '../../src/kube/client.ts';
 import { ignoreNotFound } from '../../src/kube/errors.ts';
 import { ResourceClient, resourceType } from '../../src/kube/resource.ts';
-import { CustomResourceDefinitions, Namespaces } from '../../src/kube/resources.ts';
+import { CustomResourceDefinitions, Namespaces, Secrets } from '../../src/kube/resources.ts';
 import {
   allowToBind,
   controllersFor,
@@ -36,7 +36,7 @@ interface Cowboy {
   apiVersion?: string;
   kind?: string;
   metadata?: ObjectMeta;
-  spec?: { intent?: string; horse?: string };
+  spec?: { intent?: string; horse?: string; secretRefs?: { name: string }[]; deputies?: number };
   status?: { result?: string };
 }
 
@@ -46,6 +46,14 @@ const Cowboys = resourceType<Cowboy>({
   resource: 'cowboys',
   kind: 'Cowboy',
   namespaced: true,
+});
+
+const Sheriffs = resourceType<Cowboy>({
+  group: 'wildwest.dev',
+  version: 'v1alpha1',
+  resource: 'sheriffs',
+  kind: 'Sheriff',
+  namespaced: false,
 });
 
 let consumerCluster: KubeCluster;
@@ -60,13 +68,13 @@ afterAll(async () => {
   await consumerCluster.stop();
 });
 
-async function providerWithLogin() {
+async function providerWithLogin(extra: Partial<kb.APIServiceExportTemplateSpec> = {}) {
   const admin = await kubeAdmin();
   const prefix = `kn${uniqueSuffix()}-`;
   deleteNamespacesAfterTest(admin, prefix);
   const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
   await allowToBind(admin, { kind: 'User', name: door.user });
-  const template = await cowboysTemplate(admin);
+  const template = await cowboysTemplate(admin, extra);
   const identity = randomUUID();
   const contractNamespace = await controllersFor(admin, door, identity);
   const home = mkdtempSync(join(dir, 'home-'));
@@ -80,6 +88,24 @@ async function providerWithLogin() {
     return r.code === 0 && r.stdout.includes(template) ? true : undefined;
   });
   return { admin, template, identity, contractNamespace, home };
+}
+
+async function bind(p: Awaited<ReturnType<typeof providerWithLogin>>, name: string) {
+  const bound = await run(
+    p.home,
+    [
+      'apiservice',
+      '--template-name',
+      p.template,
+      '--name',
+      name,
+      '--cluster-identity',
+      p.identity,
+      '--skip-konnector',
+    ],
+    { KUBECONFIG: consumerCluster.adminKubeconfigPath },
+  );
+  expect(bound.code, bound.stderr).toBe(0);
 }
 
 const condition = (
@@ -221,6 +247,127 @@ describe('konnector', () => {
           ? true
           : undefined,
       { timeoutMs: 60_000 },
+    );
+  });
+
+  it('syncs a claimed secret a cowboy references, and drops it when no longer referenced', async () => {
+    const p = await providerWithLogin({
+      resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+      permissionClaims: [
+        {
+          group: '',
+          resource: 'secrets',
+          selector: {
+            references: [
+              {
+                group: 'wildwest.dev',
+                resource: 'cowboys',
+                jsonPath: { name: 'spec.secretRefs.#.name' },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+    await startKonnector({
+      kubeconfig: consumerCluster.adminKubeconfigPath,
+      logDir: dir,
+      name: 'konnector-claims',
+    });
+    const name = `claims-${uniqueSuffix()}`;
+    await bind(p, name);
+    const bindings = new ResourceClient(consumer, kb.APIServiceBindings);
+    await eventually(
+      'the binding to be Ready',
+      async () => (condition(await bindings.get(name), 'Ready') === 'True' ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    const ns = `dodge-${uniqueSuffix()}`;
+    await new ResourceClient(consumer, Namespaces).create({ metadata: { name: ns } });
+    const secrets = new ResourceClient(consumer, Secrets, ns);
+    await secrets.create({ metadata: { name: 'colt' }, stringData: { bullets: '6' } });
+    await secrets.create({ metadata: { name: 'unrelated' }, stringData: { x: 'y' } });
+    await new ResourceClient(consumer, Cowboys, ns).create({
+      apiVersion: 'wildwest.dev/v1alpha1',
+      kind: 'Cowboy',
+      metadata: { name: 'wyatt' },
+      spec: { intent: 'ride', secretRefs: [{ name: 'colt' }] },
+    });
+    const providerSecrets = new ResourceClient(p.admin, Secrets, `${p.contractNamespace}-${ns}`);
+    const copy = await eventually('the claimed secret on the provider', () =>
+      ignoreNotFound(providerSecrets.get('colt')),
+    );
+    expect(Buffer.from(copy.data?.['bullets'] ?? '', 'base64').toString()).toBe('6');
+    expect(copy.metadata?.labels).toMatchObject({ 'kube-bind.io/owner': 'consumer' });
+    expect(await ignoreNotFound(providerSecrets.get('unrelated'))).toBeUndefined();
+
+    // A changed secret follows; one no longer referenced is removed from the provider.
+    await secrets.patch('colt', PatchType.merge, { stringData: { bullets: '5' } });
+    await eventually('the new data on the provider', async () => {
+      const s = await providerSecrets.get('colt');
+      return Buffer.from(s.data?.['bullets'] ?? '', 'base64').toString() === '5' ? true : undefined;
+    });
+    await new ResourceClient(consumer, Cowboys, ns).patch('wyatt', PatchType.merge, {
+      spec: { secretRefs: [] },
+    });
+    await eventually('the unreferenced secret to leave the provider', async () =>
+      (await ignoreNotFound(providerSecrets.get('colt'))) === undefined ? true : undefined,
+    );
+  });
+
+  it('syncs cluster-scoped sheriffs under the contract-namespace prefix (isolation Prefixed)', async () => {
+    const p = await providerWithLogin({
+      scope: 'Cluster',
+      resources: [{ group: 'wildwest.dev', resource: 'sheriffs', versions: ['v1alpha1'] }],
+    });
+    const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+    await startKonnector({
+      kubeconfig: consumerCluster.adminKubeconfigPath,
+      logDir: dir,
+      name: 'konnector-sheriffs',
+    });
+    const name = `sheriffs-${uniqueSuffix()}`;
+    await bind(p, name);
+    await eventually(
+      'the binding to be Ready',
+      async () =>
+        condition(await new ResourceClient(consumer, kb.APIServiceBindings).get(name), 'Ready') ===
+        'True'
+          ? true
+          : undefined,
+      { timeoutMs: 60_000 },
+    );
+    const sheriffs = new ResourceClient(consumer, Sheriffs);
+    await sheriffs.create({
+      apiVersion: 'wildwest.dev/v1alpha1',
+      kind: 'Sheriff',
+      metadata: { name: 'wyatt' },
+      spec: { intent: 'keep the peace', deputies: 2 },
+    });
+    const upstream = new ResourceClient(p.admin, Sheriffs);
+    const copy = await eventually('the prefixed sheriff on the provider', () =>
+      ignoreNotFound(upstream.get(`${p.contractNamespace}-wyatt`)),
+    );
+    expect(copy.spec).toEqual({ intent: 'keep the peace', deputies: 2 });
+    // Owned by the contract namespace: deleting the consumer's namespace removes it.
+    expect(copy.metadata?.ownerReferences).toMatchObject([
+      { kind: 'Namespace', name: p.contractNamespace },
+    ]);
+    await upstream.patch(
+      `${p.contractNamespace}-wyatt`,
+      PatchType.merge,
+      { status: { result: 'peace kept' } },
+      { subresource: 'status' },
+    );
+    await eventually('the status on the consumer', async () =>
+      (await sheriffs.get('wyatt')).status?.result === 'peace kept' ? true : undefined,
+    );
+    await sheriffs.delete('wyatt');
+    await eventually('the provider sheriff to be gone', async () =>
+      (await ignoreNotFound(upstream.get(`${p.contractNamespace}-wyatt`))) === undefined
+        ? true
+        : undefined,
     );
   });
 });

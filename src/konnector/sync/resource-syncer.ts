@@ -3,9 +3,9 @@
 // per provider namespace), and two controllers keyed by the consumer object. Started and stopped
 // by the servicebinding controller through the cluster's SyncerRegistry.
 import type { Logger } from 'pino';
-import type { APIServiceExport } from '../../apis/kubebind/types.gen.ts';
+import type { APIServiceExport, Selector } from '../../apis/kubebind/types.gen.ts';
 import * as kb from '../../apis/kubebind/types.gen.ts';
-import type { ResourceType } from '../../kube/resource.ts';
+import type { KubeObject, ResourceType } from '../../kube/resource.ts';
 import { SharedInformerFactory } from '../../runtime/cache/factory.ts';
 import type { Informer } from '../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../runtime/cache/keys.ts';
@@ -20,9 +20,10 @@ import type { ProviderCluster } from '../cluster.ts';
 import { namespaceMap } from '../placement.ts';
 import type { Placement, WatchScope } from '../placement.ts';
 import { isOwnProviderObject } from '../provenance.ts';
+import { isClaimed, referencedKeys } from './claims.ts';
 import type { SyncObject } from './decide.ts';
 import type { RunningSyncer } from './registry.ts';
-import { reconcileSpec, releaseConsumerObject } from './spec.ts';
+import { ownerLabel, reconcileSpec, releaseConsumerObject } from './spec.ts';
 import { reconcileStatus } from './status.ts';
 
 export interface ResourceSyncSettings {
@@ -34,6 +35,15 @@ export interface ResourceSyncSettings {
   consumerStatusSubresource: boolean;
   placement: Placement;
   scope: WatchScope;
+  /**
+   * A permission claim: only the objects it selects are synced (consumer → provider, no
+   * finalizer, no status), and their provider copies are labelled `kube-bind.io/owner=consumer`.
+   */
+  claim?: {
+    selector: Selector;
+    /** The resources `selector.references` read, resolved to versions. */
+    references: { type: ResourceType; jsonPath: { name?: string; namespace?: string } }[];
+  };
 }
 
 export interface SyncerDeps {
@@ -54,6 +64,8 @@ export interface SyncView {
   provider(key: { namespace?: string; name: string }): SyncObject | undefined | 'unwatched';
   /** The contract Namespace's UID, read once per syncer. */
   contractNamespaceUID(): Promise<string | undefined>;
+  /** Whether this consumer object is synced at all (claims select; bound resources: all). */
+  selects(obj: SyncObject): boolean;
 }
 
 export function startResourceSyncer(
@@ -77,18 +89,45 @@ export function startResourceSyncer(
   const providerFactory = new SharedInformerFactory({ client: cluster.client, ...factoryOpts });
   const consumer = consumerFactory.informerFor(settings.consumerType);
   const providers = new Map<string, Informer<SyncObject>>();
-  if (settings.scope.clusterWide)
-    providers.set('', providerFactory.informerFor(settings.providerType));
-  else {
+  // Claimed copies are labelled: watch only those (a provider's own Secrets stay unseen).
+  const claimedOnly = settings.claim ? { labelSelector: `${ownerLabel}=consumer` } : {};
+  if (settings.scope.clusterWide) {
+    providers.set('', providerFactory.informerFor(settings.providerType, claimedOnly));
+  } else {
     for (const ns of settings.scope.namespaces) {
-      providers.set(ns, providerFactory.informerFor(settings.providerType, { namespace: ns }));
+      providers.set(
+        ns,
+        providerFactory.informerFor(settings.providerType, { namespace: ns, ...claimedOnly }),
+      );
     }
   }
   const serviceNamespaces = cluster.informers.informerFor(kb.APIServiceNamespaces, {
     namespace: cluster.contractNamespace,
   });
+  const claim = settings.claim;
+  const references = (claim?.references ?? []).map((r) => ({
+    informer: consumerFactory.informerFor(r.type),
+    jsonPath: r.jsonPath,
+  }));
+  // The referenced keys, recomputed after any referencing object changed.
+  let referenced: Set<string> | undefined;
+  for (const r of references) {
+    const forget = () => (referenced = undefined);
+    r.informer.addEventHandler({ add: forget, update: forget, delete: forget });
+  }
+  const referencedNow = (): Set<string> => {
+    referenced ??= new Set(
+      references.flatMap((r) =>
+        r.informer.lister
+          .list()
+          .flatMap((o) => referencedKeys(o, r.jsonPath).map((k) => `${k.namespace}/${k.name}`)),
+      ),
+    );
+    return referenced;
+  };
   let namespaceUID: Promise<string | undefined> | undefined;
   const view: SyncView = {
+    selects: (obj) => !claim || isClaimed(obj, claim.selector, referencedNow()),
     settings,
     cluster,
     consumer,
@@ -126,16 +165,19 @@ export function startResourceSyncer(
     consumer.lister
       .byIndex(namespaceIndex, sn.metadata?.name ?? '')
       .map((o) => ({ namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' }));
+  const referencedRefs = (jsonPath: { name?: string; namespace?: string }) => (o: KubeObject) =>
+    referencedKeys(o, jsonPath).map((k) => ({ namespace: k.namespace, name: k.name }));
   const watches = () => [
     watch(consumer),
     ...[...providers.values()].map((i) => watch(i, { map: toConsumerRefs })),
     watch(serviceNamespaces, { map: inNamespace }),
+    ...references.map((r) => watch(r.informer, { map: referencedRefs(r.jsonPath) })),
   ];
   const opts: ControllerOptions = { clock: deps.clock, log, ...deps.controller };
   const workers = deps.workers ?? 4;
   const spec = new Controller<Cluster>(
     {
-      name: 'konnector-spec',
+      name: claim ? 'konnector-claims' : 'konnector-spec',
       workers,
       watches,
       reconcile: (req, ctx) => reconcileSpec(view, req, ctx),
@@ -151,24 +193,27 @@ export function startResourceSyncer(
     },
     opts,
   );
+  const controllers = claim ? [spec] : [spec, status];
   const pseudo: Cluster = {
     name: cluster.name,
     client: cluster.client,
     informers: providerFactory,
   };
   consumerFactory.start();
-  spec.start();
-  status.start();
-  const engaged = Promise.all([spec.engage(pseudo), status.engage(pseudo)]).catch((err: unknown) =>
+  for (const c of controllers) c.start();
+  const engaged = Promise.all(controllers.map((c) => c.engage(pseudo))).catch((err: unknown) =>
     log.debug({ err }, 'syncer stopped before its caches synced'),
   );
   log.info({ scope: settings.scope, strategy: settings.placement.strategy }, 'syncer started');
   const stopControllers = async () => {
-    await Promise.all([spec.stop(), status.stop()]);
+    await Promise.all(controllers.map((c) => c.stop()));
     await engaged;
   };
   return {
-    hasSynced: () => consumer.hasSynced() && [...providers.values()].every((i) => i.hasSynced()),
+    hasSynced: () =>
+      consumer.hasSynced() &&
+      [...providers.values()].every((i) => i.hasSynced()) &&
+      references.every((r) => r.informer.hasSynced()),
     async release(signal) {
       await stopControllers();
       for (const obj of consumer.lister.list()) {

@@ -19,6 +19,9 @@ import { desiredProviderObject, finalizersWith, hasFinalizer, providerUpdate } f
 import type { SyncView } from './resource-syncer.ts';
 import { namespaceMapOf } from './resource-syncer.ts';
 
+/** On claimed copies: who owns the object (upstream's label). */
+export const ownerLabel = 'kube-bind.io/owner';
+
 /** How soon to look again while the backend assigns a provider namespace. */
 const namespaceWaitMs = 1_000;
 
@@ -37,12 +40,14 @@ export async function reconcileSpec(
     req.namespace || undefined,
   );
 
-  if (!consumer || consumer.metadata?.deletionTimestamp) {
+  if (!consumer || consumer.metadata?.deletionTimestamp || !view.selects(consumer)) {
     await releaseConsumerObject(view, key, consumer, signal);
     return undefined;
   }
 
-  if (!hasFinalizer(consumer)) {
+  // Claimed objects carry no finalizer: their copies go when the consumer object's deletion is
+  // seen, or, after a restart, when the provider copy's consumer object is found missing.
+  if (!settings.claim && !hasFinalizer(consumer)) {
     await patchFinalizers(consumerClient, consumer, true, signal);
     return undefined; // the update event brings us back with the new resourceVersion
   }
@@ -57,14 +62,7 @@ export async function reconcileSpec(
     // The syncer restarts with an informer for this namespace; look again then.
     return requeueAfter(namespaceWaitMs);
   }
-  const desired = desiredProviderObject(consumer, {
-    key: providerKey,
-    apiVersion: apiVersion(settings.providerType),
-    kind: settings.providerType.kind,
-    contractNamespace: cluster.contractNamespace,
-    strategy: settings.placement.strategy,
-    contractNamespaceUID: await view.contractNamespaceUID(),
-  });
+  const desired = await desiredObject(view, consumer, providerKey);
   const providerClient = new ResourceClient(
     cluster.client,
     settings.providerType,
@@ -95,6 +93,29 @@ export async function reconcileSpec(
     log.debug({ provider: providerKey }, 'updated the provider copy');
   }
   return undefined;
+}
+
+/** The provider copy of `consumer`; claimed copies are labelled as the consumer's. */
+async function desiredObject(
+  view: SyncView,
+  consumer: SyncObject,
+  key: ObjectKey,
+): Promise<SyncObject> {
+  const { settings, cluster } = view;
+  const desired = desiredProviderObject(consumer, {
+    key,
+    apiVersion: apiVersion(settings.providerType),
+    kind: settings.providerType.kind,
+    contractNamespace: cluster.contractNamespace,
+    strategy: settings.placement.strategy,
+    contractNamespaceUID: await view.contractNamespaceUID(),
+  });
+  if (!settings.claim) return desired;
+  const metadata = desired.metadata ?? {};
+  return {
+    ...desired,
+    metadata: { ...metadata, labels: { ...metadata.labels, [ownerLabel]: 'consumer' } },
+  };
 }
 
 /**

@@ -24,6 +24,7 @@ import { secretKeyRefName } from '../../cluster.ts';
 import { exportIsolation, placement, watchScope } from '../../placement.ts';
 import type { Scope } from '../../placement.ts';
 import { refOf } from '../../providers/kubeconfig-secret.ts';
+import { isClaimable } from '../../rbac.ts';
 import type { SyncObject } from '../../sync/decide.ts';
 import { finalizersWith, hasFinalizer } from '../../sync/decide.ts';
 import { startResourceSyncer } from '../../sync/resource-syncer.ts';
@@ -175,6 +176,23 @@ async function reconcileBinding(
       );
       if (!syncer.hasSynced()) state.informersSynced = false;
     }
+    for (const claim of exp.spec.permissionClaims ?? []) {
+      if (!isClaimable(claim)) {
+        state.crdErrors.push({
+          reason: 'UnsupportedPermissionClaim',
+          message: `permission claim on ${claim.resource}.${claim.group ?? ''} is not supported (only configmaps, secrets and serviceaccounts)`,
+        });
+        continue;
+      }
+      const key = `${prefix}claim/${claim.resource}`;
+      wanted.add(key);
+      const settings = claimSettings(cluster, name, exp, claim, s.serviceNamespaces.lister.list());
+      const fingerprint = { ...settingsFingerprint(settings), claim: settings.claim };
+      const syncer = await cluster.syncers.ensure(key, JSON.stringify(fingerprint), () =>
+        startResourceSyncer(cluster, settings, syncerDeps),
+      );
+      if (!syncer.hasSynced()) state.informersSynced = false;
+    }
   }
   for (const key of cluster.syncers.keys(prefix)) {
     if (!wanted.has(key)) await cluster.syncers.stop(key);
@@ -312,6 +330,67 @@ function syncSettings(
       contractNamespace: cluster.contractNamespace,
       serviceNamespaces: serviceNamespaces.map((sn) => sn.status?.namespace ?? ''),
     }),
+  };
+}
+
+const claimKinds: Readonly<Record<string, string>> = {
+  configmaps: 'ConfigMap',
+  secrets: 'Secret',
+  serviceaccounts: 'ServiceAccount',
+};
+
+/** A claim's syncer: core objects in consumer namespaces to the matching provider namespaces. */
+function claimSettings(
+  cluster: ProviderCluster,
+  binding: string,
+  exp: kb.APIServiceExport,
+  claim: kb.PermissionClaim,
+  serviceNamespaces: readonly kb.APIServiceNamespace[],
+): ResourceSyncSettings {
+  const type = resourceType<SyncObject>({
+    group: '',
+    version: 'v1',
+    resource: claim.resource,
+    kind: claimKinds[claim.resource] ?? '',
+    namespaced: true,
+  });
+  const versionOf = (ref: { group?: string; resource: string; versions?: string[] }) =>
+    ref.versions?.[0] ??
+    exp.spec.resources.find(
+      (r) => r.resource === ref.resource && (r.group ?? '') === (ref.group ?? ''),
+    )?.versions?.[0] ??
+    'v1';
+  return {
+    binding,
+    export: { metadata: { name: exp.metadata?.name ?? '', uid: exp.metadata?.uid ?? '' } },
+    consumerType: type,
+    providerType: type,
+    consumerStatusSubresource: false,
+    placement: placement({
+      isolation: 'Prefixed',
+      consumerScope: 'Namespaced',
+      providerScope: 'Namespaced',
+      contractNamespace: cluster.contractNamespace,
+    }),
+    scope: watchScope({
+      informerScope: exp.spec.informerScope,
+      providerScope: 'Namespaced',
+      contractNamespace: cluster.contractNamespace,
+      serviceNamespaces: serviceNamespaces.map((sn) => sn.status?.namespace ?? ''),
+    }),
+    claim: {
+      selector: claim.selector,
+      references: (claim.selector.references ?? []).map((ref) => ({
+        type: resourceType({
+          group: ref.group ?? '',
+          version: versionOf(ref),
+          resource: ref.resource,
+          kind: '',
+          namespaced: true,
+        }),
+        jsonPath: ref.jsonPath,
+      })),
+    },
   };
 }
 

@@ -15,7 +15,7 @@
 // Run with `npm run bench:konnector` (KBT_BENCH_OBJECTS, KBT_BENCH_CONCURRENCY).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
@@ -116,17 +116,27 @@ function readsAndWrites(c: Counts): { reads: number; writes: number } {
   return { reads, writes };
 }
 
-/** Sums one counter of a Prometheus text exposition by verb and resource. */
-function countsFromMetrics(text: string, metric: string): Counts {
-  const counts: Counts = new Map();
+/** The samples of one metric in a Prometheus text exposition: labels and value. */
+function* samples(
+  text: string,
+  metric: string,
+): Generator<{ labels: Record<string, string>; value: number }> {
   for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}{`)) continue;
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
     const labels = Object.fromEntries(
       [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
     );
+    yield { labels, value: Number(line.slice(line.lastIndexOf(' ') + 1)) };
+  }
+}
+
+/** Sums a request counter by verb and resource. */
+function countsFromMetrics(text: string, metric: string): Counts {
+  const counts: Counts = new Map();
+  for (const { labels, value } of samples(text, metric)) {
     const sub = labels['subresource'];
     const resource = `${labels['resource'] ?? ''}${sub ? `/${sub}` : ''}`;
-    tally(counts, labels['verb'] ?? '', resource, Number(line.slice(line.lastIndexOf(' ') + 1)));
+    tally(counts, labels['verb'] ?? '', resource, value);
   }
   return counts;
 }
@@ -138,8 +148,7 @@ async function apiserverCounts(admin: KubeClient): Promise<Counts> {
 
 /** What a bin/backend or bin/konnector process says it sent (rest_client_requests_total). */
 async function processCounts(metricsUrl: string): Promise<Counts> {
-  const text = await (await fetch(metricsUrl)).text();
-  return countsFromMetrics(text, 'rest_client_requests_total');
+  return countsFromMetrics(await (await fetch(metricsUrl)).text(), 'rest_client_requests_total');
 }
 
 function recordCounts(records: readonly RequestRecord[]): Counts {
@@ -387,14 +396,18 @@ async function warmUp(provider: Side, consumer: Side, contractNamespace: string)
 
 /** Waits until the konnector has sent no counted request for `quietMs` (by its own count). */
 async function konnectorQuiet(konnector: Server, quietMs = 2_000): Promise<void> {
-  let last = await processCounts(konnector.metricsUrl);
+  const total = async () => {
+    const { reads, writes } = readsAndWrites(await processCounts(konnector.metricsUrl));
+    return reads + writes;
+  };
+  let last = await total();
   let since = Date.now();
   await until(
     'the konnector to go quiet',
     async () => {
       await sleep(250);
-      const now = await processCounts(konnector.metricsUrl);
-      if (now.reads !== last.reads || now.writes !== last.writes) {
+      const now = await total();
+      if (now !== last) {
         last = now;
         since = Date.now();
       }
@@ -503,25 +516,46 @@ async function measurePhase(
   }
 }
 
-/** Counters on both clusters and both processes at one moment. */
+/** Counters on both clusters and both processes, and the konnector's memory, at one moment. */
 interface Snapshot {
+  at: number;
   provider: Counts;
   consumer: Counts;
   backend: Counts;
   konnector: Counts;
+  /** The konnector's reconciles by `controller result` (its controller_runtime metrics). */
+  reconciles: Map<string, number>;
   providerDriver: number;
   consumerDriver: number;
+  memory: Memory;
+}
+
+interface Memory {
+  rss: number;
+  hwm: number;
+  /** The V8 heap in use (nodejs_heap_size_used_bytes), to tell live data from RSS slack. */
+  heap: number;
 }
 
 async function snapshot(env: Env): Promise<Snapshot> {
+  const text = await (await fetch(env.konnector.metricsUrl)).text();
+  const reconciles = new Map<string, number>();
+  for (const { labels, value } of samples(text, 'controller_runtime_reconcile_total')) {
+    const key = `${labels['controller']} ${labels['result']}`;
+    reconciles.set(key, (reconciles.get(key) ?? 0) + value);
+  }
+  const heap = [...samples(text, 'nodejs_heap_size_used_bytes')][0]?.value ?? NaN;
   return {
+    at: Date.now(),
     provider: await apiserverCounts(env.provider.admin),
     consumer: await apiserverCounts(env.consumer.admin),
     backend: await processCounts(env.backend.metricsUrl),
-    konnector: await processCounts(env.konnector.metricsUrl),
+    konnector: countsFromMetrics(text, 'rest_client_requests_total'),
+    reconciles,
     // Taken after the scrapes, so the scrapes' own /metrics requests (resource "") fall before.
     providerDriver: env.provider.records.length,
     consumerDriver: env.consumer.records.length,
+    memory: { ...memoryMiB(env.konnector.proc.pid ?? 0), heap: heap / 2 ** 20 },
   };
 }
 
@@ -530,6 +564,7 @@ interface KonnectorRequests {
   consumer: Counts;
   /** The konnector's own count, both clusters together, as a cross-check. */
   selfReported: Counts;
+  reconciles: Map<string, number>;
 }
 
 /** The konnector's requests between two snapshots: the apiservers' counts less everyone else's. */
@@ -545,6 +580,7 @@ function konnectorRequests(env: Env, from: Snapshot, to: Snapshot): KonnectorReq
       driver(env.consumer, from.consumerDriver, to.consumerDriver),
     ),
     selfReported: minus(to.konnector, from.konnector),
+    reconciles: minus(to.reconciles, from.reconciles),
   };
 }
 
@@ -563,16 +599,13 @@ interface Results {
   status: PhaseResult;
   specRequests: KonnectorRequests;
   statusRequests: KonnectorRequests;
-  idle: { rss: number; hwm: number };
-  afterSpec: { rss: number; hwm: number };
-  after: { rss: number; hwm: number };
+  /** Idle after engaging, after the spec sync, after the status sync. */
+  snapshots: [Snapshot, Snapshot, Snapshot];
 }
 
 async function measure(env: Env): Promise<Results> {
-  const pid = env.konnector.proc.pid ?? 0;
   await konnectorQuiet(env.konnector);
   await sleep(2_000);
-  const idle = memoryMiB(pid);
   const s0 = await snapshot(env);
 
   process.stderr.write(`creating ${objects} cowboys, ${concurrency} in flight…\n`);
@@ -585,7 +618,6 @@ async function measure(env: Env): Promise<Results> {
       consumerCowboys.create({ metadata: { name }, spec: { intent: 'ride', horse: 'silver' } }),
   );
   await konnectorQuiet(env.konnector);
-  const afterSpec = memoryMiB(pid);
   const s1 = await snapshot(env);
 
   process.stderr.write(`patching ${objects} statuses on the provider…\n`);
@@ -601,16 +633,13 @@ async function measure(env: Env): Promise<Results> {
       ),
   );
   await konnectorQuiet(env.konnector);
-  const after = memoryMiB(pid);
   const s2 = await snapshot(env);
   return {
     spec,
     status,
     specRequests: konnectorRequests(env, s0, s1),
     statusRequests: konnectorRequests(env, s1, s2),
-    idle,
-    afterSpec,
-    after,
+    snapshots: [s0, s1, s2],
   };
 }
 
@@ -619,6 +648,7 @@ async function measure(env: Env): Promise<Results> {
 const ms = (v: number): string => `${v.toFixed(1)} ms`;
 const perObject = (n: number): string => (n / objects).toFixed(2);
 const ratePerS = (ms: number): number => objects / (ms / 1000);
+const mib = (v: number): string => v.toFixed(0);
 
 function latencyRow(r: PhaseResult): string {
   const [p50, p99] = [percentile(r.latencies, 0.5), percentile(r.latencies, 0.99)];
@@ -626,98 +656,156 @@ function latencyRow(r: PhaseResult): string {
   return `${ms(p50)} / ${ms(p99)} / ${ms(max)} (p99/p50 ${(p99 / p50).toFixed(1)}×)`;
 }
 
+function throughputRow(r: PhaseResult): string {
+  const s = (v: number) => (v / 1000).toFixed(2);
+  return `${s(r.allArrivedMs)} s, ${ratePerS(r.allArrivedMs).toFixed(0)}/s (driver calls ${s(r.callsMs)} s)`;
+}
+
 function requestsRow(c: Counts): string {
-  return `${perObject(c.reads)} / ${perObject(c.writes)}`;
+  const { reads, writes } = readsAndWrites(c);
+  return `${perObject(reads)} / ${perObject(writes)}`;
+}
+
+/** The non-zero entries per object, most first: which requests make up a figure. */
+function breakdown(c: Counts): string {
+  const entries = [...c]
+    .filter(([, n]) => Math.abs(n / objects) >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
+  return entries.length === 0
+    ? 'none'
+    : entries.map(([key, n]) => `${key} ${perObject(n)}`).join(', ');
+}
+
+/** Per object, by controller: how often the konnector's controllers ran. */
+function reconcileBreakdown(reconciles: Map<string, number>): string {
+  const byController = new Map<string, number>();
+  for (const [key, n] of reconciles) {
+    const [controller = '', result = ''] = key.split(' ');
+    const label = result === 'success' ? controller : `${controller} (${result})`;
+    byController.set(label, (byController.get(label) ?? 0) + n);
+  }
+  const entries = [...byController]
+    .filter(([, n]) => n / objects >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
+  return entries.map(([label, n]) => `${label} ${perObject(n)}`).join(', ') || 'none';
 }
 
 function report(env: Env, r: Results): string {
-  const rssGrowth = r.after.rss - r.idle.rss;
-  const perThousand = (rssGrowth / objects) * 1000;
-  const row = (name: string, value: string) => `| ${name.padEnd(52)} | ${value.padEnd(40)} |`;
-  const apiTotal = (k: KonnectorRequests) =>
-    k.provider.reads + k.provider.writes + k.consumer.reads + k.consumer.writes;
-  const selfTotal = (k: KonnectorRequests) => k.selfReported.reads + k.selfReported.writes;
+  const [idle, afterSpec, after] = r.snapshots.map((s) => s.memory) as [Memory, Memory, Memory];
+  const perThousand = ((after.rss - idle.rss) / objects) * 1000;
+  const row = (name: string, value: string) => `| ${name.padEnd(48)} | ${value.padEnd(52)} |`;
+  const total = (c: Counts) => {
+    const { reads, writes } = readsAndWrites(c);
+    return reads + writes;
+  };
+  const byApiservers = [r.specRequests, r.statusRequests].reduce(
+    (sum, k) => sum + total(k.provider) + total(k.consumer),
+    0,
+  );
+  const bySelf = total(r.specRequests.selfReported) + total(r.statusRequests.selfReported);
+  const memoryRow = (m: (x: Memory) => number) =>
+    `${mib(m(idle))} → ${mib(m(afterSpec))} → ${mib(m(after))} MiB`;
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   const table = [
     '',
-    `konnector benchmark: ${objects} cowboys, ${concurrency} in flight, ` +
-      `consumer ${consumerNamespace} → provider ${env.providerNamespace}`,
+    `konnector benchmark: ${objects} cowboys, ${concurrency} in flight, consumer ` +
+      `${consumerNamespace} → provider ${env.providerNamespace} (${availableParallelism()} CPUs, load ${load})`,
     row('measure', 'figure'),
-    row('-'.repeat(52), '-'.repeat(40)),
+    row('-'.repeat(48), '-'.repeat(52)),
     row('spec sync consumer → provider p50 / p99 / max', latencyRow(r.spec)),
-    row(
-      `all ${objects} on the provider after`,
-      `${(r.spec.allArrivedMs / 1000).toFixed(2)} s (${ratePerS(r.spec.allArrivedMs).toFixed(0)}/s)`,
-    ),
-    row('  driver creates took', `${(r.spec.callsMs / 1000).toFixed(2)} s`),
+    row(`all ${objects} on the provider after`, throughputRow(r.spec)),
     row('status sync provider → consumer p50 / p99 / max', latencyRow(r.status)),
-    row(
-      `all ${objects} statuses on the consumer after`,
-      `${(r.status.allArrivedMs / 1000).toFixed(2)} s (${ratePerS(r.status.allArrivedMs).toFixed(0)}/s)`,
-    ),
-    row('  driver status patches took', `${(r.status.callsMs / 1000).toFixed(2)} s`),
-    row(
-      'konnector VmRSS idle → after spec → after status',
-      `${r.idle.rss.toFixed(0)} → ${r.afterSpec.rss.toFixed(0)} → ${r.after.rss.toFixed(0)} MiB`,
-    ),
+    row(`all ${objects} statuses on the consumer after`, throughputRow(r.status)),
+    row('konnector VmRSS idle → after spec → after status', memoryRow((m) => m.rss)),
     row('konnector RSS growth per 1,000 objects', `${perThousand.toFixed(1)} MiB`),
-    row(
-      'konnector peak RSS (VmHWM) idle → after',
-      `${r.idle.hwm.toFixed(0)} → ${r.after.hwm.toFixed(0)} MiB`,
-    ),
-    row('requests/object, spec sync: consumer reads / writes', requestsRow(r.specRequests.consumer)),
-    row('requests/object, spec sync: provider reads / writes', requestsRow(r.specRequests.provider)),
-    row(
-      'requests/object, status sync: consumer reads / writes',
-      requestsRow(r.statusRequests.consumer),
-    ),
-    row(
-      'requests/object, status sync: provider reads / writes',
-      requestsRow(r.statusRequests.provider),
-    ),
-    row(
-      'cross-check: apiservers vs konnector own count',
-      `${apiTotal(r.specRequests) + apiTotal(r.statusRequests)} vs ` +
-        `${selfTotal(r.specRequests) + selfTotal(r.statusRequests)} requests`,
-    ),
+    row('konnector VmHWM idle → after spec → after status', memoryRow((m) => m.hwm)),
+    row('konnector V8 heap used idle → spec → status', memoryRow((m) => m.heap)),
+    row('requests/object spec sync, consumer: R / W', requestsRow(r.specRequests.consumer)),
+    row('requests/object spec sync, provider: R / W', requestsRow(r.specRequests.provider)),
+    row('requests/object status sync, consumer: R / W', requestsRow(r.statusRequests.consumer)),
+    row('requests/object status sync, provider: R / W', requestsRow(r.statusRequests.provider)),
+    row("requests: apiservers vs the konnector's count", `${byApiservers} vs ${bySelf}`),
+    '',
+    'requests per object by verb and resource (from the apiservers):',
+    `  spec sync, consumer:   ${breakdown(r.specRequests.consumer)}`,
+    `  spec sync, provider:   ${breakdown(r.specRequests.provider)}`,
+    `  status sync, consumer: ${breakdown(r.statusRequests.consumer)}`,
+    `  status sync, provider: ${breakdown(r.statusRequests.provider)}`,
+    'konnector reconciles per object:',
+    `  spec sync:   ${reconcileBreakdown(r.specRequests.reconciles)}`,
+    `  status sync: ${reconcileBreakdown(r.statusRequests.reconciles)}`,
     '',
   ];
-  const p = (res: PhaseResult, q: number) => percentile(res.latencies, q).toFixed(1);
-  const lines = [
-    `spec_sync_p50_ms ${p(r.spec, 0.5)}`,
-    `spec_sync_p99_ms ${p(r.spec, 0.99)}`,
-    `spec_sync_all_s ${(r.spec.allArrivedMs / 1000).toFixed(2)}`,
-    `spec_sync_objects_per_s ${ratePerS(r.spec.allArrivedMs).toFixed(0)}`,
-    `status_sync_p50_ms ${p(r.status, 0.5)}`,
-    `status_sync_p99_ms ${p(r.status, 0.99)}`,
-    `status_sync_all_s ${(r.status.allArrivedMs / 1000).toFixed(2)}`,
-    `status_sync_objects_per_s ${ratePerS(r.status.allArrivedMs).toFixed(0)}`,
-    `konnector_rss_idle_mib ${r.idle.rss.toFixed(1)}`,
-    `konnector_rss_after_mib ${r.after.rss.toFixed(1)}`,
-    `konnector_hwm_after_mib ${r.after.hwm.toFixed(1)}`,
-    `konnector_rss_mib_per_1000_objects ${perThousand.toFixed(1)}`,
-    ...(['spec', 'status'] as const).flatMap((phase) => {
-      const k = phase === 'spec' ? r.specRequests : r.statusRequests;
-      return (['consumer', 'provider'] as const).flatMap((side) => [
-        `${phase}_sync_${side}_reads_per_object ${perObject(k[side].reads)}`,
-        `${phase}_sync_${side}_writes_per_object ${perObject(k[side].writes)}`,
-      ]);
-    }),
-    '',
-  ];
-  return [...table, ...lines].join('\n');
+  return [...table, ...figureLines(r, idle, after, perThousand), ''].join('\n');
 }
 
-/** The konnector runs with LOG_LEVEL=warn: every line in its log is worth showing. */
-function konnectorLogSummary(konnector: Server): string {
-  let text = '';
-  try {
-    text = readFileSync(konnector.proc.logFile, 'utf8').trim();
-  } catch {
-    return 'konnector log: unreadable\n';
+/** One `name value` line per figure, for scripts. */
+function figureLines(r: Results, idle: Memory, after: Memory, perThousand: number): string[] {
+  const p = (res: PhaseResult, q: number) => percentile(res.latencies, q).toFixed(1);
+  const phases = [
+    ['spec', r.spec, r.specRequests],
+    ['status', r.status, r.statusRequests],
+  ] as const;
+  return [
+    ...phases.flatMap(([phase, res]) => [
+      `${phase}_sync_p50_ms ${p(res, 0.5)}`,
+      `${phase}_sync_p99_ms ${p(res, 0.99)}`,
+      `${phase}_sync_all_s ${(res.allArrivedMs / 1000).toFixed(2)}`,
+      `${phase}_sync_objects_per_s ${ratePerS(res.allArrivedMs).toFixed(0)}`,
+    ]),
+    `konnector_rss_idle_mib ${idle.rss.toFixed(1)}`,
+    `konnector_rss_after_mib ${after.rss.toFixed(1)}`,
+    `konnector_hwm_after_mib ${after.hwm.toFixed(1)}`,
+    `konnector_rss_mib_per_1000_objects ${perThousand.toFixed(1)}`,
+    ...phases.flatMap(([phase, , k]) =>
+      (['consumer', 'provider'] as const).flatMap((side) => {
+        const { reads, writes } = readsAndWrites(k[side]);
+        return [
+          `${phase}_sync_${side}_reads_per_object ${perObject(reads)}`,
+          `${phase}_sync_${side}_writes_per_object ${perObject(writes)}`,
+        ];
+      }),
+    ),
+  ];
+}
+
+/**
+ * The konnector runs with LOG_LEVEL=warn, so every line of its log is a problem: grouped by
+ * phase, controller and error, with a count and the first message of each.
+ */
+function konnectorLogSummary(konnector: Server, snapshots?: readonly Snapshot[]): string {
+  const phaseOf = (time: number | undefined): string => {
+    if (!snapshots || time === undefined) return '';
+    const i = snapshots.findIndex((s) => time < s.at);
+    return ['set-up', 'spec sync', 'status sync'][i] ?? 'after';
+  };
+  const text = readFileSync(konnector.proc.logFile, 'utf8').trim();
+  const groups = new Map<string, { count: number; example: string }>();
+  for (const line of text === '' ? [] : text.split('\n')) {
+    let key = line.slice(0, 120);
+    let example = line;
+    try {
+      const e = JSON.parse(line) as {
+        time?: number;
+        level?: number;
+        controller?: string;
+        msg?: string;
+        err?: { type?: string; message?: string };
+      };
+      key = `${phaseOf(e.time)} level ${e.level} ${e.controller ?? '-'}: ${e.msg} (${e.err?.type ?? '-'})`;
+      example = e.err?.message ?? e.msg ?? line;
+    } catch {
+      // not JSON (a crash trace): keyed by its beginning
+    }
+    const group = groups.get(key) ?? { count: 0, example: example.slice(0, 300) };
+    group.count++;
+    groups.set(key, group);
   }
-  const lines = text === '' ? [] : text.split('\n');
-  const shown = lines.slice(0, 10).map((l) => `  ${l}`);
-  return [`konnector log: ${lines.length} warning/error lines`, ...shown, ''].join('\n');
+  const lines = [...groups].map(([key, g]) => `  ${g.count}× ${key}\n      e.g. ${g.example}`);
+  const count = [...groups.values()].reduce((sum, g) => sum + g.count, 0);
+  return [`konnector log: ${count} warning/error lines`, ...lines, ''].join('\n');
 }
 
 // ---- main -----------------------------------------------------------------------------------
@@ -761,9 +849,12 @@ try {
   const env = { provider, consumer, backend, konnector: started, providerNamespace };
   const results = await measure(env);
   process.stdout.write(report(env, results));
-  process.stdout.write(konnectorLogSummary(started));
+  process.stdout.write(konnectorLogSummary(started, results.snapshots));
 } catch (err) {
-  if (konnector) process.stderr.write(`last konnector log lines:\n${konnector.proc.tail()}\n`);
+  if (konnector) {
+    process.stderr.write(`last konnector log lines:\n${konnector.proc.tail(10)}\n`);
+    process.stderr.write(konnectorLogSummary(konnector));
+  }
   process.exitCode = 1;
   throw err;
 } finally {

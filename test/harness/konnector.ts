@@ -18,6 +18,8 @@ export async function startKonnector(opts: {
   logDir: string;
   name?: string;
   args?: readonly string[];
+  /** Stop it when the current test finishes (default); false: the caller stops it. */
+  stopWhenTestEnds?: boolean;
 }): Promise<KonnectorUnderTest> {
   const port = await freePort();
   const proc = new ManagedProcess({
@@ -32,9 +34,11 @@ export async function startKonnector(opts: {
     logDir: opts.logDir,
     env: { LOG_LEVEL: process.env['KBT_KONNECTOR_LOG_LEVEL'] ?? 'debug' },
   });
-  onTestFinished(async () => {
-    await proc.stop(5_000);
-  });
+  if (opts.stopWhenTestEnds !== false) {
+    onTestFinished(async () => {
+      await proc.stop(5_000);
+    });
+  }
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (!proc.running) throw new Error(`konnector exited: ${proc.tail()}`);

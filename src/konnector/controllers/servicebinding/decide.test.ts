@@ -202,10 +202,23 @@ describe('crdUpdate', () => {
     expect(crdUpdate(edited, desired)).toBeUndefined();
   });
 
-  it('takes the new spec and keeps server metadata, labels and other annotations', () => {
+  it('takes the new spec and owner, keeping server metadata, labels and other annotations', () => {
     const v2 = { ...widgets, versions: [version('v1', true, false), version('v2', true, true)] };
     const next = consumerCRD(boundSchema(v2), binding);
-    const update = crdUpdate(liveCRD(desired), next);
+    // Installed by an older konnector that wrote another API version in the owner reference.
+    const live = liveCRD(desired);
+    live.metadata = {
+      ...live.metadata,
+      ownerReferences: [
+        {
+          apiVersion: 'kube-bind.io/v1alpha1',
+          kind: 'APIServiceBinding',
+          name: 'widgets',
+          uid: 'b-uid',
+        },
+      ],
+    };
+    const update = crdUpdate(live, next);
 
     expect(update?.spec).toStrictEqual(next.spec);
     expect(update?.metadata).toStrictEqual({
@@ -298,15 +311,19 @@ describe('boundSchemaStatus', () => {
     ]);
   });
 
-  it("ignores a CRD's own Ready and keeps the other status fields", () => {
+  it("ignores a CRD's own Ready: Ready is the summary and keeps its transition time", () => {
+    const first = boundSchemaStatus(boundSchema(), crdWith(established), now);
+    const bs: BoundSchema = { ...boundSchema(), ...(first && { status: first }) };
     const withReady: CustomResourceDefinitionStatus = {
       ...established,
       conditions: [...(established.conditions ?? []), { type: 'Ready', status: 'False' }],
     };
+    expect(boundSchemaStatus(bs, crdWith(withReady), later)).toBeUndefined();
+  });
+
+  it('keeps the other status fields', () => {
     const bs: BoundSchema = { ...boundSchema(), status: { instantiations: 3 } };
-    const status = boundSchemaStatus(bs, crdWith(withReady), now);
-    expect(status?.conditions?.[0]).toStrictEqual(cond('Ready', 'True', t0));
-    expect(status?.instantiations).toBe(3);
+    expect(boundSchemaStatus(bs, crdWith(established), now)?.instantiations).toBe(3);
   });
 });
 

@@ -1,0 +1,867 @@
+// Konnector benchmark (issue 7 item 4): bin/konnector syncing 1,000 cowboys between two private
+// clusters (etcd + kube-apiserver + kube-controller-manager each), with bin/backend
+// (--frontend-disabled) on the provider:
+//   - spec sync latency consumer → provider, p50/p99: from the consumer create call returning
+//     until a watch on the provider delivers the copy; and the time until all are there;
+//   - status sync latency provider → consumer, p50/p99: from the provider status patch returning
+//     until a watch on the consumer delivers that status;
+//   - the konnector's memory (VmRSS, VmHWM) idle after engaging and after the objects synced;
+//   - API requests the konnector issued per object on each cluster, reads and writes, from each
+//     kube-apiserver's apiserver_request_total, less the driver's own requests (counted by its
+//     client) and, on the provider, less the backend's (its own rest_client_requests_total).
+// The consumer is provisioned like `kubectl bind` without a browser: a BindableResourcesRequest
+// yields the kubeconfig of a contract namespace, an APIServiceExportRequest made with that
+// kubeconfig exports cowboys, and the consumer gets the Secret and the APIServiceBinding.
+// Run with `npm run bench:konnector` (KBT_BENCH_OBJECTS, KBT_BENCH_CONCURRENCY).
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import { wildwestCRDs } from '../src/apis/examples/wildwest.ts';
+import { kubeBindCRDs } from '../src/apis/kubebind/crds/index.ts';
+import * as kb from '../src/apis/kubebind/types.gen.ts';
+import { connectionFromKubeconfig } from '../src/kube/config.ts';
+import { KubeClient, PatchType, type RequestRecord } from '../src/kube/client.ts';
+import { installCRDs, isEstablished } from '../src/kube/crds.ts';
+import { ignoreNotFound } from '../src/kube/errors.ts';
+import { ResourceClient, resourceType } from '../src/kube/resource.ts';
+import { CustomResourceDefinitions, Namespaces, Secrets } from '../src/kube/resources.ts';
+import { startKubeCluster, type KubeCluster } from '../test/harness/kube-cluster.ts';
+import { freePort } from '../test/harness/ports.ts';
+import { killAllNow, ManagedProcess } from '../test/harness/process.ts';
+
+const objects = Number(process.env['KBT_BENCH_OBJECTS'] ?? 1000);
+const concurrency = Number(process.env['KBT_BENCH_CONCURRENCY'] ?? 16);
+const repo = join(import.meta.dirname, '..');
+const consumerNamespace = 'wild-west';
+/** The export request, export and binding share this name (as `kubectl bind` does it). */
+const exportName = 'cowboys';
+/** Generous: a stuck object should fail the run with a list of what is missing, not hang it. */
+const syncTimeoutMs = 120_000 + objects * 100;
+
+interface Cowboy {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: { intent?: string; horse?: string };
+  status?: { result?: string };
+}
+
+const Cowboys = resourceType<Cowboy>({
+  group: 'wildwest.dev',
+  version: 'v1alpha1',
+  resource: 'cowboys',
+  kind: 'Cowboy',
+  namespaced: true,
+});
+
+const nameOf = (i: number): string => `cowboy-${String(i).padStart(5, '0')}`;
+const names = Array.from({ length: objects }, (_, i) => nameOf(i));
+/** The status the driver sets on the provider copy of `name`, and expects back on the consumer. */
+const resultFor = (name: string): string => `rode ${name}`;
+
+// ---- API request counting -------------------------------------------------------------------
+
+/**
+ * The resources the konnector works with. Leases (its leader election, the apiservers' identity
+ * leases) and namespaces (the apiservers' own system-namespace checks) are left out: that traffic
+ * is periodic, not per object, and would otherwise be mixed with the apiservers' own.
+ */
+const countedResources = new Set([
+  'cowboys',
+  'apiservicebindings',
+  'apiservicebindingbundles',
+  'apiserviceexports',
+  'apiserviceexportrequests',
+  'apiservicenamespaces',
+  'boundschemas',
+  'clusterbindings',
+  'customresourcedefinitions',
+  'secrets',
+  'configmaps',
+  'serviceaccounts',
+  'events',
+  'roles',
+  'rolebindings',
+  'clusterroles',
+  'clusterrolebindings',
+]);
+const readVerbs = new Set(['GET', 'LIST', 'WATCH']);
+/** The client's verbs in the apiserver's spelling, so both counts use the same keys. */
+const clientVerbs: Readonly<Record<string, string>> = { create: 'POST', update: 'PUT' };
+
+/** Requests by `VERB resource[/subresource]`, e.g. `PUT cowboys/status`. */
+type Counts = Map<string, number>;
+
+function tally(counts: Counts, verb: string, resource: string, n = 1): void {
+  if (!countedResources.has(resource.split('/')[0] ?? '')) return;
+  const key = `${clientVerbs[verb] ?? verb.toUpperCase()} ${resource}`;
+  counts.set(key, (counts.get(key) ?? 0) + n);
+}
+
+function minus(a: Counts, b: Counts): Counts {
+  const out = new Map(a);
+  for (const [k, v] of b) out.set(k, (out.get(k) ?? 0) - v);
+  return out;
+}
+
+function readsAndWrites(c: Counts): { reads: number; writes: number } {
+  let [reads, writes] = [0, 0];
+  for (const [key, n] of c) {
+    if (readVerbs.has(key.split(' ')[0] ?? '')) reads += n;
+    else writes += n;
+  }
+  return { reads, writes };
+}
+
+/** The samples of one metric in a Prometheus text exposition: labels and value. */
+function* samples(
+  text: string,
+  metric: string,
+): Generator<{ labels: Record<string, string>; value: number }> {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    const labels = Object.fromEntries(
+      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
+    );
+    yield { labels, value: Number(line.slice(line.lastIndexOf(' ') + 1)) };
+  }
+}
+
+/** Sums a request counter by verb and resource. */
+function countsFromMetrics(text: string, metric: string): Counts {
+  const counts: Counts = new Map();
+  for (const { labels, value } of samples(text, metric)) {
+    const sub = labels['subresource'];
+    const resource = `${labels['resource'] ?? ''}${sub ? `/${sub}` : ''}`;
+    tally(counts, labels['verb'] ?? '', resource, value);
+  }
+  return counts;
+}
+
+/** What one kube-apiserver served, by anyone. */
+async function apiserverCounts(admin: KubeClient): Promise<Counts> {
+  return countsFromMetrics(await admin.request<string>('GET', '/metrics'), 'apiserver_request_total');
+}
+
+/** What a bin/backend or bin/konnector process says it sent (rest_client_requests_total). */
+async function processCounts(metricsUrl: string): Promise<Counts> {
+  return countsFromMetrics(await (await fetch(metricsUrl)).text(), 'rest_client_requests_total');
+}
+
+function recordCounts(records: readonly RequestRecord[]): Counts {
+  const counts: Counts = new Map();
+  for (const r of records) tally(counts, r.verb, r.resource);
+  return counts;
+}
+
+// ---- clusters and processes -----------------------------------------------------------------
+
+/** One cluster with the driver's admin client, whose requests are recorded to be subtracted. */
+interface Side {
+  cluster: KubeCluster;
+  admin: KubeClient;
+  records: RequestRecord[];
+}
+
+async function startSide(name: string, dir: string): Promise<Side> {
+  process.stderr.write(`starting ${name}: etcd + kube-apiserver + kube-controller-manager…\n`);
+  const cluster = await startKubeCluster({ name, baseDir: dir });
+  const records: RequestRecord[] = [];
+  const admin = new KubeClient(cluster.adminConnection(), {
+    userAgent: 'bench-driver',
+    observer: (r) => records.push(r),
+  });
+  return { cluster, admin, records };
+}
+
+async function stopSide(side: Side): Promise<void> {
+  await side.admin.close();
+  await side.cluster.stop();
+}
+
+interface Server {
+  proc: ManagedProcess;
+  /** Its /metrics. */
+  metricsUrl: string;
+}
+
+/** Starts a bin/ script with a listener on a free port and waits for its `healthPath`. */
+async function startServer(
+  name: string,
+  args: (address: string) => string[],
+  healthPath: string,
+  logDir: string,
+): Promise<Server> {
+  const address = `127.0.0.1:${await freePort()}`;
+  const proc = new ManagedProcess({
+    name,
+    command: join(repo, 'bin', name),
+    args: args(address),
+    logDir,
+    env: { LOG_LEVEL: 'warn' },
+  });
+  await until(`${name} to answer ${healthPath}`, async () => {
+    if (!proc.running) throw new Error(`${name} exited:\n${proc.tail()}`);
+    const ok = await fetch(`http://${address}${healthPath}`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    return ok || undefined;
+  });
+  return { proc, metricsUrl: `http://${address}/metrics` };
+}
+
+const startBackend = (provider: Side, logDir: string): Promise<Server> =>
+  startServer(
+    'backend',
+    (address) => [
+      `--kubeconfig=${provider.cluster.adminKubeconfigPath}`,
+      '--leader-elect=false',
+      '--frontend-disabled',
+      `--listen-address=${address}`,
+    ],
+    '/healthz',
+    logDir,
+  );
+
+const startKonnector = (consumer: Side, logDir: string): Promise<Server> =>
+  startServer(
+    'konnector',
+    (address) => [
+      `--kubeconfig=${consumer.cluster.adminKubeconfigPath}`,
+      `--server-address=${address}`,
+      '--lease-namespace=kube-system',
+    ],
+    '/readyz',
+    logDir,
+  );
+
+// ---- small helpers --------------------------------------------------------------------------
+
+/** Polls `check` (set-up only, never for a measurement) until it returns a value. */
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s: ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Runs `fn(0..n-1)` with at most `limit` calls in flight. */
+async function forEachBounded(
+  n: number,
+  limit: number,
+  fn: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < n; i = next++) await fn(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+const condition = (
+  obj: { status?: { conditions?: { type: string; status: string }[] } },
+  type: string,
+): string | undefined => obj.status?.conditions?.find((c) => c.type === type)?.status;
+
+function memoryMiB(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): number =>
+    Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+}
+
+/** Nearest-rank percentile of ascending `sorted`. */
+function percentile(sorted: readonly number[], q: number): number {
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[rank - 1] ?? NaN;
+}
+
+// ---- provisioning ---------------------------------------------------------------------------
+
+/**
+ * A contract namespace and its kubeconfig from a BindableResourcesRequest, the provisioning path
+ * of a backend without front door; returns the kubeconfig text.
+ */
+async function provisionConsumer(provider: Side): Promise<{ namespace: string; kubeconfig: string }> {
+  const requests = new ResourceClient(provider.admin, kb.BindableResourcesRequests, 'default');
+  await requests.create({
+    metadata: { name: 'bench' },
+    spec: {
+      clusterIdentity: { identity: randomUUID(), prettyName: 'bench-consumer' },
+      author: 'bench',
+    },
+  });
+  const done = await until('the BindableResourcesRequest to succeed', async () => {
+    const r = await requests.get('bench');
+    if (r.status?.phase === 'Failed') throw new Error(`provisioning failed: ${JSON.stringify(r)}`);
+    return r.status?.phase === 'Succeeded' ? r : undefined;
+  });
+  const secret = await new ResourceClient(provider.admin, Secrets, 'default').get(
+    'bench-binding-response',
+  );
+  const response = JSON.parse(
+    Buffer.from(secret.data?.['binding-response'] ?? '', 'base64').toString('utf8'),
+  ) as { kubeconfig: string };
+  return {
+    namespace: done.status?.namespace ?? '',
+    kubeconfig: Buffer.from(response.kubeconfig, 'base64').toString('utf8'),
+  };
+}
+
+/** Requests the cowboys export with the consumer's own provider kubeconfig, as kubectl bind does. */
+async function exportCowboys(kubeconfig: string, namespace: string): Promise<void> {
+  const binder = new KubeClient(await connectionFromKubeconfig({ text: kubeconfig }), {
+    userAgent: 'bench-binder',
+  });
+  try {
+    const requests = new ResourceClient(binder, kb.APIServiceExportRequests, namespace);
+    await requests.create({
+      metadata: { name: exportName },
+      spec: { resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }] },
+    });
+    await until('the APIServiceExportRequest to succeed', async () => {
+      const r = await requests.get(exportName);
+      if (r.status?.phase === 'Failed') throw new Error(`export failed: ${r.status.terminalMessage}`);
+      return r.status?.phase === 'Succeeded' || undefined;
+    });
+  } finally {
+    await binder.close();
+  }
+}
+
+/** The provider kubeconfig Secret and the APIServiceBinding on the consumer. */
+async function bindOnConsumer(consumer: Side, kubeconfig: string): Promise<void> {
+  await new ResourceClient(consumer.admin, Namespaces).create({ metadata: { name: 'kube-bind' } });
+  await new ResourceClient(consumer.admin, Secrets, 'kube-bind').create({
+    metadata: { name: 'kubeconfig-bench', labels: { 'kube-bind.io/provider-kubeconfig': 'true' } },
+    type: 'Opaque',
+    data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') },
+  });
+  await new ResourceClient(consumer.admin, kb.APIServiceBindings).create({
+    metadata: { name: exportName },
+    spec: {
+      kubeconfigSecretRef: { namespace: 'kube-bind', name: 'kubeconfig-bench', key: 'kubeconfig' },
+    },
+  });
+}
+
+async function waitUntilBound(consumer: Side): Promise<void> {
+  const bindings = new ResourceClient(consumer.admin, kb.APIServiceBindings);
+  await until('the APIServiceBinding to be Ready', async () =>
+    condition(await bindings.get(exportName), 'Ready') === 'True' ? true : undefined,
+  );
+  const crds = new ResourceClient(consumer.admin, CustomResourceDefinitions);
+  await until('the cowboys CRD to be Established on the consumer', async () => {
+    const crd = await ignoreNotFound(crds.get('cowboys.wildwest.dev'));
+    return crd && isEstablished(crd) ? true : undefined;
+  });
+}
+
+/**
+ * One cowboy synced before measuring: it makes the backend create the provider namespace and the
+ * konnector start its informer there, which is set-up, not per-object work. Returns the provider
+ * namespace.
+ */
+async function warmUp(provider: Side, consumer: Side, contractNamespace: string): Promise<string> {
+  await new ResourceClient(consumer.admin, Namespaces).create({
+    metadata: { name: consumerNamespace },
+  });
+  await new ResourceClient(consumer.admin, Cowboys, consumerNamespace).create({
+    metadata: { name: 'warm-up' },
+    spec: { intent: 'warm up' },
+  });
+  const serviceNamespaces = new ResourceClient(
+    provider.admin,
+    kb.APIServiceNamespaces,
+    contractNamespace,
+  );
+  const providerNamespace = await until('the provider namespace', async () => {
+    const sn = await ignoreNotFound(serviceNamespaces.get(consumerNamespace));
+    return sn?.status?.namespace || undefined;
+  });
+  const copies = new ResourceClient(provider.admin, Cowboys, providerNamespace);
+  await until('the warm-up cowboy on the provider', () => ignoreNotFound(copies.get('warm-up')));
+  return providerNamespace;
+}
+
+/** Waits until the konnector has sent no counted request for `quietMs` (by its own count). */
+async function konnectorQuiet(konnector: Server, quietMs = 2_000): Promise<void> {
+  const total = async () => {
+    const { reads, writes } = readsAndWrites(await processCounts(konnector.metricsUrl));
+    return reads + writes;
+  };
+  let last = await total();
+  let since = Date.now();
+  await until(
+    'the konnector to go quiet',
+    async () => {
+      await sleep(250);
+      const now = await total();
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs || undefined;
+    },
+    syncTimeoutMs,
+  );
+}
+
+// ---- measuring ------------------------------------------------------------------------------
+
+/**
+ * Watches `resource` from `resourceVersion` and stamps, per name, when an event first shows
+ * `arrived(object)`: arrival times come from the watch, not from polling.
+ */
+function watchArrivals(
+  resource: ResourceClient<Cowboy>,
+  resourceVersion: string,
+  arrived: (c: Cowboy) => boolean,
+) {
+  const at = new Map<string, number>();
+  const abort = new AbortController();
+  let failure: unknown;
+  let rv = resourceVersion;
+  const loop = (async () => {
+    // The server may end a watch; resume from the last resourceVersion seen.
+    while (!abort.signal.aborted) {
+      const events = resource.watch({
+        resourceVersion: rv,
+        allowWatchBookmarks: true,
+        timeoutSeconds: 600,
+        signal: abort.signal,
+      });
+      for await (const ev of events) {
+        const now = performance.now();
+        if (ev.type === 'ERROR') throw new Error(`watch failed: ${JSON.stringify(ev.object)}`);
+        rv = ev.object.metadata?.resourceVersion ?? rv;
+        const name = ev.object.metadata?.name ?? '';
+        if (ev.type !== 'BOOKMARK' && !at.has(name) && arrived(ev.object)) at.set(name, now);
+      }
+    }
+  })().catch((err: unknown) => {
+    if (!abort.signal.aborted) failure = err;
+  });
+  return {
+    at,
+    /** Resolves once every name has arrived; fails with the missing ones after `timeoutMs`. */
+    async all(timeoutMs: number): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (names.some((n) => !at.has(n))) {
+        if (failure !== undefined) throw failure;
+        if (Date.now() > deadline) {
+          const missing = names.filter((n) => !at.has(n));
+          throw new Error(
+            `${missing.length} objects did not arrive in ${timeoutMs / 1000}s, e.g. ${missing.slice(0, 5).join(', ')}`,
+          );
+        }
+        await sleep(20); // only the local map is polled; the stamps come from the watch
+      }
+    },
+    async stop(): Promise<void> {
+      abort.abort();
+      await loop;
+    },
+  };
+}
+
+interface PhaseResult {
+  /** Per object, arrival minus the driver's call returning, ascending (ms). */
+  latencies: number[];
+  /** From the first call until the last arrival (ms). */
+  allArrivedMs: number;
+  /** From the first call until the driver's last call returned (ms). */
+  callsMs: number;
+}
+
+/**
+ * Issues `call(name)` for every object (bounded concurrency), stamping its return, while
+ * `watched` is watched for `arrived`; returns the latencies.
+ */
+async function measurePhase(
+  watched: ResourceClient<Cowboy>,
+  arrived: (c: Cowboy) => boolean,
+  call: (name: string) => Promise<unknown>,
+): Promise<PhaseResult> {
+  const list = await watched.list({ limit: 1 });
+  const arrivals = watchArrivals(watched, list.metadata?.resourceVersion ?? '', arrived);
+  const returned = new Map<string, number>();
+  const started = performance.now();
+  try {
+    await forEachBounded(objects, concurrency, async (i) => {
+      const name = nameOf(i);
+      await call(name);
+      returned.set(name, performance.now());
+    });
+    const callsMs = performance.now() - started;
+    await arrivals.all(syncTimeoutMs);
+    const latencies = names
+      .map((n) => (arrivals.at.get(n) ?? NaN) - (returned.get(n) ?? NaN))
+      .sort((a, b) => a - b);
+    const last = Math.max(...arrivals.at.values());
+    return { latencies, allArrivedMs: last - started, callsMs };
+  } finally {
+    // Closed before the next scrape, so the apiserver has counted this watch by then.
+    await arrivals.stop();
+  }
+}
+
+/** Counters on both clusters and both processes, and the konnector's memory, at one moment. */
+interface Snapshot {
+  debug: string;
+  at: number;
+  provider: Counts;
+  consumer: Counts;
+  backend: Counts;
+  konnector: Counts;
+  /** The konnector's reconciles by `controller result` (its controller_runtime metrics). */
+  reconciles: Map<string, number>;
+  providerDriver: number;
+  consumerDriver: number;
+  memory: Memory;
+}
+
+interface Memory {
+  rss: number;
+  hwm: number;
+  /** The V8 heap in use (nodejs_heap_size_used_bytes), to tell live data from RSS slack. */
+  heap: number;
+}
+
+async function snapshot(env: Env): Promise<Snapshot> {
+  const text = await (await fetch(env.konnector.metricsUrl)).text();
+  const reconciles = new Map<string, number>();
+  for (const { labels, value } of samples(text, 'controller_runtime_reconcile_total')) {
+    const key = `${labels['controller']} ${labels['result']}`;
+    reconciles.set(key, (reconciles.get(key) ?? 0) + value);
+  }
+  const debug = text.split("\n").filter((l) => /^(workqueue_adds_total|controller_runtime_reconcile_total)/.test(l)).join("\n");
+  const heap = [...samples(text, 'nodejs_heap_size_used_bytes')][0]?.value ?? NaN;
+  return {
+    at: Date.now(),
+    debug,
+    provider: await apiserverCounts(env.provider.admin),
+    consumer: await apiserverCounts(env.consumer.admin),
+    backend: await processCounts(env.backend.metricsUrl),
+    konnector: countsFromMetrics(text, 'rest_client_requests_total'),
+    reconciles,
+    // Taken after the scrapes, so the scrapes' own /metrics requests (resource "") fall before.
+    providerDriver: env.provider.records.length,
+    consumerDriver: env.consumer.records.length,
+    memory: { ...memoryMiB(env.konnector.proc.pid ?? 0), heap: heap / 2 ** 20 },
+  };
+}
+
+interface KonnectorRequests {
+  provider: Counts;
+  consumer: Counts;
+  /** The konnector's own count, both clusters together, as a cross-check. */
+  selfReported: Counts;
+  reconciles: Map<string, number>;
+}
+
+/** The konnector's requests between two snapshots: the apiservers' counts less everyone else's. */
+function konnectorRequests(env: Env, from: Snapshot, to: Snapshot): KonnectorRequests {
+  const driver = (side: Side, a: number, b: number) => recordCounts(side.records.slice(a, b));
+  return {
+    provider: minus(
+      minus(minus(to.provider, from.provider), minus(to.backend, from.backend)),
+      driver(env.provider, from.providerDriver, to.providerDriver),
+    ),
+    consumer: minus(
+      minus(to.consumer, from.consumer),
+      driver(env.consumer, from.consumerDriver, to.consumerDriver),
+    ),
+    selfReported: minus(to.konnector, from.konnector),
+    reconciles: minus(to.reconciles, from.reconciles),
+  };
+}
+
+// ---- the run --------------------------------------------------------------------------------
+
+interface Env {
+  provider: Side;
+  consumer: Side;
+  backend: Server;
+  konnector: Server;
+  providerNamespace: string;
+}
+
+interface Results {
+  spec: PhaseResult;
+  status: PhaseResult;
+  specRequests: KonnectorRequests;
+  statusRequests: KonnectorRequests;
+  /** Idle after engaging, after the spec sync, after the status sync. */
+  snapshots: [Snapshot, Snapshot, Snapshot];
+}
+
+async function measure(env: Env): Promise<Results> {
+  await konnectorQuiet(env.konnector);
+  await sleep(2_000);
+  const s0 = await snapshot(env);
+
+  process.stderr.write(`creating ${objects} cowboys, ${concurrency} in flight…\n`);
+  const consumerCowboys = new ResourceClient(env.consumer.admin, Cowboys, consumerNamespace);
+  const providerCowboys = new ResourceClient(env.provider.admin, Cowboys, env.providerNamespace);
+  const spec = await measurePhase(
+    providerCowboys,
+    () => true,
+    (name) =>
+      consumerCowboys.create({ metadata: { name }, spec: { intent: 'ride', horse: 'silver' } }),
+  );
+  await konnectorQuiet(env.konnector);
+  const s1 = await snapshot(env);
+
+  process.stderr.write(`patching ${objects} statuses on the provider…\n`);
+  const status = await measurePhase(
+    consumerCowboys,
+    (c) => c.status?.result === resultFor(c.metadata?.name ?? ''),
+    (name) =>
+      providerCowboys.patch(
+        name,
+        PatchType.merge,
+        { status: { result: resultFor(name) } },
+        { subresource: 'status' },
+      ),
+  );
+  await konnectorQuiet(env.konnector);
+  const s2 = await snapshot(env);
+  for (const [i, t] of [s0, s1, s2].entries()) process.stderr.write(`S${i}\n` + t.debug + "\n");
+  return {
+    spec,
+    status,
+    specRequests: konnectorRequests(env, s0, s1),
+    statusRequests: konnectorRequests(env, s1, s2),
+    snapshots: [s0, s1, s2],
+  };
+}
+
+// ---- the report -----------------------------------------------------------------------------
+
+const ms = (v: number): string => `${v.toFixed(1)} ms`;
+const perObject = (n: number): string => (n / objects).toFixed(2);
+const ratePerS = (ms: number): number => objects / (ms / 1000);
+const mib = (v: number): string => v.toFixed(0);
+
+function latencyRow(r: PhaseResult): string {
+  const [p50, p99] = [percentile(r.latencies, 0.5), percentile(r.latencies, 0.99)];
+  const max = r.latencies[r.latencies.length - 1] ?? NaN;
+  return `${ms(p50)} / ${ms(p99)} / ${ms(max)} (p99/p50 ${(p99 / p50).toFixed(1)}×)`;
+}
+
+function throughputRow(r: PhaseResult): string {
+  const s = (v: number) => (v / 1000).toFixed(2);
+  return `${s(r.allArrivedMs)} s, ${ratePerS(r.allArrivedMs).toFixed(0)}/s (driver calls ${s(r.callsMs)} s)`;
+}
+
+function requestsRow(c: Counts): string {
+  const { reads, writes } = readsAndWrites(c);
+  return `${perObject(reads)} / ${perObject(writes)}`;
+}
+
+/** The non-zero entries per object, most first: which requests make up a figure. */
+function breakdown(c: Counts): string {
+  const entries = [...c]
+    .filter(([, n]) => Math.abs(n / objects) >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
+  return entries.length === 0
+    ? 'none'
+    : entries.map(([key, n]) => `${key} ${perObject(n)}`).join(', ');
+}
+
+/** Per object, by controller: how often the konnector's controllers ran. */
+function reconcileBreakdown(reconciles: Map<string, number>): string {
+  const byController = new Map<string, number>();
+  for (const [key, n] of reconciles) {
+    const [controller = '', result = ''] = key.split(' ');
+    const label = result === 'success' ? controller : `${controller} (${result})`;
+    byController.set(label, (byController.get(label) ?? 0) + n);
+  }
+  const entries = [...byController]
+    .filter(([, n]) => n / objects >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
+  return entries.map(([label, n]) => `${label} ${perObject(n)}`).join(', ') || 'none';
+}
+
+function report(env: Env, r: Results): string {
+  const [idle, afterSpec, after] = r.snapshots.map((s) => s.memory) as [Memory, Memory, Memory];
+  const perThousand = ((after.rss - idle.rss) / objects) * 1000;
+  const row = (name: string, value: string) => `| ${name.padEnd(48)} | ${value.padEnd(52)} |`;
+  const total = (c: Counts) => {
+    const { reads, writes } = readsAndWrites(c);
+    return reads + writes;
+  };
+  const byApiservers = [r.specRequests, r.statusRequests].reduce(
+    (sum, k) => sum + total(k.provider) + total(k.consumer),
+    0,
+  );
+  const bySelf = total(r.specRequests.selfReported) + total(r.statusRequests.selfReported);
+  const memoryRow = (m: (x: Memory) => number) =>
+    `${mib(m(idle))} → ${mib(m(afterSpec))} → ${mib(m(after))} MiB`;
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  const table = [
+    '',
+    `konnector benchmark: ${objects} cowboys, ${concurrency} in flight, consumer ` +
+      `${consumerNamespace} → provider ${env.providerNamespace} (${availableParallelism()} CPUs, load ${load})`,
+    row('measure', 'figure'),
+    row('-'.repeat(48), '-'.repeat(52)),
+    row('spec sync consumer → provider p50 / p99 / max', latencyRow(r.spec)),
+    row(`all ${objects} on the provider after`, throughputRow(r.spec)),
+    row('status sync provider → consumer p50 / p99 / max', latencyRow(r.status)),
+    row(`all ${objects} statuses on the consumer after`, throughputRow(r.status)),
+    row('konnector VmRSS idle → after spec → after status', memoryRow((m) => m.rss)),
+    row('konnector RSS growth per 1,000 objects', `${perThousand.toFixed(1)} MiB`),
+    row('konnector VmHWM idle → after spec → after status', memoryRow((m) => m.hwm)),
+    row('konnector V8 heap used idle → spec → status', memoryRow((m) => m.heap)),
+    row('requests/object spec sync, consumer: R / W', requestsRow(r.specRequests.consumer)),
+    row('requests/object spec sync, provider: R / W', requestsRow(r.specRequests.provider)),
+    row('requests/object status sync, consumer: R / W', requestsRow(r.statusRequests.consumer)),
+    row('requests/object status sync, provider: R / W', requestsRow(r.statusRequests.provider)),
+    row("requests: apiservers vs the konnector's count", `${byApiservers} vs ${bySelf}`),
+    '',
+    'requests per object by verb and resource (from the apiservers):',
+    `  spec sync, consumer:   ${breakdown(r.specRequests.consumer)}`,
+    `  spec sync, provider:   ${breakdown(r.specRequests.provider)}`,
+    `  status sync, consumer: ${breakdown(r.statusRequests.consumer)}`,
+    `  status sync, provider: ${breakdown(r.statusRequests.provider)}`,
+    'konnector reconciles per object:',
+    `  spec sync:   ${reconcileBreakdown(r.specRequests.reconciles)}`,
+    `  status sync: ${reconcileBreakdown(r.statusRequests.reconciles)}`,
+    '',
+  ];
+  return [...table, ...figureLines(r, idle, after, perThousand), ''].join('\n');
+}
+
+/** One `name value` line per figure, for scripts. */
+function figureLines(r: Results, idle: Memory, after: Memory, perThousand: number): string[] {
+  const p = (res: PhaseResult, q: number) => percentile(res.latencies, q).toFixed(1);
+  const phases = [
+    ['spec', r.spec, r.specRequests],
+    ['status', r.status, r.statusRequests],
+  ] as const;
+  return [
+    ...phases.flatMap(([phase, res]) => [
+      `${phase}_sync_p50_ms ${p(res, 0.5)}`,
+      `${phase}_sync_p99_ms ${p(res, 0.99)}`,
+      `${phase}_sync_all_s ${(res.allArrivedMs / 1000).toFixed(2)}`,
+      `${phase}_sync_objects_per_s ${ratePerS(res.allArrivedMs).toFixed(0)}`,
+    ]),
+    `konnector_rss_idle_mib ${idle.rss.toFixed(1)}`,
+    `konnector_rss_after_mib ${after.rss.toFixed(1)}`,
+    `konnector_hwm_after_mib ${after.hwm.toFixed(1)}`,
+    `konnector_rss_mib_per_1000_objects ${perThousand.toFixed(1)}`,
+    ...phases.flatMap(([phase, , k]) =>
+      (['consumer', 'provider'] as const).flatMap((side) => {
+        const { reads, writes } = readsAndWrites(k[side]);
+        return [
+          `${phase}_sync_${side}_reads_per_object ${perObject(reads)}`,
+          `${phase}_sync_${side}_writes_per_object ${perObject(writes)}`,
+        ];
+      }),
+    ),
+  ];
+}
+
+/**
+ * The konnector runs with LOG_LEVEL=warn, so every line of its log is a problem: grouped by
+ * phase, controller and error, with a count and the first message of each.
+ */
+function konnectorLogSummary(konnector: Server, snapshots?: readonly Snapshot[]): string {
+  const phaseOf = (time: number | undefined): string => {
+    if (!snapshots || time === undefined) return '';
+    const i = snapshots.findIndex((s) => time < s.at);
+    return ['set-up', 'spec sync', 'status sync'][i] ?? 'after';
+  };
+  const text = readFileSync(konnector.proc.logFile, 'utf8').trim();
+  const groups = new Map<string, { count: number; example: string }>();
+  for (const line of text === '' ? [] : text.split('\n')) {
+    let key = line.slice(0, 120);
+    let example = line;
+    try {
+      const e = JSON.parse(line) as {
+        time?: number;
+        level?: number;
+        controller?: string;
+        msg?: string;
+        err?: { type?: string; message?: string };
+      };
+      key = `${phaseOf(e.time)} level ${e.level} ${e.controller ?? '-'}: ${e.msg} (${e.err?.type ?? '-'})`;
+      example = e.err?.message ?? e.msg ?? line;
+    } catch {
+      // not JSON (a crash trace): keyed by its beginning
+    }
+    const group = groups.get(key) ?? { count: 0, example: example.slice(0, 300) };
+    group.count++;
+    groups.set(key, group);
+  }
+  const lines = [...groups].map(([key, g]) => `  ${g.count}× ${key}\n      e.g. ${g.example}`);
+  const count = [...groups.values()].reduce((sum, g) => sum + g.count, 0);
+  return [`konnector log: ${count} warning/error lines`, ...lines, ''].join('\n');
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+const dir = mkdtempSync(join(tmpdir(), 'kbt-bench-konnector-'));
+// Interrupted: kill every server now (they also die with us, via pdeathsig) and drop the files.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAllNow();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let konnector: Server | undefined;
+try {
+  const provider = await startSide('provider', dir);
+  cleanups.push(() => stopSide(provider));
+  const consumer = await startSide('consumer', dir);
+  cleanups.push(() => stopSide(consumer));
+  await installCRDs(provider.admin, [...kubeBindCRDs(), ...wildwestCRDs()], {
+    fieldManager: 'bench',
+  });
+
+  process.stderr.write('starting bin/backend --frontend-disabled; provisioning the consumer…\n');
+  const backend = await startBackend(provider, dir);
+  cleanups.push(() => backend.proc.stop());
+  const contract = await provisionConsumer(provider);
+  await exportCowboys(contract.kubeconfig, contract.namespace);
+
+  // The konnector first: it applies the APIServiceBinding CRD on the consumer before /readyz.
+  process.stderr.write('starting bin/konnector; binding…\n');
+  const started = await startKonnector(consumer, dir);
+  konnector = started;
+  cleanups.push(() => started.proc.stop());
+  await bindOnConsumer(consumer, contract.kubeconfig);
+  await waitUntilBound(consumer);
+  const providerNamespace = await warmUp(provider, consumer, contract.namespace);
+
+  const env = { provider, consumer, backend, konnector: started, providerNamespace };
+  const results = await measure(env);
+  process.stdout.write(report(env, results));
+  process.stdout.write(konnectorLogSummary(started, results.snapshots));
+} catch (err) {
+  if (konnector) {
+    process.stderr.write(`last konnector log lines:\n${konnector.proc.tail(10)}\n`);
+    process.stderr.write(konnectorLogSummary(konnector));
+  }
+  process.exitCode = 1;
+  throw err;
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -5,13 +5,17 @@
 //     until a watch on the provider delivers the copy; and the time until all are there;
 //   - status sync latency provider → consumer, p50/p99: from the provider status patch returning
 //     until a watch on the consumer delivers that status;
-//   - the konnector's memory (VmRSS, VmHWM) idle after engaging and after the objects synced;
+//   - the konnector's memory (VmRSS, VmHWM, V8 heap) and CPU, idle after engaging and after the
+//     objects synced;
 //   - API requests the konnector issued per object on each cluster, reads and writes, from each
 //     kube-apiserver's apiserver_request_total, less the driver's own requests (counted by its
-//     client) and, on the provider, less the backend's (its own rest_client_requests_total).
+//     client) and, on the provider, less the backend's (its own rest_client_requests_total); the
+//     konnector's own count is printed beside it as a cross-check. An apiserver counts a WATCH
+//     when it ends, so the odd watch that times out during a phase shows as a few hundredths.
 // The consumer is provisioned like `kubectl bind` without a browser: a BindableResourcesRequest
 // yields the kubeconfig of a contract namespace, an APIServiceExportRequest made with that
-// kubeconfig exports cowboys, and the consumer gets the Secret and the APIServiceBinding.
+// kubeconfig exports cowboys, and the consumer gets the Secret and the APIServiceBinding. One
+// warm-up cowboy is synced before measuring (the provider namespace and its informer are set-up).
 // Run with `npm run bench:konnector` (KBT_BENCH_OBJECTS, KBT_BENCH_CONCURRENCY).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -143,7 +147,10 @@ function countsFromMetrics(text: string, metric: string): Counts {
 
 /** What one kube-apiserver served, by anyone. */
 async function apiserverCounts(admin: KubeClient): Promise<Counts> {
-  return countsFromMetrics(await admin.request<string>('GET', '/metrics'), 'apiserver_request_total');
+  return countsFromMetrics(
+    await admin.request<string>('GET', '/metrics'),
+    'apiserver_request_total',
+  );
 }
 
 /** What a bin/backend or bin/konnector process says it sent (rest_client_requests_total). */
@@ -273,11 +280,21 @@ const condition = (
   type: string,
 ): string | undefined => obj.status?.conditions?.find((c) => c.type === type)?.status;
 
+/** Resident and peak resident memory of `pid`, in MiB. */
 function memoryMiB(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string): number =>
     Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
   return { rss: field('VmRSS'), hwm: field('VmHWM') };
+}
+
+/** User + system CPU time of `pid` in seconds (/proc/<pid>/stat counts in USER_HZ, 100/s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name, which may contain spaces: utime and stime are
+  // fields 14 and 15 of the line, 12th and 13th after it.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100;
 }
 
 /** Nearest-rank percentile of ascending `sorted`. */
@@ -289,10 +306,12 @@ function percentile(sorted: readonly number[], q: number): number {
 // ---- provisioning ---------------------------------------------------------------------------
 
 /**
- * A contract namespace and its kubeconfig from a BindableResourcesRequest, the provisioning path
- * of a backend without front door; returns the kubeconfig text.
+ * A contract namespace and the kubeconfig for it from a BindableResourcesRequest: how a backend
+ * without front door provisions a consumer (the response Secret holds a BindingResourceResponse).
  */
-async function provisionConsumer(provider: Side): Promise<{ namespace: string; kubeconfig: string }> {
+async function provisionConsumer(
+  provider: Side,
+): Promise<{ namespace: string; kubeconfig: string }> {
   const requests = new ResourceClient(provider.admin, kb.BindableResourcesRequests, 'default');
   await requests.create({
     metadata: { name: 'bench' },
@@ -331,7 +350,8 @@ async function exportCowboys(kubeconfig: string, namespace: string): Promise<voi
     });
     await until('the APIServiceExportRequest to succeed', async () => {
       const r = await requests.get(exportName);
-      if (r.status?.phase === 'Failed') throw new Error(`export failed: ${r.status.terminalMessage}`);
+      if (r.status?.phase === 'Failed')
+        throw new Error(`export failed: ${r.status.terminalMessage}`);
       return r.status?.phase === 'Succeeded' || undefined;
     });
   } finally {
@@ -430,7 +450,7 @@ function watchArrivals(
 ) {
   const at = new Map<string, number>();
   const abort = new AbortController();
-  let failure: unknown;
+  let failure: Error | undefined;
   let rv = resourceVersion;
   const loop = (async () => {
     // The server may end a watch; resume from the last resourceVersion seen.
@@ -450,7 +470,7 @@ function watchArrivals(
       }
     }
   })().catch((err: unknown) => {
-    if (!abort.signal.aborted) failure = err;
+    if (!abort.signal.aborted) failure = err instanceof Error ? err : new Error(String(err));
   });
   return {
     at,
@@ -508,7 +528,7 @@ async function measurePhase(
     const latencies = names
       .map((n) => (arrivals.at.get(n) ?? NaN) - (returned.get(n) ?? NaN))
       .sort((a, b) => a - b);
-    const last = Math.max(...arrivals.at.values());
+    const last = [...arrivals.at.values()].reduce((a, b) => Math.max(a, b), -Infinity);
     return { latencies, allArrivedMs: last - started, callsMs };
   } finally {
     // Closed before the next scrape, so the apiserver has counted this watch by then.
@@ -516,7 +536,7 @@ async function measurePhase(
   }
 }
 
-/** Counters on both clusters and both processes, and the konnector's memory, at one moment. */
+/** Counters on both clusters and both processes, and the konnector's usage, at one moment. */
 interface Snapshot {
   at: number;
   provider: Counts;
@@ -525,16 +545,21 @@ interface Snapshot {
   konnector: Counts;
   /** The konnector's reconciles by `controller result` (its controller_runtime metrics). */
   reconciles: Map<string, number>;
+  /** The konnector's writes: how many and their summed latency (s), both clusters together. */
+  writes: { count: number; seconds: number };
   providerDriver: number;
   consumerDriver: number;
-  memory: Memory;
+  usage: Usage;
 }
 
-interface Memory {
+/** The konnector's memory (MiB) and CPU time (s). */
+interface Usage {
   rss: number;
   hwm: number;
   /** The V8 heap in use (nodejs_heap_size_used_bytes), to tell live data from RSS slack. */
   heap: number;
+  /** CPU seconds used so far. */
+  cpu: number;
 }
 
 async function snapshot(env: Env): Promise<Snapshot> {
@@ -545,6 +570,14 @@ async function snapshot(env: Env): Promise<Snapshot> {
     reconciles.set(key, (reconciles.get(key) ?? 0) + value);
   }
   const heap = [...samples(text, 'nodejs_heap_size_used_bytes')][0]?.value ?? NaN;
+  const writes = { count: 0, seconds: 0 };
+  const isWrite = (verb = '') => !readVerbs.has(clientVerbs[verb] ?? verb.toUpperCase());
+  for (const { labels, value } of samples(text, 'rest_client_request_duration_seconds_count')) {
+    if (isWrite(labels['verb'])) writes.count += value;
+  }
+  for (const { labels, value } of samples(text, 'rest_client_request_duration_seconds_sum')) {
+    if (isWrite(labels['verb'])) writes.seconds += value;
+  }
   return {
     at: Date.now(),
     provider: await apiserverCounts(env.provider.admin),
@@ -552,10 +585,15 @@ async function snapshot(env: Env): Promise<Snapshot> {
     backend: await processCounts(env.backend.metricsUrl),
     konnector: countsFromMetrics(text, 'rest_client_requests_total'),
     reconciles,
+    writes,
     // Taken after the scrapes, so the scrapes' own /metrics requests (resource "") fall before.
     providerDriver: env.provider.records.length,
     consumerDriver: env.consumer.records.length,
-    memory: { ...memoryMiB(env.konnector.proc.pid ?? 0), heap: heap / 2 ** 20 },
+    usage: {
+      ...memoryMiB(env.konnector.proc.pid ?? 0),
+      heap: heap / 2 ** 20,
+      cpu: cpuSeconds(env.konnector.proc.pid ?? 0),
+    },
   };
 }
 
@@ -647,7 +685,7 @@ async function measure(env: Env): Promise<Results> {
 
 const ms = (v: number): string => `${v.toFixed(1)} ms`;
 const perObject = (n: number): string => (n / objects).toFixed(2);
-const ratePerS = (ms: number): number => objects / (ms / 1000);
+const ratePerS = (elapsedMs: number): number => objects / (elapsedMs / 1000);
 const mib = (v: number): string => v.toFixed(0);
 
 function latencyRow(r: PhaseResult): string {
@@ -676,6 +714,31 @@ function breakdown(c: Counts): string {
     : entries.map(([key, n]) => `${key} ${perObject(n)}`).join(', ');
 }
 
+/**
+ * CPU time per object in each phase, and as a share of the phase's sync time (first call to last
+ * arrival, when nearly all of it is spent): near 100% means the konnector's one thread is the limit.
+ */
+function cpuRow(r: Results): string {
+  const [s0, s1, s2] = r.snapshots;
+  const phase = (a: Snapshot, b: Snapshot, res: PhaseResult) => {
+    const cpu = b.usage.cpu - a.usage.cpu;
+    const share = (cpu / (res.allArrivedMs / 1000)) * 100;
+    return `${((cpu / objects) * 1000).toFixed(2)} ms (${share.toFixed(0)}%)`;
+  };
+  return `${phase(s0, s1, r.spec)} / ${phase(s1, s2, r.status)}`;
+}
+
+/**
+ * The mean latency of the konnector's writes in each phase (its rest_client_request_duration):
+ * with a fixed number of sync workers each waiting for its write, this bounds the throughput.
+ */
+function writeLatencyRow(r: Results): string {
+  const [s0, s1, s2] = r.snapshots;
+  const mean = (a: Snapshot, b: Snapshot) =>
+    ms(((b.writes.seconds - a.writes.seconds) / (b.writes.count - a.writes.count)) * 1000);
+  return `${mean(s0, s1)} / ${mean(s1, s2)}`;
+}
+
 /** Per object, by controller: how often the konnector's controllers ran. */
 function reconcileBreakdown(reconciles: Map<string, number>): string {
   const byController = new Map<string, number>();
@@ -691,7 +754,7 @@ function reconcileBreakdown(reconciles: Map<string, number>): string {
 }
 
 function report(env: Env, r: Results): string {
-  const [idle, afterSpec, after] = r.snapshots.map((s) => s.memory) as [Memory, Memory, Memory];
+  const [idle, afterSpec, after] = r.snapshots.map((s) => s.usage) as [Usage, Usage, Usage];
   const perThousand = ((after.rss - idle.rss) / objects) * 1000;
   const row = (name: string, value: string) => `| ${name.padEnd(48)} | ${value.padEnd(52)} |`;
   const total = (c: Counts) => {
@@ -703,7 +766,7 @@ function report(env: Env, r: Results): string {
     0,
   );
   const bySelf = total(r.specRequests.selfReported) + total(r.statusRequests.selfReported);
-  const memoryRow = (m: (x: Memory) => number) =>
+  const memoryRow = (m: (x: Usage) => number) =>
     `${mib(m(idle))} → ${mib(m(afterSpec))} → ${mib(m(after))} MiB`;
   const load = loadavg()
     .map((l) => l.toFixed(1))
@@ -718,10 +781,21 @@ function report(env: Env, r: Results): string {
     row(`all ${objects} on the provider after`, throughputRow(r.spec)),
     row('status sync provider → consumer p50 / p99 / max', latencyRow(r.status)),
     row(`all ${objects} statuses on the consumer after`, throughputRow(r.status)),
-    row('konnector VmRSS idle → after spec → after status', memoryRow((m) => m.rss)),
+    row(
+      'konnector VmRSS idle → after spec → after status',
+      memoryRow((m) => m.rss),
+    ),
     row('konnector RSS growth per 1,000 objects', `${perThousand.toFixed(1)} MiB`),
-    row('konnector VmHWM idle → after spec → after status', memoryRow((m) => m.hwm)),
-    row('konnector V8 heap used idle → spec → status', memoryRow((m) => m.heap)),
+    row(
+      'konnector VmHWM idle → after spec → after status',
+      memoryRow((m) => m.hwm),
+    ),
+    row(
+      'konnector V8 heap used idle → spec → status',
+      memoryRow((m) => m.heap),
+    ),
+    row('konnector CPU per object: spec / status sync', cpuRow(r)),
+    row('konnector mean API write latency: spec / status', writeLatencyRow(r)),
     row('requests/object spec sync, consumer: R / W', requestsRow(r.specRequests.consumer)),
     row('requests/object spec sync, provider: R / W', requestsRow(r.specRequests.provider)),
     row('requests/object status sync, consumer: R / W', requestsRow(r.statusRequests.consumer)),
@@ -742,7 +816,7 @@ function report(env: Env, r: Results): string {
 }
 
 /** One `name value` line per figure, for scripts. */
-function figureLines(r: Results, idle: Memory, after: Memory, perThousand: number): string[] {
+function figureLines(r: Results, idle: Usage, after: Usage, perThousand: number): string[] {
   const p = (res: PhaseResult, q: number) => percentile(res.latencies, q).toFixed(1);
   const phases = [
     ['spec', r.spec, r.specRequests],

@@ -28,8 +28,10 @@ import {
   consumerCRDNames,
   deployKonnector,
   describeKonnector,
+  grantKonnector,
   waitForBindingsAPI,
 } from './konnector.ts';
+import { rbacName } from '../apis/kubebind/konnector-rbac.ts';
 import {
   kubeconfigTarget,
   pluginUserAgent,
@@ -216,7 +218,11 @@ export async function bindFromResponse(
   try {
     for (const request of response.requests) {
       const name = await exportOnProvider(providerClient, provider, request, settings, io);
-      await ensureBinding(client, name, secret.name, io);
+      const binding = await ensureBinding(client, name, secret.name, io);
+      const role = await step(`granting the konnector access for ${name}`, () =>
+        grantKonnector(client, binding, request),
+      );
+      io.stderr(`Granted the konnector what ${name} needs (ClusterRole ${role}).\n`);
       names.push(name);
     }
   } finally {
@@ -282,6 +288,9 @@ async function dryRun(
       existing
         ? `keep APIServiceBinding ${name} (it already uses secret ${konnectorNamespace}/${secretName})`
         : `create APIServiceBinding ${name} with the kubeconfig of secret ${konnectorNamespace}/${secretName}`,
+    );
+    plan.push(
+      `grant the konnector what ${name} needs: ClusterRole and ClusterRoleBinding ${rbacName(name)}, owned by the binding`,
     );
   }
 
@@ -482,7 +491,7 @@ async function ensureBinding(
   name: string,
   secretName: string,
   io: BindIO,
-): Promise<void> {
+): Promise<kb.APIServiceBinding> {
   const bindings = new ResourceClient(client, kb.APIServiceBindings);
   const existing = await step('reading APIServiceBindings', () =>
     ignoreNotFound(bindings.get(name)),
@@ -490,7 +499,7 @@ async function ensureBinding(
   if (existing) {
     bindingConflict(existing, secretName);
     io.stderr(`Reusing APIServiceBinding ${name}.\n`);
-    return;
+    return existing;
   }
   let created: kb.APIServiceBinding;
   try {
@@ -507,14 +516,16 @@ async function ensureBinding(
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw wrap(`creating APIServiceBinding ${name}`, err);
     // Created meanwhile: fine if it is ours.
-    bindingConflict(await bindings.get(name), secretName);
+    const raced = await bindings.get(name);
+    bindingConflict(raced, secretName);
     io.stderr(`Reusing APIServiceBinding ${name}.\n`);
-    return;
+    return raced;
   }
   // Best effort, as upstream: Ready=False (Pending) until the konnector reports.
   const conditions = markFalse([], 'Ready', 'Pending', 'Info', 'Pending', io.now());
   await bindings.updateStatus({ ...created, status: { conditions } }).catch(() => undefined);
   io.stderr(`Created APIServiceBinding ${name}.\n`);
+  return created;
 }
 
 async function printBindings(

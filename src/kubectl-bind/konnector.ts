@@ -18,8 +18,12 @@ import {
   CustomResourceDefinitions,
   Deployments,
   Namespaces,
+  RoleBindings,
+  Roles,
   ServiceAccounts,
 } from '../kube/resources.ts';
+import { konnectorRBAC } from '../apis/kubebind/konnector-rbac.ts';
+import type { ExportRequestDocument } from '../apis/kubebind/documents.ts';
 
 /** The field manager of everything the plugin applies. */
 export const fieldManager = 'kubectl-bind';
@@ -51,6 +55,8 @@ export async function deployKonnector(client: KubeClient, image: string): Promis
   await apply(ServiceAccounts, objects.serviceAccount);
   await apply(ClusterRoles, objects.clusterRole);
   await apply(ClusterRoleBindings, objects.clusterRoleBinding);
+  await apply(Roles, objects.role);
+  await apply(RoleBindings, objects.roleBinding);
   await apply(Deployments, objects.deployment);
   // Only missing CRDs: a running konnector owns (and may have upgraded) the ones it installed.
   const crds = new ResourceClient(client, CustomResourceDefinitions);
@@ -86,4 +92,37 @@ export async function waitForBindingsAPI(
     if (timeoutMs > 0 && Date.now() + intervalMs > deadline) return false;
     await sleep(intervalMs);
   }
+}
+
+/**
+ * Grants the konnector what syncing `binding` needs (konnector-rbac.ts): a ClusterRole and
+ * binding owned by the APIServiceBinding, so they go with it. Applied here, by the user who
+ * binds, because the konnector cannot grant itself rights it does not hold.
+ */
+export async function grantKonnector(
+  client: KubeClient,
+  binding: kb.APIServiceBinding,
+  request: Pick<ExportRequestDocument, 'spec'>,
+): Promise<string> {
+  const name = binding.metadata?.name ?? '';
+  const rbac = konnectorRBAC({
+    binding: name,
+    resources: request.spec.resources,
+    permissionClaims: request.spec.permissionClaims ?? [],
+    owner: {
+      apiVersion: 'kube-bind.io/v1alpha2',
+      kind: 'APIServiceBinding',
+      name,
+      uid: binding.metadata?.uid ?? '',
+    },
+  });
+  await new ResourceClient(client, ClusterRoles).apply(rbac.clusterRole, {
+    fieldManager,
+    force: true,
+  });
+  await new ResourceClient(client, ClusterRoleBindings).apply(rbac.clusterRoleBinding, {
+    fieldManager,
+    force: true,
+  });
+  return rbac.clusterRole.metadata?.name ?? '';
 }

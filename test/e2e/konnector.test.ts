@@ -4,7 +4,7 @@
 // plugin; objects sync both ways; a referenced secret follows its claim; restarts of the
 // konnector and the backend lose nothing; unbinding cleans up both sides; and the web UI's
 // one-click apply binds through a bundle that the same konnector serves.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { Browser } from 'playwright-core';
@@ -22,8 +22,13 @@ import {
   ClusterRoles,
   CustomResourceDefinitions,
   Namespaces,
+  RoleBindings,
+  Roles,
   Secrets,
+  ServiceAccounts,
 } from '../../src/kube/resources.ts';
+import { konnectorObjects } from '../../src/apis/kubebind/konnector-manifests.ts';
+import { buildKubeconfig } from '../harness/kubeconfig.ts';
 import { launchBrowser, newPage, screenshot } from '../harness/browser.ts';
 import { controlPlane, eventually } from '../harness/context.ts';
 import { defaultDexClient, startDex, type Dex } from '../harness/dex.ts';
@@ -59,6 +64,7 @@ let providerAdmin: KubeClient;
 let consumerAdmin: KubeClient;
 let backend: ManagedProcess;
 let konnector: KonnectorUnderTest;
+let konnectorKubeconfig: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(controlPlane().runDir, 'e2e-konnector-'));
@@ -77,13 +83,54 @@ beforeAll(async () => {
   consumerAdmin = await adminOf(consumer);
   backend = await startBackend();
   await providerCatalog(providerAdmin);
+  konnectorKubeconfig = await konnectorServiceAccount(consumerAdmin, consumer);
   konnector = await startKonnector({
-    kubeconfig: consumer.adminKubeconfigPath,
+    kubeconfig: konnectorKubeconfig,
     logDir: dir,
     name: 'e2e-konnector',
+    args: ['--lease-namespace=kube-bind'],
     stopWhenTestEnds: false,
   });
 }, 300_000);
+
+/**
+ * The konnector runs as its service account with only the base role the install objects grant
+ * (no `*\/*\/*`); each binding's rights come from whoever binds. A kubeconfig with a token from
+ * the TokenRequest API.
+ */
+async function konnectorServiceAccount(admin: KubeClient, cluster: KubeCluster): Promise<string> {
+  const objects = konnectorObjects({ image: 'not-run-here' });
+  await new ResourceClient(admin, Namespaces).create(objects.namespace);
+  await new ResourceClient(admin, ServiceAccounts, 'kube-bind').create(objects.serviceAccount);
+  await new ResourceClient(admin, ClusterRoles).create(objects.clusterRole);
+  await new ResourceClient(admin, ClusterRoleBindings).create(objects.clusterRoleBinding);
+  await new ResourceClient(admin, Roles, 'kube-bind').create(objects.role);
+  await new ResourceClient(admin, RoleBindings, 'kube-bind').create(objects.roleBinding);
+  const review = await admin.request<{ status: { token: string } }>(
+    'POST',
+    '/api/v1/namespaces/kube-bind/serviceaccounts/konnector/token',
+    {
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 7200 },
+      },
+    },
+  );
+  const conn = await connectionFromKubeconfig({ file: cluster.adminKubeconfigPath });
+  const path = join(dir, 'konnector.kubeconfig');
+  writeFileSync(
+    path,
+    buildKubeconfig({
+      name: 'konnector',
+      user: 'system:serviceaccount:kube-bind:konnector',
+      server: conn.server,
+      caPem: conn.caPem ?? '',
+      token: review.status.token,
+    }),
+  );
+  return path;
+}
 
 afterAll(async () => {
   // Whatever beforeAll got to start is stopped, even when it failed half-way.
@@ -258,6 +305,15 @@ describe('kube-bind end to end: bin/backend, bin/konnector, kubectl bind, dex, C
     expect(cowboys.status?.providerPrettyName).toBe('Wild West Provider');
     contract = await contractOf(cowboys);
     expect(contract).toMatch(/^cluster-/);
+    // The plugin granted the konnector each binding's rights, owned by the binding.
+    const role = await new ResourceClient(consumerAdmin, ClusterRoles).get(
+      'kube-bind-konnector-cowboys',
+    );
+    expect(role.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'APIServiceBinding',
+      name: 'cowboys',
+    });
+    expect(JSON.stringify(role.rules)).not.toContain('"*"');
     const cb = await new ResourceClient(providerAdmin, kb.ClusterBindings, contract).get('cluster');
     expect(cb.status?.konnectorVersion).toBe('v0.8.1');
     expect(cb.status?.consumerSecretRef?.namespace).toBe('kube-bind');
@@ -332,8 +388,9 @@ describe('kube-bind end to end: bin/backend, bin/konnector, kubectl bind, dex, C
     await cowboys.patch('joe', PatchType.merge, { spec: { intent: 'ride again' } });
     await cowboys.delete('jim');
     konnector = await startKonnector({
-      kubeconfig: consumer.adminKubeconfigPath,
+      kubeconfig: konnectorKubeconfig,
       logDir: dir,
+      args: ['--lease-namespace=kube-bind'],
       name: 'e2e-konnector-2',
       stopWhenTestEnds: false,
     });
@@ -392,6 +449,9 @@ describe('kube-bind end to end: bin/backend, bin/konnector, kubectl bind, dex, C
           ? true
           : undefined,
       { timeoutMs: 90_000 },
+    );
+    await eventually('the binding’s konnector RBAC to be collected', () =>
+      gone(new ResourceClient(consumerAdmin, ClusterRoles).get('kube-bind-konnector-cowboys')),
     );
     // The sheriffs binding is untouched.
     expect(readyOf(await waitReady('sheriffs'))).toBe('True');

@@ -1,12 +1,18 @@
 // The konnector's install objects for a consumer cluster (spec protocol.md §3.9): namespace,
 // service account, RBAC and the Deployment. The backend offers them (download, one-click apply)
 // and the kubectl bind plugin applies them, so both render them from here. Upstream grants the
-// konnector every verb on every resource; the per-binding least-privilege RBAC is the konnector's
-// own (src/konnector/rbac.ts).
+// konnector every verb on every resource; here its standing rights are the base role below, and
+// each binding adds its own (konnector-rbac.ts).
 import { isIP } from 'node:net';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Namespace, ServiceAccount } from 'kubernetes-types/core/v1.js';
-import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
+import type {
+  ClusterRole,
+  ClusterRoleBinding,
+  PolicyRule,
+  Role,
+  RoleBinding,
+} from 'kubernetes-types/rbac/v1.js';
 
 export const konnectorNamespace = 'kube-bind';
 export const konnectorName = 'konnector';
@@ -23,14 +29,59 @@ export interface KonnectorSettings {
   hostAliases?: readonly HostAlias[];
 }
 
-/** The five objects, in the order they are applied. */
+/** The seven objects, in the order they are applied. */
 export interface KonnectorObjects {
   namespace: Namespace;
   serviceAccount: ServiceAccount;
   clusterRole: ClusterRole;
   clusterRoleBinding: ClusterRoleBinding;
+  role: Role;
+  roleBinding: RoleBinding;
   deployment: Deployment;
 }
+
+const all = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+/**
+ * What the konnector needs whatever it binds: its own kinds, creating the CRDs of bound
+ * resources (RBAC cannot restrict creation by name; updates are per binding), namespaces (it
+ * creates those the provider pre-seeds), events, and its access reviews.
+ */
+export const konnectorBaseRules: readonly PolicyRule[] = [
+  {
+    apiGroups: ['kube-bind.io'],
+    resources: ['apiservicebindings', 'apiservicebindingbundles'],
+    verbs: all,
+  },
+  {
+    apiGroups: ['kube-bind.io'],
+    resources: ['apiservicebindings/status', 'apiservicebindingbundles/status'],
+    verbs: ['get', 'update', 'patch'],
+  },
+  {
+    apiGroups: ['apiextensions.k8s.io'],
+    resources: ['customresourcedefinitions'],
+    verbs: ['get', 'list', 'watch', 'create'],
+  },
+  {
+    apiGroups: ['apiextensions.k8s.io'],
+    resources: ['customresourcedefinitions'],
+    resourceNames: ['apiservicebindings.kube-bind.io', 'apiservicebindingbundles.kube-bind.io'],
+    verbs: ['update', 'patch'],
+  },
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create'] },
+  { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'update', 'patch'] },
+];
+
+/** In its own namespace: the provider kubeconfig Secrets (rotation updates them) and the Lease. */
+export const konnectorNamespaceRules: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'update'] },
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    verbs: ['get', 'list', 'watch', 'create', 'update'],
+  },
+];
 
 export function konnectorObjects(settings: KonnectorSettings): KonnectorObjects {
   const labels = { app: konnectorName };
@@ -46,13 +97,26 @@ export function konnectorObjects(settings: KonnectorSettings): KonnectorObjects 
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name: rbacName },
-      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
+      rules: konnectorBaseRules.map((r) => structuredClone(r)),
     },
     clusterRoleBinding: {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
       metadata: { name: rbacName },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: rbacName },
+      subjects: [{ kind: 'ServiceAccount', name: konnectorName, namespace: konnectorNamespace }],
+    },
+    role: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: rbacName, namespace: konnectorNamespace },
+      rules: konnectorNamespaceRules.map((r) => structuredClone(r)),
+    },
+    roleBinding: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: rbacName, namespace: konnectorNamespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: rbacName },
       subjects: [{ kind: 'ServiceAccount', name: konnectorName, namespace: konnectorNamespace }],
     },
     deployment: {

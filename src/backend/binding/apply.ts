@@ -17,9 +17,12 @@ import {
   ClusterRoles,
   Deployments,
   Namespaces,
+  RoleBindings,
+  Roles,
   Secrets,
   ServiceAccounts,
 } from '../../kube/resources.ts';
+import { konnectorRBAC } from '../../apis/kubebind/konnector-rbac.ts';
 import { BackendError } from '../errors.ts';
 import {
   konnectorName,
@@ -72,6 +75,7 @@ export async function applyToConsumer(
   providerKubeconfig: string,
   konnector: KonnectorSettings,
   signal: AbortSignal,
+  exports: readonly kb.APIServiceExport[] = [],
 ): Promise<ApplyBindingResponse> {
   const text = decodeConsumerKubeconfig(input.consumerKubeconfig);
   const client = new KubeClient(await connectionFromKubeconfig({ text }), {
@@ -96,7 +100,7 @@ export async function applyToConsumer(
       fieldManager,
       force: true,
     });
-    await new ResourceClient(client, kb.APIServiceBindingBundles).apply(
+    const bundle = await new ResourceClient(client, kb.APIServiceBindingBundles).apply(
       {
         metadata: { name: input.bindingName },
         spec: {
@@ -109,6 +113,7 @@ export async function applyToConsumer(
       },
       { fieldManager, force: true },
     );
+    await grantKonnector(client, bundle, exports);
     return {
       konnectorDeployed: deployed,
       bundleCreated: true,
@@ -132,8 +137,42 @@ async function ensureKonnector(client: KubeClient, settings: KonnectorSettings):
   await ensure(client, ServiceAccounts, objects.serviceAccount);
   await ensure(client, ClusterRoles, objects.clusterRole);
   await ensure(client, ClusterRoleBindings, objects.clusterRoleBinding);
+  await ensure(client, Roles, objects.role);
+  await ensure(client, RoleBindings, objects.roleBinding);
   await ensure(client, Deployments, objects.deployment);
   return true;
+}
+
+/**
+ * The konnector's rights for each binding the bundle will make (one per export, named like it),
+ * owned by the bundle: the konnector cannot grant them itself (konnector-rbac.ts).
+ */
+async function grantKonnector(
+  client: KubeClient,
+  bundle: kb.APIServiceBindingBundle,
+  exports: readonly kb.APIServiceExport[],
+): Promise<void> {
+  for (const exp of exports) {
+    const rbac = konnectorRBAC({
+      binding: exp.metadata?.name ?? '',
+      resources: exp.spec.resources,
+      permissionClaims: exp.spec.permissionClaims ?? [],
+      owner: {
+        apiVersion: 'kube-bind.io/v1alpha2',
+        kind: 'APIServiceBindingBundle',
+        name: bundle.metadata?.name ?? '',
+        uid: bundle.metadata?.uid ?? '',
+      },
+    });
+    await new ResourceClient(client, ClusterRoles).apply(rbac.clusterRole, {
+      fieldManager,
+      force: true,
+    });
+    await new ResourceClient(client, ClusterRoleBindings).apply(rbac.clusterRoleBinding, {
+      fieldManager,
+      force: true,
+    });
+  }
 }
 
 async function ensure(client: KubeClient, type: ResourceType, obj: KubeObject): Promise<void> {

@@ -154,8 +154,29 @@ export class BindingService {
         signal,
       ),
     );
+    // The exports the bundle will bind (the UI asked for them just before): the konnector gets
+    // its rights for each from here.
+    const exports = await translated(
+      'Failed to list the exports',
+      async () =>
+        (
+          await new ResourceClient(
+            served.cluster.client,
+            kb.APIServiceExports,
+            provisioned.namespace,
+          ).list({
+            signal,
+          })
+        ).items,
+    );
     try {
-      return await applyToConsumer(input, provisioned.kubeconfig, this.#d.konnector, signal);
+      return await applyToConsumer(
+        input,
+        provisioned.kubeconfig,
+        this.#d.konnector,
+        signal,
+        exports,
+      );
     } catch (err) {
       if (err instanceof BackendError) throw err;
       this.#d.log.warn(

@@ -57,6 +57,13 @@ describe('loadKonnectorOptions', () => {
     });
   });
 
+  it('takes an IPv6 listen address in brackets, as Go writes it', () => {
+    expect(loadKonnectorOptions(['--server-address=[::1]:8090'], {}).serverAddress).toEqual({
+      host: '::1',
+      port: 8090,
+    });
+  });
+
   it('puts the Lease in $POD_NAMESPACE unless --lease-namespace says otherwise', () => {
     const env = { POD_NAMESPACE: 'kube-bind' };
     expect(load([], env).leaderElection.namespace).toBe('kube-bind');
@@ -93,7 +100,8 @@ describe('loadKonnectorOptions', () => {
       '--provider-polling-interval=500ms',
       'invalid --provider-polling-interval "500ms": want at least 1s',
     ],
-    ['--heartbeat-interval=0s', 'invalid --heartbeat-interval "0s": want more than 0s'],
+    ['--heartbeat-interval=0s', 'invalid --heartbeat-interval "0s": want at least 1s'],
+    ['--heartbeat-interval=400ms', 'invalid --heartbeat-interval "400ms": want at least 1s'],
     ['--heartbeat-interval=5 minutes', 'invalid --heartbeat-interval "5 minutes"'],
     ['--logging-format=text', 'invalid --logging-format "text"'],
   ])('refuses %s', (arg, message) => {

@@ -7,7 +7,7 @@ import type { FlagSpec } from '../../runtime/cli/flags.ts';
 import { loggingFlags, readLogging } from '../../runtime/cli/logging.ts';
 import type { LoggingOptions } from '../../runtime/cli/logging.ts';
 import { FlagReader } from '../../runtime/cli/reader.ts';
-import { ValueError, duration, positiveDuration } from '../../runtime/cli/values.ts';
+import { ValueError, duration } from '../../runtime/cli/values.ts';
 
 export interface KonnectorOptions {
   /** A kubeconfig for the consumer cluster; in-cluster config when absent. */
@@ -92,7 +92,7 @@ export function loadKonnectorOptions(
     },
     serverAddress: r.value('server-address', ':8090', hostPort),
     providerPollingIntervalMs: r.value('provider-polling-interval', '15s', duration(1_000, '1s')),
-    heartbeatIntervalMs: r.value('heartbeat-interval', '5m', positiveDuration),
+    heartbeatIntervalMs: r.value('heartbeat-interval', '5m', duration(1_000, '1s')),
     syncWorkers: r.value('sync-workers', '4', count),
     logging: readLogging(r),
   };
@@ -111,7 +111,9 @@ function hostPort(raw: string): { host: string; port: number } {
   const m = /^(.*):(\d{1,5})$/.exec(raw);
   const port = Number(m?.[2]);
   if (!m || port > 65535) throw new ValueError('want host:port, e.g. :8090 or 127.0.0.1:8090');
-  return { host: m[1] || '0.0.0.0', port };
+  // `[::1]:8090` as Go writes it; Node listens on the bare address.
+  const host = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  return { host: host || '0.0.0.0', port };
 }
 
 function count(raw: string): number {

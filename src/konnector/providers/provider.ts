@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
+import { konnectorNamespace } from '../../apis/kubebind/konnector-manifests.ts';
 import * as kb from '../../apis/kubebind/types.gen.ts';
 import { KubeClient } from '../../kube/client.ts';
 import type { RequestObserver } from '../../kube/client.ts';
@@ -55,7 +56,10 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     const { informers } = this.#o.consumer;
     const bindings = informers.informerFor(kb.APIServiceBindings);
     const bundles = informers.informerFor(kb.APIServiceBindingBundles);
+    // The plugin keeps provider kubeconfigs in the konnector's namespace, the only one whose
+    // Secrets the konnector's base role may read.
     const labelled = informers.informerFor(Secrets, {
+      namespace: konnectorNamespace,
       labelSelector: `${providerKubeconfigLabel}=true`,
     });
     const handler = { add: this.#poke, update: this.#poke, delete: this.#poke };

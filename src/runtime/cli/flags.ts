@@ -35,7 +35,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     if (!arg.startsWith('--') || arg === '--') {
       // pflag reads `-x` as shorthand flags, and the backend defines only -v.
       const what = arg.startsWith('-') ? 'unknown shorthand flag' : 'unexpected argument';
-      throw new FlagError(`${what} "${arg}": the backend takes --name flags only`);
+      throw new FlagError(`${what} "${arg}": flags are spelled --name`);
     }
     const body = arg.slice(2);
     const eq = body.indexOf('=');

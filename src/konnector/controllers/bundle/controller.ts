@@ -1,5 +1,6 @@
 // The bundle controller (spec controllers.md §1.4 APIServiceBindingBundle): keeps one
 // APIServiceBinding per APIServiceExport of the provider namespace, and reports Synced.
+import { isDeepStrictEqual } from 'node:util';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { AlreadyExistsError, ignoreNotFound } from '../../../kube/errors.ts';
@@ -87,7 +88,7 @@ export function bundleController(opts: {
               )
             : markTrue(conditions, 'Synced', now);
       conditions = setSummary(conditions, now);
-      if (JSON.stringify(conditions) !== JSON.stringify(bundle.status?.conditions ?? [])) {
+      if (!isDeepStrictEqual(conditions, bundle.status?.conditions ?? [])) {
         await patchStatusGuarded(
           new ResourceClient(cluster.consumer.client, kb.APIServiceBindingBundles),
           bundle,

@@ -131,6 +131,9 @@ describe('goDuration', () => {
     [3_661_000, '1h1m1s'],
     // Go has no unit above hours.
     [90_061_000, '25h1m1s'],
+    // Fractions as Go prints them, not rounded (the backend parses the interval back).
+    [1_500, '1.5s'],
+    [61_250, '1m1.25s'],
   ])('%d ms is %s', (ms, text) => {
     expect(goDuration(ms)).toBe(text);
   });

@@ -1,6 +1,7 @@
 // The konnector's side of a ClusterBinding (spec protocol.md §8), pure: the heartbeat, the
 // version, where the consumer keeps the kubeconfig, and whether the provider's kubeconfig Secret
 // is usable. The backend's Healthy condition is kept as read.
+import { isDeepStrictEqual } from 'node:util';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { Condition } from '../../../apis/kubebind/conditions.ts';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
@@ -60,15 +61,22 @@ export interface HeartbeatDecision {
   recheckAfterMs: number;
 }
 
-/** `5m0s` for 300 000 ms: Go's time.Duration String() for whole seconds. */
+/** Go's time.Duration String() for at least a second: `5m0s`, `1h0m0s`, `1.5s`. */
 export function goDuration(ms: number): string {
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h${m}m${s}s`;
-  if (m > 0) return `${m}m${s}s`;
-  return `${s}s`;
+  const whole = Math.floor(ms);
+  const h = Math.floor(whole / 3_600_000);
+  const m = Math.floor((whole % 3_600_000) / 60_000);
+  const rest = whole % 60_000;
+  const s = `${Math.floor(rest / 1000)}${
+    rest % 1000
+      ? `.${String(rest % 1000)
+          .padStart(3, '0')
+          .replace(/0+$/, '')}`
+      : ''
+  }s`;
+  if (h > 0) return `${h}h${m}m${s}`;
+  if (m > 0) return `${m}m${s}`;
+  return s;
 }
 
 /**
@@ -111,6 +119,7 @@ export function heartbeat(binding: ClusterBinding, input: HeartbeatInput): Heart
   };
   const heartbeatAt = due ? now : last;
   const recheckAfterMs = Math.max(1_000, heartbeatAt + half - now);
-  const changed = JSON.stringify(next) !== JSON.stringify(status);
+  // Deep equality ignores key order: the API server returns keys sorted, set() in Go order.
+  const changed = !isDeepStrictEqual(next, status);
   return { ...(changed && { status: next }), recheckAfterMs };
 }

@@ -3,6 +3,7 @@
 // reports them back into the BoundSchemas and the export, runs one spec/status syncer per bound
 // resource, and keeps the binding's conditions. Deleting a binding releases it first (provider
 // copies deleted, consumer finalizers dropped) so the CRD and its objects can go.
+import { isDeepStrictEqual } from 'node:util';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Condition } from '../../../apis/kubebind/conditions.ts';
 import { resourceGroupName } from '../../../apis/kubebind/group-resource.ts';
@@ -24,7 +25,7 @@ import { secretKeyRefName } from '../../cluster.ts';
 import { exportIsolation, placement, watchScope } from '../../placement.ts';
 import type { Scope } from '../../placement.ts';
 import { refOf } from '../../providers/kubeconfig-secret.ts';
-import { isClaimable } from '../../rbac.ts';
+import { isClaimable } from '../../../apis/kubebind/konnector-rbac.ts';
 import type { SyncObject } from '../../sync/decide.ts';
 import { finalizersWith, hasFinalizer } from '../../sync/decide.ts';
 import { startResourceSyncer } from '../../sync/resource-syncer.ts';
@@ -210,7 +211,7 @@ async function reconcileBinding(
     }),
     ...(exp?.spec.permissionClaims && { permissionClaims: exp.spec.permissionClaims }),
   };
-  if (JSON.stringify(status) !== JSON.stringify(binding.status ?? {})) {
+  if (!isDeepStrictEqual(status, binding.status ?? {})) {
     await patchStatusGuarded(bindings, binding, { ...status }, signal);
   }
   if (exp) await reportExport(cluster, exp, conditions, now, signal);
@@ -279,7 +280,7 @@ async function reportExport(
 ): Promise<void> {
   const current = exp.status?.conditions ?? [];
   const next = exportConditions(exp, bindingConds, now);
-  if (JSON.stringify(next) === JSON.stringify(current)) return;
+  if (isDeepStrictEqual(next, current)) return;
   const client = new ResourceClient(
     cluster.client,
     kb.APIServiceExports,

@@ -1,22 +1,24 @@
 // Least-privilege consumer-side RBAC for one APIServiceBinding (spec README item 14: upstream
-// grants the konnector `*/*/*`). One ClusterRole and ClusterRoleBinding per binding, named and
-// labelled after it, bound to the konnector's service account. They grant exactly what the sync
-// of that binding needs:
+// grants the konnector `*/*/*`). The konnector's standing permissions are its base role
+// (konnector-manifests.ts: its own kinds, creating CRDs, namespaces, events, its Secrets and
+// Lease); everything a binding adds comes from one ClusterRole and ClusterRoleBinding per
+// binding, named and labelled after it, bound to the konnector's service account:
 //
 // - the bound resources (and their `/status`) in their groups;
-// - the consumer CRDs of those resources (installed from the BoundSchemas): read, create, and
-//   update/delete by name;
+// - the consumer CRDs of those resources (installed from the BoundSchemas): update and delete by
+//   name (creating is in the base role: RBAC cannot restrict creation by name);
 // - the claimed resources (configmaps, secrets, serviceaccounts in the core group), only those
-//   the export claims;
-// - namespaces: read, and create (the konnector creates namespaces the provider pre-seeded);
-// - events: create/update/patch;
-// - the binding itself: read and write it and its status by name (list/watch cannot be
-//   restricted by name in RBAC, so they are granted on the resource).
+//   the export claims.
 //
-// Nothing is a wildcard. Pure: the rbac controller applies and deletes the objects.
+// Whoever creates the binding with a cluster admin's rights applies them (the kubectl bind plugin;
+// the backend's one-click apply for a bundle), owned by the binding (or bundle), so the garbage
+// collector removes them with it. The konnector cannot grant them itself: that would need the
+// RBAC `escalate` and `bind` verbs, i.e. the power to grant itself anything. Nothing is a
+// wildcard. Pure.
 import { createHash } from 'node:crypto';
+import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-types/rbac/v1.js';
-import type { APIServiceExportResource, PermissionClaim } from '../apis/kubebind/types.gen.ts';
+import type { APIServiceExportResource, PermissionClaim } from './types.gen.ts';
 
 /** Label on the RBAC objects: the binding they serve (hashed when longer than a label value). */
 export const bindingLabel = 'konnector.kube-bind.io/binding';
@@ -27,8 +29,6 @@ export const namePrefix = 'kube-bind-konnector-';
 /** The konnector's service account (`kube-bind/konnector`). */
 export const defaultServiceAccount = { namespace: 'kube-bind', name: 'konnector' } as const;
 
-const kubeBindGroup = 'kube-bind.io';
-const readVerbs = ['get', 'list', 'watch'];
 const allVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const writeByName = ['get', 'update', 'patch'];
 
@@ -44,6 +44,8 @@ export interface KonnectorRBACInput {
   permissionClaims?: readonly ClaimRef[];
   /** Defaults to `kube-bind/konnector`. */
   serviceAccount?: { namespace: string; name: string };
+  /** The APIServiceBinding (or the bundle that makes it): the RBAC goes with it. */
+  owner?: OwnerReference;
 }
 
 export type ClaimRef = Pick<PermissionClaim, 'group' | 'resource'> &
@@ -127,12 +129,7 @@ export function konnectorRules(
     .filter(([group]) => group !== '')
     .flatMap(([group, resources]) => resources.map((r) => `${r}.${group}`));
   if (crdNames.length > 0) {
-    // create and list/watch cannot be restricted by name; updates and deletes can.
-    rules.push({
-      apiGroups: ['apiextensions.k8s.io'],
-      resources: ['customresourcedefinitions'],
-      verbs: ['create', 'list', 'watch'],
-    });
+    // Creating, listing and watching CRDs is in the base role; updates and deletes by name here.
     rules.push({
       apiGroups: ['apiextensions.k8s.io'],
       resources: ['customresourcedefinitions'],
@@ -142,23 +139,6 @@ export function konnectorRules(
   }
   const claimed = byGroup((input.permissionClaims ?? []).filter(isClaimable)).get('');
   if (claimed) rules.push({ apiGroups: [''], resources: claimed, verbs: [...allVerbs] });
-  rules.push({ apiGroups: [''], resources: ['namespaces'], verbs: [...readVerbs, 'create'] });
-  rules.push({
-    apiGroups: ['', 'events.k8s.io'],
-    resources: ['events'],
-    verbs: ['create', 'update', 'patch'],
-  });
-  rules.push({
-    apiGroups: [kubeBindGroup],
-    resources: ['apiservicebindings'],
-    verbs: ['list', 'watch'],
-  });
-  rules.push({
-    apiGroups: [kubeBindGroup],
-    resources: ['apiservicebindings', 'apiservicebindings/status'],
-    resourceNames: [input.binding],
-    verbs: [...writeByName],
-  });
   return rules;
 }
 
@@ -170,6 +150,7 @@ export function konnectorRBAC(input: KonnectorRBACInput): KonnectorRBAC {
     name,
     labels: { [bindingLabel]: bindingLabelValue(input.binding) },
     annotations: { [bindingAnnotation]: input.binding },
+    ...(input.owner && { ownerReferences: [{ ...input.owner }] }),
   });
   return {
     clusterRole: {

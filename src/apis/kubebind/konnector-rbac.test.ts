@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PermissionClaim } from '../apis/kubebind/types.gen.ts';
+import type { PermissionClaim } from './types.gen.ts';
 import {
   bindingLabel,
   bindingLabelValue,
@@ -7,7 +7,7 @@ import {
   konnectorRules,
   rbacName,
   unsupportedClaims,
-} from './rbac.ts';
+} from './konnector-rbac.ts';
 
 const claim = (resource: string, group?: string): PermissionClaim => ({
   ...(group === undefined ? {} : { group }),
@@ -35,29 +35,23 @@ describe('konnectorRBAC', () => {
       {
         apiGroups: ['apiextensions.k8s.io'],
         resources: ['customresourcedefinitions'],
-        verbs: ['create', 'list', 'watch'],
-      },
-      {
-        apiGroups: ['apiextensions.k8s.io'],
-        resources: ['customresourcedefinitions'],
         resourceNames: ['cowboys.wildwest.dev'],
         verbs: ['get', 'update', 'patch', 'delete'],
       },
       { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: all },
-      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create'] },
-      {
-        apiGroups: ['', 'events.k8s.io'],
-        resources: ['events'],
-        verbs: ['create', 'update', 'patch'],
-      },
-      { apiGroups: ['kube-bind.io'], resources: ['apiservicebindings'], verbs: ['list', 'watch'] },
-      {
-        apiGroups: ['kube-bind.io'],
-        resources: ['apiservicebindings', 'apiservicebindings/status'],
-        resourceNames: ['cowboys'],
-        verbs: ['get', 'update', 'patch'],
-      },
     ]);
+  });
+
+  it('is owned by what it serves, so it goes with it', () => {
+    const owner = {
+      apiVersion: 'kube-bind.io/v1alpha2',
+      kind: 'APIServiceBinding',
+      name: 'cowboys',
+      uid: 'u-1',
+    };
+    const rbac = konnectorRBAC({ binding: 'cowboys', resources: [], owner });
+    expect(rbac.clusterRole.metadata?.ownerReferences).toEqual([owner]);
+    expect(rbac.clusterRoleBinding.metadata?.ownerReferences).toEqual([owner]);
   });
 
   it('names, labels and binds to the konnector service account', () => {
@@ -138,9 +132,9 @@ describe('konnectorRules', () => {
       (r) => !without.some((w) => JSON.stringify(w) === JSON.stringify(r)),
     );
     expect(added).toEqual([{ apiGroups: [''], resources: ['serviceaccounts'], verbs: all }]);
-    // Without claims no core resource besides namespaces and events is granted.
+    // Without claims no core resource is granted (namespaces and events are in the base role).
     const core = without.filter((r) => r.apiGroups?.includes('')).flatMap((r) => r.resources);
-    expect(core).toEqual(['namespaces', 'events']);
+    expect(core).toEqual([]);
   });
 
   it('leaves out claims the konnector does not sync', () => {

@@ -155,15 +155,19 @@ describe('output', () => {
 });
 
 describe('konnector', () => {
-  it('is the five objects of the provider manifests, with the image asked for', () => {
+  it('is the seven objects of the provider manifests, with the image asked for', () => {
     const objects = konnectorObjects({ image: 'example.com/konnector:v1' });
     expect(describeKonnector(objects)).toEqual([
       'Namespace kube-bind',
       'ServiceAccount kube-bind/konnector',
       'ClusterRole kube-bind-konnector',
       'ClusterRoleBinding kube-bind-konnector',
+      'Role kube-bind/kube-bind-konnector',
+      'RoleBinding kube-bind/kube-bind-konnector',
       'Deployment kube-bind/konnector',
     ]);
+    // Least privilege: no wildcard anywhere in the konnector's standing rights.
+    expect(JSON.stringify([objects.clusterRole.rules, objects.role.rules])).not.toContain('"*"');
     const pod = objects.deployment.spec?.template.spec;
     expect(objects.deployment.spec?.replicas).toBe(2);
     expect(pod?.serviceAccountName).toBe('konnector');

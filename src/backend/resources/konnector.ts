@@ -6,7 +6,7 @@ import {
   type KonnectorSettings,
 } from '../../apis/kubebind/konnector-manifests.ts';
 
-/** Multi-document YAML of the five objects, `---` between documents. */
+/** Multi-document YAML of the seven objects, `---` between documents. */
 export function konnectorManifestsYAML(settings: KonnectorSettings): string {
   return Object.values(konnectorObjects(settings))
     .map((o: object) => stringify(o))

@@ -2,7 +2,14 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { bindingRows, checkBindingResponse, covers, formatDocument } from './binder.ts';
 import { konnectorObjects } from '../apis/kubebind/konnector-manifests.ts';
-import { consumerCRDNames, describeKonnector } from './konnector.ts';
+import {
+  compareVersions,
+  consumerCRDNames,
+  describeKonnector,
+  konnectorImageDecision,
+  parseVersion,
+  runningKonnectorImage,
+} from './konnector.ts';
 import { formatTable } from './list.ts';
 
 const providerKubeconfig = stringify({
@@ -187,5 +194,108 @@ describe('konnector', () => {
       'apiservicebindingbundles.kube-bind.io',
       'apiservicebindings.kube-bind.io',
     ]);
+  });
+
+  describe('image version rule (upstream v0.8.1)', () => {
+    const repo = 'ghcr.io/kube-bind/konnector';
+    const ours = `${repo}:v0.8.1`;
+    const hint = "The running konnector (v0.9.0) is newer than this plugin's (v0.8.1)";
+
+    it('keeps a newer running konnector and says how to downgrade it', () => {
+      expect(konnectorImageDecision(`${repo}:v0.9.0`, ours, false)).toEqual({
+        image: `${repo}:v0.9.0`,
+        note: `${hint}: keeping it; --downgrade-konnector would downgrade it.`,
+      });
+    });
+
+    it('downgrades it with --downgrade-konnector', () => {
+      expect(konnectorImageDecision(`${repo}:v0.9.0`, ours, true)).toEqual({
+        image: ours,
+        note: `${hint}: downgrading it (--downgrade-konnector).`,
+      });
+    });
+
+    it.each([
+      ['an older one', `${repo}:v0.7.9`],
+      ['the same version', ours],
+      ['a pre-release of our version', `${repo}:v0.8.1-rc.1`],
+      ['a version without the v', `${repo}:0.8.0`],
+    ])('upgrades %s', (_, running) => {
+      expect(konnectorImageDecision(running, ours, false)).toEqual({ image: ours });
+    });
+
+    it.each(['unknown', 'latest', 'main', 'v1', 'nightly-2025'])(
+      'applies our image over the tag %s',
+      (tag) => {
+        expect(konnectorImageDecision(`${repo}:${tag}`, ours, false)).toEqual({ image: ours });
+      },
+    );
+
+    it('applies our image when our own tag is not a version', () => {
+      expect(konnectorImageDecision(`${repo}:v0.9.0`, `${repo}:main`, false)).toEqual({
+        image: `${repo}:main`,
+      });
+    });
+
+    it('applies a custom image of another repository as asked', () => {
+      expect(
+        konnectorImageDecision(`${repo}:v0.9.0`, 'example.com/konnector:v0.1.0', false),
+      ).toEqual({ image: 'example.com/konnector:v0.1.0' });
+      // A prefix of the running repository is another repository.
+      expect(konnectorImageDecision(`${repo}-fork:v9.0.0`, ours, false)).toEqual({ image: ours });
+    });
+
+    it('applies our image when no konnector runs', () => {
+      expect(konnectorImageDecision(undefined, ours, false)).toEqual({ image: ours });
+    });
+
+    it.each([
+      [`${repo}@sha256:${'a'.repeat(64)}`, ours],
+      [`${repo}:v0.9.0@sha256:${'a'.repeat(64)}`, ours],
+      [`${repo}:v0.9.0`, `${repo}@sha256:${'b'.repeat(64)}`],
+      ['registry:5000/konnector', 'registry:5000/konnector:v0.8.1'],
+    ])('does not compare %s with %s (digest or no tag)', (running, desired) => {
+      expect(konnectorImageDecision(running, desired, false)).toEqual({ image: desired });
+    });
+
+    it('orders versions as semver', () => {
+      const sorted = [
+        'v0.8.1-alpha',
+        'v0.8.1-alpha.1',
+        'v0.8.1-alpha.beta',
+        'v0.8.1-beta.2',
+        'v0.8.1-beta.11',
+        'v0.8.1-rc.1',
+        'v0.8.1',
+        'v0.8.10',
+        'v0.10.0',
+        'v1.0.0',
+      ];
+      for (let i = 1; i < sorted.length; i++) {
+        const [a, b] = [parseVersion(sorted[i - 1]!)!, parseVersion(sorted[i]!)!];
+        expect(compareVersions(a, b), `${sorted[i - 1]} < ${sorted[i]}`).toBeLessThan(0);
+        expect(compareVersions(b, a)).toBeGreaterThan(0);
+      }
+      expect(compareVersions(parseVersion('v1.2.3+build.5')!, parseVersion('1.2.3')!)).toBe(0);
+    });
+
+    it('reads the konnector container of the Deployment', () => {
+      expect(runningKonnectorImage(undefined)).toBeUndefined();
+      expect(
+        runningKonnectorImage({
+          spec: {
+            selector: {},
+            template: {
+              spec: {
+                containers: [
+                  { name: 'sidecar', image: 'proxy:v1' },
+                  { name: 'konnector', image: `${repo}:v0.9.0` },
+                ],
+              },
+            },
+          },
+        }),
+      ).toBe(`${repo}:v0.9.0`);
+    });
   });
 });

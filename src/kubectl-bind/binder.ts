@@ -26,6 +26,7 @@ import { CommandError, oneLine } from './errors.ts';
 import { konnectorNamespace, konnectorObjects } from '../apis/kubebind/konnector-manifests.ts';
 import {
   consumerCRDNames,
+  decideKonnectorImage,
   deployKonnector,
   describeKonnector,
   grantKonnector,
@@ -48,6 +49,8 @@ const requestApiVersion = 'kube-bind.io/v1alpha2';
 export interface BindSettings {
   skipKonnector: boolean;
   konnectorImage: string;
+  /** Replace a running konnector newer than konnectorImage (upstream's --downgrade-konnector). */
+  downgradeKonnector: boolean;
   dryRun: boolean;
   output: 'table' | 'json' | 'yaml';
   /** For the konnector and each export request; 0: no limit. */
@@ -189,8 +192,11 @@ export async function bindFromResponse(
   if (settings.skipKonnector) {
     io.stderr('Not deploying the konnector (--skip-konnector).\n');
   } else {
-    await step('deploying the konnector', () => deployKonnector(client, settings.konnectorImage));
-    io.stderr(`Deployed the konnector (${settings.konnectorImage}).\n`);
+    const { image, note } = await step('deploying the konnector', () =>
+      deployKonnector(client, settings.konnectorImage, settings.downgradeKonnector),
+    );
+    if (note !== undefined) io.stderr(`${note}\n`);
+    io.stderr(`Deployed the konnector (${image}).\n`);
   }
   const served = await step('listing APIServiceBindings', () =>
     waitForBindingsAPI(client, settings.timeoutMs, () =>
@@ -265,8 +271,13 @@ async function dryRun(
       const crd = await step('reading the kube-bind.io CRDs', () => ignoreNotFound(crds.get(name)));
       if (!crd) missing.push(name);
     }
+    const { image, note } = await step('reading the konnector Deployment', () =>
+      decideKonnectorImage(client, settings.konnectorImage, settings.downgradeKonnector),
+    );
+    // On stderr as in a real run; the plan names the image that would be applied.
+    if (note !== undefined) io.stderr(`${note}\n`);
     plan.push(
-      `create or update the konnector (${settings.konnectorImage}): ${describeKonnector(konnectorObjects({ image: settings.konnectorImage })).join(', ')}`,
+      `create or update the konnector (${image}): ${describeKonnector(konnectorObjects({ image })).join(', ')}`,
     );
     if (missing.length > 0) plan.push(`install the CRDs ${missing.join(', ')}`);
   }

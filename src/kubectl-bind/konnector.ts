@@ -2,11 +2,18 @@
 // (namespace, service account, RBAC, Deployment) are created or updated by server-side apply,
 // the consumer kube-bind.io CRDs are installed (the konnector would install them itself once it
 // runs; doing it here lets the binding be created right away; existing ones are left alone), and
-// then the plugin waits until APIServiceBindings can be listed.
+// then the plugin waits until APIServiceBindings can be listed. As upstream v0.8.1, a running
+// konnector newer than this plugin's image is not downgraded unless asked (--downgrade-konnector).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { consumerCRDs } from '../apis/kubebind/crds/index.ts';
-import { konnectorObjects, type KonnectorObjects } from '../apis/kubebind/konnector-manifests.ts';
+import {
+  konnectorName,
+  konnectorNamespace,
+  konnectorObjects,
+  type KonnectorObjects,
+} from '../apis/kubebind/konnector-manifests.ts';
 import * as kb from '../apis/kubebind/types.gen.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { installCRDs } from '../kube/crds.ts';
@@ -41,13 +48,120 @@ export function consumerCRDNames(): string[] {
   return consumerCRDs().map((crd) => crd.metadata?.name ?? '');
 }
 
+/** The image to apply, and a line for stderr when it is not simply the one asked for. */
+export interface KonnectorImageDecision {
+  image: string;
+  note?: string;
+}
+
+/**
+ * Upstream v0.8.1's version rule: a running konnector of the same repository whose tag is a
+ * newer semver than `desiredImage`'s is kept unless `allowDowngrade`. Anything not comparable
+ * (no Deployment, another repository, a digest, `latest`, `main`, `unknown`) gets `desiredImage`.
+ */
+export function konnectorImageDecision(
+  runningImage: string | undefined,
+  desiredImage: string,
+  allowDowngrade: boolean,
+): KonnectorImageDecision {
+  const desired = splitImage(desiredImage);
+  const running = runningImage === undefined ? undefined : splitImage(runningImage);
+  if (!desired || !running || running.repository !== desired.repository) {
+    return { image: desiredImage };
+  }
+  const runningVersion = parseVersion(running.tag);
+  const desiredVersion = parseVersion(desired.tag);
+  if (!runningVersion || !desiredVersion) return { image: desiredImage };
+  if (compareVersions(runningVersion, desiredVersion) <= 0) return { image: desiredImage };
+  const newer = `The running konnector (${running.tag}) is newer than this plugin's (${desired.tag})`;
+  return allowDowngrade
+    ? { image: desiredImage, note: `${newer}: downgrading it (--downgrade-konnector).` }
+    : {
+        image: runningImage ?? desiredImage,
+        note: `${newer}: keeping it; --downgrade-konnector would downgrade it.`,
+      };
+}
+
+/** `repo:tag` split at the last ':'; undefined for a digest or an image without a tag. */
+function splitImage(image: string): { repository: string; tag: string } | undefined {
+  // A digest pins content, not a version: there is nothing to compare.
+  if (image.includes('@')) return undefined;
+  const colon = image.lastIndexOf(':');
+  // `registry:5000/konnector` has a port, not a tag.
+  if (colon < 0 || image.includes('/', colon)) return undefined;
+  return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+}
+
+interface Version {
+  core: [number, number, number];
+  /** Dot-separated pre-release identifiers; empty for a release. */
+  pre: string[];
+}
+
+/** `v1.2.3`, `1.2.3-rc.1`, `v1.2.3+build`; undefined for anything else (`latest`, `main`, …). */
+export function parseVersion(tag: string): Version | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(tag);
+  if (!m) return undefined;
+  return {
+    core: [Number(m[1]), Number(m[2]), Number(m[3])],
+    pre: m[4] === undefined ? [] : m[4].split('.'),
+  };
+}
+
+/** Semver precedence: negative when `a` sorts before `b` (build metadata does not count). */
+export function compareVersions(a: Version, b: Version): number {
+  for (let i = 0; i < 3; i++) {
+    const d = a.core[i]! - b.core[i]!;
+    if (d !== 0) return d;
+  }
+  // A pre-release sorts before its release.
+  if (a.pre.length === 0 || b.pre.length === 0) return b.pre.length - a.pre.length;
+  for (let i = 0; i < Math.min(a.pre.length, b.pre.length); i++) {
+    const d = compareIdentifiers(a.pre[i]!, b.pre[i]!);
+    if (d !== 0) return d;
+  }
+  return a.pre.length - b.pre.length;
+}
+
+/** Numeric identifiers compare as numbers and sort before alphanumeric ones. */
+function compareIdentifiers(a: string, b: string): number {
+  const an = /^\d+$/.test(a);
+  const bn = /^\d+$/.test(b);
+  if (an && bn) return Number(a) - Number(b);
+  if (an !== bn) return an ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The image of the konnector container of `deployment` (its first container otherwise). */
+export function runningKonnectorImage(deployment: Deployment | undefined): string | undefined {
+  const containers = deployment?.spec?.template.spec?.containers ?? [];
+  return (containers.find((c) => c.name === konnectorName) ?? containers[0])?.image;
+}
+
+/** Reads Deployment kube-bind/konnector (if any) and decides which image to apply. */
+export async function decideKonnectorImage(
+  client: KubeClient,
+  image: string,
+  allowDowngrade: boolean,
+): Promise<KonnectorImageDecision> {
+  const deployments = new ResourceClient(client, Deployments, konnectorNamespace);
+  const running = runningKonnectorImage(await ignoreNotFound(deployments.get(konnectorName)));
+  return konnectorImageDecision(running, image, allowDowngrade);
+}
+
 /**
  * Creates or updates the konnector's objects (server-side apply, taking over the fields this
  * plugin sets; fields others set, e.g. host aliases of the one-click apply, stay) and installs
- * the consumer CRDs.
+ * the consumer CRDs. The image is `image` unless a newer konnector runs (see
+ * konnectorImageDecision); the decision is returned so the caller can say what was applied.
  */
-export async function deployKonnector(client: KubeClient, image: string): Promise<void> {
-  const objects = konnectorObjects({ image });
+export async function deployKonnector(
+  client: KubeClient,
+  image: string,
+  allowDowngrade = false,
+): Promise<KonnectorImageDecision> {
+  const decision = await decideKonnectorImage(client, image, allowDowngrade);
+  const objects = konnectorObjects({ image: decision.image });
   const apply = async <T extends KubeObject>(type: ResourceType<T>, obj: T) => {
     await new ResourceClient(client, type).apply(obj, { fieldManager, force: true });
   };
@@ -67,6 +181,7 @@ export async function deployKonnector(client: KubeClient, image: string): Promis
     }
   }
   if (missing.length > 0) await installCRDs(client, missing, { fieldManager });
+  return decision;
 }
 
 /**

@@ -174,6 +174,11 @@ const consumerFlags: readonly FlagSpec[] = [
     defaultText: defaultKonnectorImage,
   },
   {
+    name: 'downgrade-konnector',
+    kind: 'bool',
+    help: "replace a newer running konnector with this plugin's version",
+  },
+  {
     name: 'dry-run',
     shorthand: 'd',
     kind: 'bool',
@@ -449,6 +454,8 @@ export interface ConsumerOptions {
   clusterIdentityNamespace: string;
   skipKonnector: boolean;
   konnectorImage: string;
+  /** Replace a running konnector that is newer than konnectorImage. */
+  downgradeKonnector: boolean;
   dryRun: boolean;
   output: 'table' | 'json' | 'yaml';
 }
@@ -543,6 +550,7 @@ function consumerOptions(parsed: ParsedCommandLine): ConsumerOptions {
     clusterIdentityNamespace: nonEmpty('cluster-identity-namespace') ?? 'kube-system',
     skipKonnector: parsed.flags.get('skip-konnector') === true,
     konnectorImage: nonEmpty('konnector-image') ?? defaultKonnectorImage,
+    downgradeKonnector: parsed.flags.get('downgrade-konnector') === true,
     dryRun: parsed.flags.get('dry-run') === true,
     output: output === '' ? 'table' : output,
   };

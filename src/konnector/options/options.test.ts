@@ -24,7 +24,7 @@ describe('loadKonnectorOptions', () => {
       serverAddress: { host: '0.0.0.0', port: 8090 },
       providerPollingIntervalMs: 15_000,
       heartbeatIntervalMs: 300_000,
-      syncWorkers: 4,
+      syncWorkers: 8,
       logging: { verbosity: 2, level: 'info' },
     };
     expect(load([])).toStrictEqual(expected);

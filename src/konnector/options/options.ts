@@ -70,7 +70,7 @@ export const konnectorFlags: readonly FlagSpec[] = [
     name: 'sync-workers',
     kind: 'string',
     help: 'workers per spec and status syncer',
-    defaultText: '4',
+    defaultText: '8',
   },
   ...loggingFlags,
 ];
@@ -93,7 +93,7 @@ export function loadKonnectorOptions(
     serverAddress: r.value('server-address', ':8090', hostPort),
     providerPollingIntervalMs: r.value('provider-polling-interval', '15s', duration(1_000, '1s')),
     heartbeatIntervalMs: r.value('heartbeat-interval', '5m', duration(1_000, '1s')),
-    syncWorkers: r.value('sync-workers', '4', count),
+    syncWorkers: r.value('sync-workers', '8', count),
     logging: readLogging(r),
   };
   r.throwIfInvalid();

@@ -174,7 +174,7 @@ export function startResourceSyncer(
     ...references.map((r) => watch(r.informer, { map: referencedRefs(r.jsonPath) })),
   ];
   const opts: ControllerOptions = { clock: deps.clock, log, ...deps.controller };
-  const workers = deps.workers ?? 4;
+  const workers = deps.workers ?? 8;
   const spec = new Controller<Cluster>(
     {
       name: claim ? 'konnector-claims' : 'konnector-spec',

@@ -137,8 +137,13 @@ export class Controller<C extends Cluster = Cluster> {
       add: (obj) => pass(obj) && add(map(obj)),
       update: (old, obj) => {
         if (!pass(obj, old)) return;
-        add(map(old));
-        add(map(obj));
+        // One add per key: adding the same key twice while a worker is idle would hand it out
+        // with the first add and mark it dirty with the second, reconciling it twice.
+        const refs = new Map<string, ObjectRef>();
+        for (const ref of [...map(old), ...map(obj)]) {
+          refs.set(`${ref.namespace ?? ''}/${ref.name}`, ref);
+        }
+        add([...refs.values()]);
       },
       delete: (obj) => add(map(obj)),
     });

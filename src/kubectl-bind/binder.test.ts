@@ -271,12 +271,16 @@ describe('konnector', () => {
         'v0.10.0',
         'v1.0.0',
       ];
-      for (let i = 1; i < sorted.length; i++) {
-        const [a, b] = [parseVersion(sorted[i - 1]!)!, parseVersion(sorted[i]!)!];
-        expect(compareVersions(a, b), `${sorted[i - 1]} < ${sorted[i]}`).toBeLessThan(0);
-        expect(compareVersions(b, a)).toBeGreaterThan(0);
-      }
-      expect(compareVersions(parseVersion('v1.2.3+build.5')!, parseVersion('1.2.3')!)).toBe(0);
+      const version = (tag: string) => {
+        const v = parseVersion(tag);
+        if (!v) throw new Error(`not a version: ${tag}`);
+        return v;
+      };
+      const compare = (a: string, b: string) => compareVersions(version(a), version(b));
+      expect([...sorted].reverse().sort(compare)).toEqual(sorted);
+      expect(compare('v0.8.1-rc.1', 'v0.8.1')).toBeLessThan(0);
+      expect(compare('v0.9.0', 'v0.8.1')).toBeGreaterThan(0);
+      expect(compare('v1.2.3+build.5', '1.2.3')).toBe(0);
     });
 
     it('reads the konnector container of the Deployment', () => {

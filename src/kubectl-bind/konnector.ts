@@ -110,17 +110,22 @@ export function parseVersion(tag: string): Version | undefined {
 
 /** Semver precedence: negative when `a` sorts before `b` (build metadata does not count). */
 export function compareVersions(a: Version, b: Version): number {
-  for (let i = 0; i < 3; i++) {
-    const d = a.core[i]! - b.core[i]!;
-    if (d !== 0) return d;
-  }
+  const core = compareLists(a.core, b.core, (x, y) => x - y);
+  if (core !== 0) return core;
   // A pre-release sorts before its release.
   if (a.pre.length === 0 || b.pre.length === 0) return b.pre.length - a.pre.length;
-  for (let i = 0; i < Math.min(a.pre.length, b.pre.length); i++) {
-    const d = compareIdentifiers(a.pre[i]!, b.pre[i]!);
+  return compareLists(a.pre, b.pre, compareIdentifiers);
+}
+
+/** Element by element; when one list is a prefix of the other, the shorter sorts first. */
+function compareLists<T>(a: readonly T[], b: readonly T[], cmp: (x: T, y: T) => number): number {
+  for (const [i, x] of a.entries()) {
+    const y = b[i];
+    if (y === undefined) return 1;
+    const d = cmp(x, y);
     if (d !== 0) return d;
   }
-  return a.pre.length - b.pre.length;
+  return a.length - b.length;
 }
 
 /** Numeric identifiers compare as numbers and sort before alphanumeric ones. */

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { PatchType } from '../../src/kube/client.ts';
-import { ignoreNotFound } from '../../src/kube/errors.ts';
+import { ignoreAlreadyExists, ignoreNotFound } from '../../src/kube/errors.ts';
 import { ResourceClient, resourceType } from '../../src/kube/resource.ts';
 import { CustomResourceDefinitions, Namespaces, Secrets } from '../../src/kube/resources.ts';
 import {
@@ -369,5 +369,58 @@ describe('konnector', () => {
         ? true
         : undefined,
     );
+  });
+
+  it('says why a binding whose kubeconfig Secret is missing or unusable is not Ready', async () => {
+    const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+    await startKonnector({
+      kubeconfig: consumerCluster.adminKubeconfigPath,
+      logDir: dir,
+      name: 'konnector-secrets',
+    });
+    const bindings = new ResourceClient(consumer, kb.APIServiceBindings);
+    const name = `lost-${uniqueSuffix()}`;
+    const secretName = `kubeconfig-${name}`;
+    await bindings.create({
+      metadata: { name },
+      spec: {
+        kubeconfigSecretRef: { namespace: 'kube-bind', name: secretName, key: 'kubeconfig' },
+      },
+    });
+    onTestFinished(async () => {
+      await bindings.delete(name).catch(() => undefined);
+    });
+    const secretValid = async () => {
+      const b = await bindings.get(name);
+      const c = b.status?.conditions?.find((x) => x.type === 'SecretValid');
+      const ready = b.status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.status === 'False' && ready?.status === 'False' ? c : undefined;
+    };
+    expect(await eventually('SecretValid False (not found)', secretValid)).toMatchObject({
+      reason: 'KubeconfigSecretNotFound',
+      message: `Kubeconfig secret kube-bind/${secretName} not found. Rerun kubectl bind for repair.`,
+    });
+
+    // A kubeconfig that would make the konnector run a program is refused, not used.
+    const evil = [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: u, user: {exec: {command: /bin/sh, args: [-c, "touch /tmp/pwned"]}}}]',
+      'contexts: [{name: x, context: {cluster: c, user: u, namespace: kb}}]',
+      'current-context: x',
+    ].join('\n');
+    await ignoreAlreadyExists(
+      new ResourceClient(consumer, Namespaces).create({ metadata: { name: 'kube-bind' } }),
+    );
+    const secrets = new ResourceClient(consumer, Secrets, 'kube-bind');
+    await secrets.create({ metadata: { name: secretName }, stringData: { kubeconfig: evil } });
+    onTestFinished(async () => {
+      await secrets.delete(secretName).catch(() => undefined);
+    });
+    await eventually('SecretValid False (invalid)', async () => {
+      const c = await secretValid();
+      return c?.reason === 'KubeconfigSecretInvalid' ? c : undefined;
+    }).then((c) => expect(c.message).toContain('"exec"'));
   });
 });

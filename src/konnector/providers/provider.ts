@@ -20,7 +20,13 @@ import type { ClusterSink, Provider } from '../../runtime/manager/provider.ts';
 import type { ConsumerSide, ProviderCluster, SecretKeyRef } from '../cluster.ts';
 import { secretKeyRefName } from '../cluster.ts';
 import { SyncerRegistry } from '../sync/registry.ts';
-import { checkProviderSecret, providerKubeconfigLabel, providerRefs } from './kubeconfig-secret.ts';
+import {
+  checkProviderSecret,
+  providerKubeconfigLabel,
+  providerRefs,
+  refOf,
+} from './kubeconfig-secret.ts';
+import { reportSecretProblem } from './secret-status.ts';
 
 export interface KubeconfigSecretsProviderOptions {
   consumer: ConsumerSide;
@@ -70,9 +76,13 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
       while (!signal.aborted) {
         if (this.#dirty) {
           this.#dirty = false;
-          await this.#reconcile(sink, bindings.lister.list(), bundles.lister.list(), [
-            ...labelled.lister.list(),
-          ]);
+          await this.#reconcile(
+            sink,
+            signal,
+            bindings.lister.list(),
+            bundles.lister.list(),
+            labelled.lister.list(),
+          );
         }
         await this.#sleep(signal);
       }
@@ -103,30 +113,56 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
   }
 
   /** The Secrets of `namespace`, watched from the first reference into it. */
-  #secretsIn(namespace: string): Informer<Secret> {
+  #secretsIn(namespace: string, signal: AbortSignal): Informer<Secret> {
     let informer = this.#secretInformers.get(namespace);
     if (!informer) {
       informer = this.#o.consumer.informers.informerFor(Secrets, { namespace });
       informer.addEventHandler({ add: this.#poke, update: this.#poke, delete: this.#poke });
       this.#secretInformers.set(namespace, informer);
+      // An empty first list brings no events: look again once it is in.
+      informer.waitForSync(signal).then(this.#poke, () => undefined);
     }
     return informer;
   }
 
   async #reconcile(
     sink: ClusterSink<ProviderCluster>,
+    signal: AbortSignal,
     bindings: readonly kb.APIServiceBinding[],
     bundles: readonly kb.APIServiceBindingBundle[],
     labelled: readonly Secret[],
   ): Promise<void> {
     const desired = new Map<string, { ref: SecretKeyRef; text: string; contract: string }>();
     for (const ref of providerRefs(bindings, bundles, labelled)) {
-      const secrets = this.#secretsIn(ref.namespace);
+      const secrets = this.#secretsIn(ref.namespace, signal);
       if (!secrets.hasSynced()) {
         // Its first list pokes us again.
         continue;
       }
       const check = checkProviderSecret(ref, secrets.lister.get(`${ref.namespace}/${ref.name}`));
+      if (!check.ok) {
+        const { client } = this.#o.consumer;
+        const now = this.#o.clock.now();
+        const uses = <T extends kb.APIServiceBinding | kb.APIServiceBindingBundle>(
+          list: readonly T[],
+        ) => list.filter((o) => sameRef(refOf(o), ref));
+        await reportSecretProblem(
+          client,
+          kb.APIServiceBindings,
+          uses(bindings),
+          check,
+          now,
+          this.#o.log,
+        );
+        await reportSecretProblem(
+          client,
+          kb.APIServiceBindingBundles,
+          uses(bundles),
+          check,
+          now,
+          this.#o.log,
+        );
+      }
       if (check.ok) {
         desired.set(secretKeyRefName(ref), {
           ref,
@@ -196,6 +232,10 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     await engaged.cluster.client.close();
     this.#o.log.info({ cluster: name }, 'provider disengaged');
   }
+}
+
+function sameRef(a: SecretKeyRef | undefined, b: SecretKeyRef): boolean {
+  return !!a && secretKeyRefName(a) === secretKeyRefName(b);
 }
 
 function fingerprint(text: string): string {

@@ -1,6 +1,6 @@
 // The local development environment: a provider Kubernetes cluster, kcp and dex, with the
 // example APIs loaded and the backend serving on a loopback port with the embedded development
-// issuer, running until Ctrl-C.
+// issuer, and a consumer Kubernetes cluster with bin/konnector, running until Ctrl-C.
 //   node hack/dev-env.ts [--components kube,kcp,dex] [--once]
 // --once starts everything, prints how to reach it, and stops again (used by the tests).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type SharedControlPlane } from '../test/harness/control-plane.ts';
+import { startKubeCluster, type KubeCluster } from '../test/harness/kube-cluster.ts';
 import { freePort } from '../test/harness/ports.ts';
 import { repoRoot } from '../test/harness/tools.ts';
 import { seed } from './dev/seed.ts';
@@ -33,17 +34,18 @@ const plane = await startControlPlane({ name: 'dev', cleanupOnSignals: false });
 
 let stopping = false;
 // Set once the servers are up; stop() may run before that.
-const running: { backend?: ChildProcess } = {};
+const running: { backend?: ChildProcess; konnector?: ChildProcess; consumer?: KubeCluster } = {};
 const stop = async (code: number): Promise<never> => {
   if (!stopping) {
     stopping = true;
     console.log('\nStopping ...');
-    const { backend } = running;
-    if (backend?.exitCode === null) {
-      const exited = new Promise((resolve) => backend.once('exit', resolve));
-      backend.kill('SIGTERM');
+    for (const child of [running.konnector, running.backend]) {
+      if (child?.exitCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
       await exited;
     }
+    await running.consumer?.stop();
     await plane.stop();
   }
   process.exit(code);
@@ -61,6 +63,10 @@ await waitForBackend(backendUrl, running.backend).catch(async (err: unknown) => 
   console.error(`The backend did not start (see .dev/backend.log): ${String(err)}`);
   return stop(1);
 });
+running.consumer = await startKubeCluster({ name: 'consumer', baseDir: plane.shared.runDir });
+const consumerKubeconfig = join(devDir, 'consumer.kubeconfig');
+copyFileSync(running.consumer.adminKubeconfigPath, consumerKubeconfig);
+running.konnector = startKonnector(consumerKubeconfig, await freePort());
 console.log(describe(plane.shared, seeded, backendUrl));
 if (values.once) await stop(0);
 else console.log('Press Ctrl-C to stop.');
@@ -91,6 +97,21 @@ function startBackend(shared: SharedControlPlane, url: string): ChildProcess {
       '--oidc-type=embedded',
       `--oidc-issuer-url=${url}/oidc`,
       `--oidc-callback-url=${url}/api/callback`,
+    ],
+    { stdio: ['ignore', log, log] },
+  );
+}
+
+/** bin/konnector against the consumer cluster, logging to .dev/konnector.log (one replica). */
+function startKonnector(kubeconfig: string, port: number): ChildProcess {
+  const log = openSync(join(devDir, 'konnector.log'), 'w');
+  return spawn(
+    process.execPath,
+    [
+      join(repoRoot, 'src/konnector/cmd/main.ts'),
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      `--server-address=127.0.0.1:${port}`,
     ],
     { stdio: ['ignore', log, log] },
   );
@@ -146,8 +167,14 @@ function describe(shared: SharedControlPlane, seeded: readonly string[], url: st
     `  web UI:     ${url}/`,
     `  log:        ${rel(join(devDir, 'backend.log'))}`,
     '',
+    'Consumer cluster (kube-apiserver + etcd + kube-controller-manager) with bin/konnector',
+    `  kubeconfig: ${rel(join(devDir, 'consumer.kubeconfig'))}`,
+    `  konnector:  ${rel(join(devDir, 'konnector.log'))}`,
+    '',
     'Bind an API from a consumer cluster with:',
     `  kubectl bind ${url}/exports`,
+    'e.g. into the consumer cluster above (its konnector already runs, hence --skip-konnector):',
+    `  PATH=$PWD/bin:$PATH KUBECONFIG=${rel(join(devDir, 'consumer.kubeconfig'))} kubectl bind ${url}/exports --skip-konnector`,
   );
   lines.push('', `Server logs: ${shared.runDir}`, '');
   return lines.join('\n');

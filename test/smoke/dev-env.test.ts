@@ -72,6 +72,25 @@ describe('dev environment command', () => {
       } finally {
         await client.close();
       }
+      // The consumer cluster's konnector runs: it installed the APIServiceBinding CRD.
+      expect(output).toContain('kubeconfig: .dev/consumer.kubeconfig');
+      const consumer = new KubeClient(
+        await connectionFromKubeconfig({ file: join(repoRoot, '.dev/consumer.kubeconfig') }),
+      );
+      try {
+        const deadline = Date.now() + 60_000;
+        let served = false;
+        while (!served && Date.now() < deadline) {
+          served = await consumer
+            .get('/apis/kube-bind.io/v1alpha2/apiservicebindings')
+            .then(() => true)
+            .catch(() => false);
+          if (!served) await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        expect(served).toBe(true);
+      } finally {
+        await consumer.close();
+      }
 
       child.kill('SIGINT');
       expect(await exited).toBe(0);

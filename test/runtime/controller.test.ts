@@ -120,6 +120,9 @@ describe('controller', () => {
           return [watch(informer)];
         },
         reconcile: async (req, { cluster }) => {
+          // Only our object: the namespace also holds kube-root-ca.crt, which must neither
+          // trigger the interference nor be written.
+          if (req.name !== 'target') return;
           const cached = informer?.lister.get(namespacedKey(req.namespace, req.name));
           if (!cached || cached.data?.['count'] === '1') return;
           if (!interfered) {

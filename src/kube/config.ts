@@ -35,6 +35,21 @@ export async function connectionFromKubeconfig(
   return connectionFrom(kc);
 }
 
+/**
+ * The connection a controller process was told to use: a kubeconfig file (and context) when
+ * given, else the pod's in-cluster configuration.
+ */
+export async function connectionFromFlags(flags: {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+}): Promise<ClusterConnection> {
+  if (!flags.kubeconfig) return connectionInCluster();
+  return connectionFromKubeconfig({
+    file: flags.kubeconfig,
+    ...(flags.context && { context: flags.context }),
+  });
+}
+
 export interface InClusterSource {
   /** Prefix of `/var/run/secrets/kubernetes.io/serviceaccount` (tests point it elsewhere). */
   pathPrefix?: string;

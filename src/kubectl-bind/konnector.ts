@@ -29,7 +29,7 @@ import {
   Roles,
   ServiceAccounts,
 } from '../kube/resources.ts';
-import { konnectorRBAC } from '../apis/kubebind/konnector-rbac.ts';
+import { grantKonnectorRBAC } from '../apis/kubebind/konnector-grant.ts';
 import type { ExportRequestDocument } from '../apis/kubebind/documents.ts';
 
 /** The field manager of everything the plugin applies. */
@@ -224,25 +224,14 @@ export async function grantKonnector(
   binding: kb.APIServiceBinding,
   request: Pick<ExportRequestDocument, 'spec'>,
 ): Promise<string> {
-  const name = binding.metadata?.name ?? '';
-  const rbac = konnectorRBAC({
-    binding: name,
-    resources: request.spec.resources,
-    permissionClaims: request.spec.permissionClaims ?? [],
-    owner: {
-      apiVersion: 'kube-bind.io/v1alpha2',
-      kind: 'APIServiceBinding',
-      name,
-      uid: binding.metadata?.uid ?? '',
+  return grantKonnectorRBAC(
+    client,
+    {
+      binding: binding.metadata?.name ?? '',
+      resources: request.spec.resources,
+      permissionClaims: request.spec.permissionClaims ?? [],
     },
-  });
-  await new ResourceClient(client, ClusterRoles).apply(rbac.clusterRole, {
+    { kind: 'APIServiceBinding', ...(binding.metadata && { metadata: binding.metadata }) },
     fieldManager,
-    force: true,
-  });
-  await new ResourceClient(client, ClusterRoleBindings).apply(rbac.clusterRoleBinding, {
-    fieldManager,
-    force: true,
-  });
-  return rbac.clusterRole.metadata?.name ?? '';
+  );
 }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import * as kb from '../../apis/kubebind/types.gen.ts';
 import { KubeClient } from '../../kube/client.ts';
-import { connectionFromKubeconfig, connectionInCluster } from '../../kube/config.ts';
+import { connectionFromFlags } from '../../kube/config.ts';
 import { ignoreAlreadyExists } from '../../kube/errors.ts';
 import { ResourceClient } from '../../kube/resource.ts';
 import { Namespaces } from '../../kube/resources.ts';
@@ -119,12 +119,7 @@ export async function runBackend(
   if (options.provider !== 'kubernetes') {
     throw new Error('--multicluster-runtime-provider=kcp is not available yet in this backend');
   }
-  const connection = options.kubeconfig
-    ? await connectionFromKubeconfig({
-        file: options.kubeconfig,
-        ...(options.context && { context: options.context }),
-      })
-    : await connectionInCluster();
+  const connection = await connectionFromFlags(options);
   // One registry for /metrics: process, HTTP, and the controller runtime (API requests, queues,
   // reconciles, watches), named like controller-runtime's and client-go's.
   const metrics = new Registry();

@@ -22,7 +22,7 @@ import {
   Secrets,
   ServiceAccounts,
 } from '../../kube/resources.ts';
-import { konnectorRBAC } from '../../apis/kubebind/konnector-rbac.ts';
+import { grantKonnectorRBAC } from '../../apis/kubebind/konnector-grant.ts';
 import { BackendError } from '../errors.ts';
 import {
   konnectorName,
@@ -153,25 +153,16 @@ async function grantKonnector(
   exports: readonly kb.APIServiceExport[],
 ): Promise<void> {
   for (const exp of exports) {
-    const rbac = konnectorRBAC({
-      binding: exp.metadata?.name ?? '',
-      resources: exp.spec.resources,
-      permissionClaims: exp.spec.permissionClaims ?? [],
-      owner: {
-        apiVersion: 'kube-bind.io/v1alpha2',
-        kind: 'APIServiceBindingBundle',
-        name: bundle.metadata?.name ?? '',
-        uid: bundle.metadata?.uid ?? '',
+    await grantKonnectorRBAC(
+      client,
+      {
+        binding: exp.metadata?.name ?? '',
+        resources: exp.spec.resources,
+        permissionClaims: exp.spec.permissionClaims ?? [],
       },
-    });
-    await new ResourceClient(client, ClusterRoles).apply(rbac.clusterRole, {
+      { kind: 'APIServiceBindingBundle', ...(bundle.metadata && { metadata: bundle.metadata }) },
       fieldManager,
-      force: true,
-    });
-    await new ResourceClient(client, ClusterRoleBindings).apply(rbac.clusterRoleBinding, {
-      fieldManager,
-      force: true,
-    });
+    );
   }
 }
 

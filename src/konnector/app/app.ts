@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { consumerCRDs } from '../../apis/kubebind/crds/index.ts';
 import { KubeClient } from '../../kube/client.ts';
-import { connectionFromKubeconfig, connectionInCluster } from '../../kube/config.ts';
+import { connectionFromFlags } from '../../kube/config.ts';
 import { installCRDs } from '../../kube/crds.ts';
 import { SharedInformerFactory } from '../../runtime/cache/factory.ts';
 import type { Clock } from '../../runtime/clock.ts';
@@ -41,12 +41,7 @@ export async function runKonnector(
   signal: AbortSignal,
 ): Promise<void> {
   const { log, clock } = deps;
-  const connection = options.kubeconfig
-    ? await connectionFromKubeconfig({
-        file: options.kubeconfig,
-        ...(options.context && { context: options.context }),
-      })
-    : await connectionInCluster();
+  const connection = await connectionFromFlags(options);
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const runtime = new RuntimeMetrics(metrics);

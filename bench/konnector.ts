@@ -23,7 +23,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import { wildwestCRDs } from '../src/apis/examples/wildwest.ts';
+import { Cowboys, type WildwestObject, wildwestCRDs } from '../src/apis/examples/wildwest.ts';
 import { kubeBindCRDs } from '../src/apis/kubebind/crds/index.ts';
 import * as kb from '../src/apis/kubebind/types.gen.ts';
 import { connectionFromKubeconfig } from '../src/kube/config.ts';
@@ -44,22 +44,6 @@ const consumerNamespace = 'wild-west';
 const exportName = 'cowboys';
 /** Generous: a stuck object should fail the run with a list of what is missing, not hang it. */
 const syncTimeoutMs = 120_000 + objects * 100;
-
-interface Cowboy {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-  spec?: { intent?: string; horse?: string };
-  status?: { result?: string };
-}
-
-const Cowboys = resourceType<Cowboy>({
-  group: 'wildwest.dev',
-  version: 'v1alpha1',
-  resource: 'cowboys',
-  kind: 'Cowboy',
-  namespaced: true,
-});
 
 const nameOf = (i: number): string => `cowboy-${String(i).padStart(5, '0')}`;
 const names = Array.from({ length: objects }, (_, i) => nameOf(i));
@@ -444,9 +428,9 @@ async function konnectorQuiet(konnector: Server, quietMs = 2_000): Promise<void>
  * `arrived(object)`: arrival times come from the watch, not from polling.
  */
 function watchArrivals(
-  resource: ResourceClient<Cowboy>,
+  resource: ResourceClient<WildwestObject>,
   resourceVersion: string,
-  arrived: (c: Cowboy) => boolean,
+  arrived: (c: WildwestObject) => boolean,
 ) {
   const at = new Map<string, number>();
   const abort = new AbortController();
@@ -509,8 +493,8 @@ interface PhaseResult {
  * `watched` is watched for `arrived`; returns the latencies.
  */
 async function measurePhase(
-  watched: ResourceClient<Cowboy>,
-  arrived: (c: Cowboy) => boolean,
+  watched: ResourceClient<WildwestObject>,
+  arrived: (c: WildwestObject) => boolean,
   call: (name: string) => Promise<unknown>,
 ): Promise<PhaseResult> {
   const list = await watched.list({ limit: 1 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { wildwestCRDs } from '../../src/apis/examples/wildwest.ts';
+import { Cowboys, Sheriffs, wildwestCRDs } from '../../src/apis/examples/wildwest.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { PatchType } from '../../src/kube/client.ts';
@@ -40,17 +40,6 @@ import { repoRoot } from '../harness/tools.ts';
 import { KubeClient as Client } from '../../src/kube/client.ts';
 import { kubectlBind, run } from '../kubectl-bind/run.ts';
 
-interface Wild {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-  spec?: { intent?: string; secretRefs?: { name: string }[]; deputies?: number };
-  status?: { result?: string };
-}
-const wild = (resource: string, kind: string, namespaced: boolean) =>
-  resourceType<Wild>({ group: 'wildwest.dev', version: 'v1alpha1', resource, kind, namespaced });
-const Cowboys = wild('cowboys', 'Cowboy', true);
-const Sheriffs = wild('sheriffs', 'Sheriff', false);
 /** dex's mock connector logs everyone in, in this group. */
 const dexGroup = 'authors';
 

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { Cowboys, Sheriffs } from '../../src/apis/examples/wildwest.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { PatchType } from '../../src/kube/client.ts';
 import { ignoreAlreadyExists, ignoreNotFound } from '../../src/kube/errors.ts';
@@ -31,30 +32,6 @@ import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 import { startKubeCluster, type KubeCluster } from '../harness/kube-cluster.ts';
 import { startKonnector } from '../harness/konnector.ts';
 import { kubectlBind, run } from '../kubectl-bind/run.ts';
-
-interface Cowboy {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-  spec?: { intent?: string; horse?: string; secretRefs?: { name: string }[]; deputies?: number };
-  status?: { result?: string };
-}
-
-const Cowboys = resourceType<Cowboy>({
-  group: 'wildwest.dev',
-  version: 'v1alpha1',
-  resource: 'cowboys',
-  kind: 'Cowboy',
-  namespaced: true,
-});
-
-const Sheriffs = resourceType<Cowboy>({
-  group: 'wildwest.dev',
-  version: 'v1alpha1',
-  resource: 'sheriffs',
-  kind: 'Sheriff',
-  namespaced: false,
-});
 
 let consumerCluster: KubeCluster;
 let dir: string;

@@ -142,18 +142,32 @@ export function wildwestCollection(): Collection {
   };
 }
 
-/** Handles for the kube client. */
-export const Cowboys: KindRef<{ metadata?: ObjectMeta; spec?: Record<string, unknown> }> = {
+/** A cowboy or sheriff as plain JSON (tests, benchmarks and the docs create them). */
+export interface WildwestObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: {
+    intent?: string;
+    horse?: string;
+    secretRefs?: { name: string }[];
+    deputies?: number;
+  };
+  status?: { result?: string };
+}
+
+const wildwestKind = (
+  resource: string,
+  kind: string,
+  namespaced: boolean,
+): KindRef<WildwestObject> => ({
   group: wildwestGroup,
   version: 'v1alpha1',
-  resource: 'cowboys',
-  kind: 'Cowboy',
-  namespaced: true,
-};
-export const Sheriffs: KindRef<{ metadata?: ObjectMeta; spec?: Record<string, unknown> }> = {
-  group: wildwestGroup,
-  version: 'v1alpha1',
-  resource: 'sheriffs',
-  kind: 'Sheriff',
-  namespaced: false,
-};
+  resource,
+  kind,
+  namespaced,
+});
+
+/** Typed handles of the example resources for the kube client. */
+export const Cowboys = wildwestKind('cowboys', 'Cowboy', true);
+export const Sheriffs = wildwestKind('sheriffs', 'Sheriff', false);

@@ -6,7 +6,6 @@
 // one-click apply binds through a bundle that the same konnector serves.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Cowboys, Sheriffs, wildwestCRDs } from '../../src/apis/examples/wildwest.ts';
@@ -16,7 +15,7 @@ import { PatchType } from '../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';
 import { installCRDs } from '../../src/kube/crds.ts';
 import { ignoreNotFound } from '../../src/kube/errors.ts';
-import { ResourceClient, resourceType } from '../../src/kube/resource.ts';
+import { ResourceClient } from '../../src/kube/resource.ts';
 import {
   ClusterRoleBindings,
   ClusterRoles,

@@ -5,13 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Cowboys, Sheriffs } from '../../src/apis/examples/wildwest.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { PatchType } from '../../src/kube/client.ts';
 import { ignoreAlreadyExists, ignoreNotFound } from '../../src/kube/errors.ts';
-import { ResourceClient, resourceType } from '../../src/kube/resource.ts';
+import { ResourceClient } from '../../src/kube/resource.ts';
 import { CustomResourceDefinitions, Namespaces, Secrets } from '../../src/kube/resources.ts';
 import {
   allowToBind,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Cowboys, Sheriffs } from '../../src/apis/examples/wildwest.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
-import { PatchType } from '../../src/kube/client.ts';
+import { PatchType, type KubeClient } from '../../src/kube/client.ts';
 import { ignoreAlreadyExists, ignoreNotFound } from '../../src/kube/errors.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
 import { CustomResourceDefinitions, Namespaces, Secrets } from '../../src/kube/resources.ts';
@@ -44,11 +44,14 @@ afterAll(async () => {
   await consumerCluster.stop();
 });
 
-async function providerWithLogin(extra: Partial<kb.APIServiceExportTemplateSpec> = {}) {
+async function providerWithLogin(
+  extra: Partial<kb.APIServiceExportTemplateSpec> = {},
+  flags: readonly string[] = [],
+) {
   const admin = await kubeAdmin();
   const prefix = `kn${uniqueSuffix()}-`;
   deleteNamespacesAfterTest(admin, prefix);
-  const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
+  const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`, ...flags]);
   await allowToBind(admin, { kind: 'User', name: door.user });
   const template = await cowboysTemplate(admin, extra);
   const identity = randomUUID();
@@ -82,6 +85,32 @@ async function bind(p: Awaited<ReturnType<typeof providerWithLogin>>, name: stri
     { KUBECONFIG: consumerCluster.adminKubeconfigPath },
   );
   expect(bound.code, bound.stderr).toBe(0);
+}
+
+async function waitReady(consumer: KubeClient, name: string): Promise<void> {
+  const bindings = new ResourceClient(consumer, kb.APIServiceBindings);
+  await eventually(
+    `binding ${name} to be Ready`,
+    async () => (condition(await bindings.get(name), 'Ready') === 'True' ? true : undefined),
+    { timeoutMs: 60_000 },
+  );
+}
+
+/** Unbinds while the test's konnector still runs, so the next test can bind the same CRD. */
+async function unbind(name: string, crd: string): Promise<void> {
+  const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+  await new ResourceClient(consumer, kb.APIServiceBindings).delete(name);
+  await eventually(
+    `binding ${name} and CRD ${crd} to be gone`,
+    async () =>
+      (await ignoreNotFound(new ResourceClient(consumer, kb.APIServiceBindings).get(name))) ===
+        undefined &&
+      (await ignoreNotFound(new ResourceClient(consumer, CustomResourceDefinitions).get(crd))) ===
+        undefined
+        ? true
+        : undefined,
+    { timeoutMs: 60_000 },
+  );
 }
 
 const condition = (
@@ -290,6 +319,7 @@ describe('konnector', () => {
     await eventually('the unreferenced secret to leave the provider', async () =>
       (await ignoreNotFound(providerSecrets.get('colt'))) === undefined ? true : undefined,
     );
+    await unbind(name, 'cowboys.wildwest.dev');
   });
 
   it('syncs cluster-scoped sheriffs under the contract-namespace prefix (isolation Prefixed)', async () => {
@@ -345,6 +375,83 @@ describe('konnector', () => {
         ? true
         : undefined,
     );
+    await unbind(name, 'sheriffs.wildwest.dev');
+  });
+
+  it('isolation None: cluster-scoped sheriffs keep their names on the provider', async () => {
+    const p = await providerWithLogin(
+      {
+        scope: 'Cluster',
+        resources: [{ group: 'wildwest.dev', resource: 'sheriffs', versions: ['v1alpha1'] }],
+      },
+      ['--isolation=None'],
+    );
+    const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+    await startKonnector({
+      kubeconfig: consumerCluster.adminKubeconfigPath,
+      logDir: dir,
+      name: 'konnector-none',
+    });
+    const name = `none-${uniqueSuffix()}`;
+    await bind(p, name);
+    await waitReady(consumer, name);
+    // Cluster-scoped names are shared by everyone on the provider: make ours unique.
+    const sheriff = `earp-${uniqueSuffix()}`;
+    await new ResourceClient(consumer, Sheriffs).create({
+      apiVersion: 'wildwest.dev/v1alpha1',
+      kind: 'Sheriff',
+      metadata: { name: sheriff },
+      spec: { intent: 'patrol' },
+    });
+    const upstream = new ResourceClient(p.admin, Sheriffs);
+    const copy = await eventually('the sheriff under its own name', () =>
+      ignoreNotFound(upstream.get(sheriff)),
+    );
+    expect(copy.metadata?.annotations?.['kube-bind.io/cluster-namespace']).toBe(
+      p.contractNamespace,
+    );
+    await new ResourceClient(consumer, Sheriffs).delete(sheriff);
+    await eventually('the provider sheriff to be gone', async () =>
+      (await ignoreNotFound(upstream.get(sheriff))) === undefined ? true : undefined,
+    );
+    await unbind(name, 'sheriffs.wildwest.dev');
+  });
+
+  it('isolation Namespaced: cowboys bound cluster-scoped live in the contract namespace; pre-seeded namespaces appear', async () => {
+    const saloon = `saloon-${uniqueSuffix()}`;
+    const p = await providerWithLogin({ namespaces: [{ name: saloon }] }, [
+      '--isolation=Namespaced',
+    ]);
+    const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+    await startKonnector({
+      kubeconfig: consumerCluster.adminKubeconfigPath,
+      logDir: dir,
+      name: 'konnector-nsd',
+    });
+    const name = `nsd-${uniqueSuffix()}`;
+    await bind(p, name);
+    await waitReady(consumer, name);
+    const crd = await new ResourceClient(consumer, CustomResourceDefinitions).get(
+      'cowboys.wildwest.dev',
+    );
+    expect(crd.spec.scope).toBe('Cluster');
+    const clusterCowboys = new ResourceClient(consumer, { ...Cowboys, namespaced: false });
+    await clusterCowboys.create({
+      apiVersion: 'wildwest.dev/v1alpha1',
+      kind: 'Cowboy',
+      metadata: { name: 'drifter' },
+      spec: { intent: 'wander' },
+    });
+    const upstream = new ResourceClient(p.admin, Cowboys, p.contractNamespace);
+    await eventually('the cowboy in the contract namespace', () =>
+      ignoreNotFound(upstream.get('drifter')),
+    );
+    // The provider asked for a namespace up front: the konnector creates it on the consumer.
+    const ns = await eventually('the pre-seeded namespace on the consumer', () =>
+      ignoreNotFound(new ResourceClient(consumer, Namespaces).get(saloon)),
+    );
+    expect(ns.metadata?.labels).toMatchObject({ 'kube-bind.io/owner': 'provider' });
+    await unbind(name, 'cowboys.wildwest.dev');
   });
 
   it('says why a binding whose kubeconfig Secret is missing or unusable is not Ready', async () => {

@@ -3,7 +3,7 @@
 // private kube-apiserver with kube-controller-manager is the consumer. `kubectl bind apiservice
 // --skip-konnector` binds; bin/konnector syncs.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Cowboys, Sheriffs } from '../../src/apis/examples/wildwest.ts';
@@ -11,7 +11,12 @@ import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { PatchType, type KubeClient } from '../../src/kube/client.ts';
 import { ignoreAlreadyExists, ignoreNotFound } from '../../src/kube/errors.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
-import { CustomResourceDefinitions, Namespaces, Secrets } from '../../src/kube/resources.ts';
+import {
+  CustomResourceDefinitions,
+  Leases,
+  Namespaces,
+  Secrets,
+} from '../../src/kube/resources.ts';
 import {
   allowToBind,
   controllersFor,
@@ -29,7 +34,7 @@ import {
 } from '../harness/context.ts';
 import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 import { startKubeCluster, type KubeCluster } from '../harness/kube-cluster.ts';
-import { startKonnector } from '../harness/konnector.ts';
+import { startKonnector, type KonnectorUnderTest } from '../harness/konnector.ts';
 import { kubectlBind, run } from '../kubectl-bind/run.ts';
 
 let consumerCluster: KubeCluster;
@@ -506,4 +511,74 @@ describe('konnector', () => {
       return c?.reason === 'KubeconfigSecretInvalid' ? c : undefined;
     }).then((c) => expect(c.message).toContain('"exec"'));
   });
+
+  it('runs active/passive: the second konnector takes over when the leader is killed', async () => {
+    const p = await providerWithLogin();
+    const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+    const lease = ['--lease-name=konnector-ha'];
+    const a = await startKonnector({
+      kubeconfig: consumerCluster.adminKubeconfigPath,
+      logDir: dir,
+      name: 'konnector-ha-a',
+      args: lease,
+    });
+    const b = await startKonnector({
+      kubeconfig: consumerCluster.adminKubeconfigPath,
+      logDir: dir,
+      name: 'konnector-ha-b',
+      args: lease,
+    });
+    const name = `ha-${uniqueSuffix()}`;
+    await bind(p, name);
+    await waitReady(consumer, name);
+    const leases = new ResourceClient(consumer, Leases, 'kube-system');
+    const holder = (await leases.get('konnector-ha')).spec?.holderIdentity ?? '';
+    expect(holder).not.toBe('');
+    const ns = `ha-${uniqueSuffix()}`;
+    await new ResourceClient(consumer, Namespaces).create({ metadata: { name: ns } });
+    const cowboys = new ResourceClient(consumer, Cowboys, ns);
+    const upstream = new ResourceClient(p.admin, Cowboys, `${p.contractNamespace}-${ns}`);
+    await cowboys.create({
+      apiVersion: 'wildwest.dev/v1alpha1',
+      kind: 'Cowboy',
+      metadata: { name: 'first' },
+      spec: { intent: 'a' },
+    });
+    await eventually('first on the provider', () => ignoreNotFound(upstream.get('first')));
+
+    // Kill whichever leads (no graceful release): the other acquires the Lease once it expires.
+    const leader = await findLeader([a, b], holder);
+    leader.process.kill('SIGKILL');
+    await eventually(
+      'another konnector to hold the Lease',
+      async () => {
+        const now = (await leases.get('konnector-ha')).spec?.holderIdentity ?? '';
+        return now !== '' && now !== holder ? now : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    await cowboys.create({
+      apiVersion: 'wildwest.dev/v1alpha1',
+      kind: 'Cowboy',
+      metadata: { name: 'second' },
+      spec: { intent: 'b' },
+    });
+    await eventually(
+      'second on the provider, synced by the new leader',
+      () => ignoreNotFound(upstream.get('second')),
+      { timeoutMs: 60_000 },
+    );
+    await unbind(name, 'cowboys.wildwest.dev');
+  });
 });
+
+/** The konnector process whose log says it acquired the Lease as `identity`. */
+async function findLeader(candidates: readonly KonnectorUnderTest[], identity: string) {
+  for (const k of candidates) {
+    const lines = readFileSync(k.process.logFile, 'utf8').split('\n');
+    // A follower's log names the holder too; only the leader's says it acquired the lease.
+    if (lines.some((l) => l.includes('acquired the leader lease') && l.includes(identity)))
+      return k;
+  }
+  throw new Error(`no konnector log mentions the lease holder ${identity}`);
+}

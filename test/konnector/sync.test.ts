@@ -547,7 +547,7 @@ describe('konnector', () => {
     await eventually('first on the provider', () => ignoreNotFound(upstream.get('first')));
 
     // Kill whichever leads (no graceful release): the other acquires the Lease once it expires.
-    const leader = await findLeader([a, b], holder);
+    const leader = findLeader([a, b], holder);
     leader.process.kill('SIGKILL');
     await eventually(
       'another konnector to hold the Lease',
@@ -573,7 +573,7 @@ describe('konnector', () => {
 });
 
 /** The konnector process whose log says it acquired the Lease as `identity`. */
-async function findLeader(candidates: readonly KonnectorUnderTest[], identity: string) {
+function findLeader(candidates: readonly KonnectorUnderTest[], identity: string) {
   for (const k of candidates) {
     const lines = readFileSync(k.process.logFile, 'utf8').split('\n');
     // A follower's log names the holder too; only the leader's says it acquired the lease.

@@ -129,31 +129,11 @@ describe('konnector', () => {
     const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
     await startKonnector({ kubeconfig: consumerCluster.adminKubeconfigPath, logDir: dir });
     const name = `cowboys-${uniqueSuffix()}`;
-    const bound = await run(
-      p.home,
-      [
-        'apiservice',
-        '--template-name',
-        p.template,
-        '--name',
-        name,
-        '--cluster-identity',
-        p.identity,
-        '--skip-konnector',
-      ],
-      { KUBECONFIG: consumerCluster.adminKubeconfigPath },
-    );
-    expect(bound.code, bound.stderr).toBe(0);
+    await bind(p, name);
 
     const bindings = new ResourceClient(consumer, kb.APIServiceBindings);
-    const ready = await eventually(
-      'the binding to be Ready',
-      async () => {
-        const b = await bindings.get(name);
-        return condition(b, 'Ready') === 'True' ? b : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    await waitReady(consumer, name);
+    const ready = await bindings.get(name);
     expect(ready.status?.boundSchemas).toEqual([{ group: 'wildwest.dev', resource: 'cowboys' }]);
     const crd = await new ResourceClient(consumer, CustomResourceDefinitions).get(
       'cowboys.wildwest.dev',
@@ -287,12 +267,7 @@ describe('konnector', () => {
     });
     const name = `claims-${uniqueSuffix()}`;
     await bind(p, name);
-    const bindings = new ResourceClient(consumer, kb.APIServiceBindings);
-    await eventually(
-      'the binding to be Ready',
-      async () => (condition(await bindings.get(name), 'Ready') === 'True' ? true : undefined),
-      { timeoutMs: 60_000 },
-    );
+    await waitReady(consumer, name);
     const ns = `dodge-${uniqueSuffix()}`;
     await new ResourceClient(consumer, Namespaces).create({ metadata: { name: ns } });
     const secrets = new ResourceClient(consumer, Secrets, ns);
@@ -340,15 +315,7 @@ describe('konnector', () => {
     });
     const name = `sheriffs-${uniqueSuffix()}`;
     await bind(p, name);
-    await eventually(
-      'the binding to be Ready',
-      async () =>
-        condition(await new ResourceClient(consumer, kb.APIServiceBindings).get(name), 'Ready') ===
-        'True'
-          ? true
-          : undefined,
-      { timeoutMs: 60_000 },
-    );
+    await waitReady(consumer, name);
     const sheriffs = new ResourceClient(consumer, Sheriffs);
     await sheriffs.create({
       apiVersion: 'wildwest.dev/v1alpha1',

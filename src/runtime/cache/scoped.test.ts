@@ -93,4 +93,43 @@ describe('ScopedInformerFactory', () => {
     expect(inA.lister.size).toBe(2);
     await shared.stop();
   });
+
+  it('turns a namespace scope into a filter: kcp lists across clusters only across namespaces', async () => {
+    const mem = memorySource([cm('a', 'ns', 'x'), cm('a', 'other', 'y'), cm('b', 'ns', 'z')]);
+    const shared = new SharedInformer({
+      resource: 'configmaps',
+      source: mem.source,
+      clock: new FakeClock(),
+      log: pino({ level: 'silent' }),
+      keyFunc: clusterAwareKey,
+      indexers: { [namespaceIndex]: byNamespace },
+    });
+    const asked: unknown[] = [];
+    const wildcard: InformerFactory = {
+      ...wildcardOver(shared),
+      informerFor: (_type, scope) => {
+        asked.push(scope);
+        return shared as unknown as Informer<never>;
+      },
+    };
+    const inNs = new ScopedInformerFactory(wildcard, 'a').informerFor(ConfigMaps, {
+      namespace: 'ns',
+      labelSelector: 'app=x',
+    });
+    // The shared informer is asked for without the namespace, selectors kept.
+    expect(asked).toEqual([{ labelSelector: 'app=x' }]);
+    const events: string[] = [];
+    inNs.addEventHandler({
+      add: (o) => events.push(`${o.metadata?.namespace}/${o.metadata?.name}`),
+    });
+    wildcard.start();
+    await inNs.waitForSync();
+    expect(inNs.lister.keys()).toEqual(['ns/x']);
+    expect(inNs.lister.get('other/y')).toBeUndefined();
+    mem.push({ type: 'ADDED', object: cm('a', 'other', 'w', '2') });
+    mem.push({ type: 'ADDED', object: cm('a', 'ns', 'v', '3') });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(events.sort()).toEqual(['ns/v', 'ns/x']);
+    await shared.stop();
+  });
 });

@@ -22,10 +22,15 @@ export class ScopedInformerFactory implements InformerFactory {
     this.#cluster = cluster;
   }
 
-  informerFor<T extends KubeObject>(type: ResourceType<T>, scope?: InformerScope): Informer<T> {
-    const shared = this.#wildcard.informerFor(type, scope);
+  /**
+   * kcp serves cross-cluster lists and watches only across all namespaces, so a namespace scope
+   * becomes a filter on the shared cluster-wide informer.
+   */
+  informerFor<T extends KubeObject>(type: ResourceType<T>, scope: InformerScope = {}): Informer<T> {
+    const { namespace, ...selectors } = scope;
+    const shared = this.#wildcard.informerFor(type, selectors);
     shared.addIndexer(clusterIndex, byCluster);
-    return new ScopedInformer(shared, this.#cluster);
+    return new ScopedInformer(shared, this.#cluster, namespace);
   }
 
   /** The wildcard informers are started by their owner; starting a view starts them too. */
@@ -48,12 +53,14 @@ export class ScopedInformer<T extends KubeObject> implements Informer<T> {
   readonly lister: Lister<T>;
   readonly #shared: Informer<T>;
   readonly #cluster: string;
+  readonly #namespace: string | undefined;
 
-  constructor(shared: Informer<T>, cluster: string) {
+  constructor(shared: Informer<T>, cluster: string, namespace?: string) {
     this.resource = shared.resource;
     this.#shared = shared;
     this.#cluster = cluster;
-    this.lister = new ScopedLister(shared.lister, cluster);
+    this.#namespace = namespace;
+    this.lister = new ScopedLister(shared.lister, cluster, namespace);
   }
 
   hasSynced(): boolean {
@@ -65,7 +72,9 @@ export class ScopedInformer<T extends KubeObject> implements Informer<T> {
   }
 
   addEventHandler(handler: EventHandler<T>): HandlerRegistration {
-    const mine = (obj: T): boolean => clusterOf(obj) === this.#cluster;
+    const mine = (obj: T): boolean =>
+      clusterOf(obj) === this.#cluster &&
+      (this.#namespace === undefined || obj.metadata?.namespace === this.#namespace);
     return this.#shared.addEventHandler({
       add: (obj) => mine(obj) && handler.add?.(obj),
       update: (old, obj) => mine(obj) && handler.update?.(old, obj),
@@ -81,18 +90,25 @@ export class ScopedInformer<T extends KubeObject> implements Informer<T> {
 class ScopedLister<T extends KubeObject> implements Lister<T> {
   readonly #shared: Lister<T>;
   readonly #cluster: string;
+  readonly #namespace: string | undefined;
 
-  constructor(shared: Lister<T>, cluster: string) {
+  constructor(shared: Lister<T>, cluster: string, namespace?: string) {
     this.#shared = shared;
     this.#cluster = cluster;
+    this.#namespace = namespace;
+  }
+
+  #inScope(obj: T | undefined): obj is T {
+    return !!obj && (this.#namespace === undefined || obj.metadata?.namespace === this.#namespace);
   }
 
   get(key: string): T | undefined {
-    return this.#shared.get(`${this.#cluster}|${key}`);
+    const obj = this.#shared.get(`${this.#cluster}|${key}`);
+    return this.#inScope(obj) ? obj : undefined;
   }
 
   list(): T[] {
-    return this.#shared.byIndex(clusterIndex, this.#cluster);
+    return this.#shared.byIndex(clusterIndex, this.#cluster).filter((o) => this.#inScope(o));
   }
 
   keys(): string[] {
@@ -101,7 +117,9 @@ class ScopedLister<T extends KubeObject> implements Lister<T> {
 
   /** Objects of this cluster under `value` of `index`. */
   byIndex(index: string, value: string): T[] {
-    return this.#shared.byIndex(index, value).filter((o) => clusterOf(o) === this.#cluster);
+    return this.#shared
+      .byIndex(index, value)
+      .filter((o) => clusterOf(o) === this.#cluster && this.#inScope(o));
   }
 
   get size(): number {

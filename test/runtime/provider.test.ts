@@ -1,13 +1,15 @@
 // The provider contract, run against the single-cluster provider on the shared cluster and the
 // kcp provider on the shared kcp (a consumer workspace binding kube-bind.io).
-import { describe, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';
 import { SingleClusterProvider } from '../../src/providers/default/single-cluster.ts';
 import { realClock } from '../../src/runtime/clock.ts';
+import { ConfigMaps } from '../../src/kube/resources.ts';
 import { providerContract } from '../contract/provider.ts';
 import {
   controlPlane,
+  eventually,
   kcpAdmin,
   kubeAdmin,
   testLogger,
@@ -66,5 +68,90 @@ describe.runIf(controlPlane().kcp !== undefined)('kcp provider', () => {
       log: testLogger(),
     });
     return { provider, namespace: 'default', openWatches: () => provider.openWatches };
+  });
+});
+
+describe.runIf(controlPlane().kcp !== undefined)('kcp provider, bindings coming and going', () => {
+  it('engages a workspace when it binds kube-bind.io and disengages it when it unbinds, one watch per resource', async () => {
+    const root = await kcpAdmin('root');
+    const workspace = `kb-provider-${uniqueSuffix()}`;
+    onTestFinished(async () => {
+      await root
+        .delete(`/apis/tenancy.kcp.io/v1alpha1/workspaces/${workspace}`)
+        .catch(() => undefined);
+    });
+    const path = await bootstrapKcp({
+      client: root,
+      workspace,
+      bindableBy: [{ kind: 'Group', name: 'system:authenticated' }],
+      log: testLogger(),
+      timeoutMs: 90_000,
+    });
+    const admin = await connectionFromKubeconfig({
+      file: controlPlane().kcp?.kubeconfigPath ?? '',
+    });
+    const provider = new KcpProvider({
+      connection: { ...admin, server: `${new URL(admin.server).origin}/clusters/${path}` },
+      endpointSliceName: kubeBindExportName,
+      clock: realClock,
+      log: testLogger(),
+    });
+    const engaged = new Set<string>();
+    const abort = new AbortController();
+    const running = provider.run(
+      {
+        engage: async (cluster) => {
+          engaged.add(cluster.name);
+          const informer = cluster.informers.informerFor(ConfigMaps);
+          cluster.informers.start();
+          await informer.waitForSync();
+        },
+        disengage: (name) => {
+          engaged.delete(name);
+          return Promise.resolve();
+        },
+      },
+      abort.signal,
+    );
+    onTestFinished(async () => {
+      abort.abort();
+      await running;
+    });
+    // The export's own workspace binds it (the recursive binding): one cluster to begin with.
+    await eventually('the provider workspace to be engaged', () =>
+      engaged.size === 1 ? true : undefined,
+    );
+    const watchesWithOne = await eventually('watches to settle', () =>
+      provider.openWatches > 0 ? provider.openWatches : undefined,
+    );
+
+    const consumers = [await testWorkspace('kb-a'), await testWorkspace('kb-b')];
+    for (const c of consumers) {
+      await c.client.create('/apis/apis.kcp.io/v1alpha2/apibindings', kubeBindAPIBinding(path));
+    }
+    await eventually(
+      'both consumers to be engaged',
+      () => (engaged.size === 3 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    // Wildcard informers: more clusters, not more watches.
+    expect(provider.openWatches).toBe(watchesWithOne);
+
+    const [first] = consumers;
+    await first?.client.delete(`/apis/apis.kcp.io/v1alpha2/apibindings/${kubeBindExportName}`);
+    await eventually(
+      'the unbound workspace to be disengaged',
+      () => (engaged.size === 2 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(provider.engaged).toHaveLength(2);
+    abort.abort();
+    await running;
+    expect(provider.openWatches).toBe(0);
+    expect(engaged.size).toBe(0);
   });
 });

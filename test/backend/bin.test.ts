@@ -112,8 +112,14 @@ describe('bin/backend', () => {
         return r.status?.phase === 'Pending' ? undefined : r.status?.phase;
       });
       expect(phase).toBe('Succeeded');
-      // /metrics has the process, the HTTP server and the controller runtime.
-      const metrics = await (await fetch(`${origin}/metrics`)).text();
+      // /metrics has the process, the HTTP server and the controller runtime. The reconcile that
+      // wrote Succeeded is counted when it returns, a moment after the write: wait for it.
+      const metrics = await eventually('the reconcile to be counted', async () => {
+        const text = await (await fetch(`${origin}/metrics`)).text();
+        return text.includes('controller="kube-bind-backend-serviceexportrequest"')
+          ? text
+          : undefined;
+      });
       for (const name of [
         'process_resident_memory_bytes',
         'kube_bind_http_requests_total{route="/api/templates"',

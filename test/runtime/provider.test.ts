@@ -36,66 +36,48 @@ describe('single-cluster provider', () => {
   });
 });
 
+/** kube-bind.io bootstrapped into a fresh workspace (deleted after the test), and a provider for it. */
+async function kcpProviderOfFreshExport(): Promise<{ path: string; provider: KcpProvider }> {
+  const root = await kcpAdmin('root');
+  const workspace = `kb-provider-${uniqueSuffix()}`;
+  onTestFinished(async () => {
+    await root
+      .delete(`/apis/tenancy.kcp.io/v1alpha1/workspaces/${workspace}`)
+      .catch(() => undefined);
+  });
+  const path = await bootstrapKcp({
+    client: root,
+    workspace,
+    bindableBy: [{ kind: 'Group', name: 'system:authenticated' }],
+    log: testLogger(),
+    timeoutMs: 90_000,
+  });
+  const admin = await connectionFromKubeconfig({ file: controlPlane().kcp?.kubeconfigPath ?? '' });
+  const provider = new KcpProvider({
+    connection: { ...admin, server: `${new URL(admin.server).origin}/clusters/${path}` },
+    endpointSliceName: kubeBindExportName,
+    clock: realClock,
+    log: testLogger(),
+  });
+  return { path, provider };
+}
+
 describe.runIf(controlPlane().kcp !== undefined)('kcp provider', () => {
   providerContract('kcp', async () => {
-    const root = await kcpAdmin('root');
-    const workspace = `kb-provider-${uniqueSuffix()}`;
-    onTestFinished(async () => {
-      await root
-        .delete(`/apis/tenancy.kcp.io/v1alpha1/workspaces/${workspace}`)
-        .catch(() => undefined);
-    });
-    const path = await bootstrapKcp({
-      client: root,
-      workspace,
-      bindableBy: [{ kind: 'Group', name: 'system:authenticated' }],
-      log: testLogger(),
-      timeoutMs: 90_000,
-    });
+    const { path, provider } = await kcpProviderOfFreshExport();
     // A consumer workspace binds the export; the provider must engage it.
     const consumer = await testWorkspace('kb-consumer');
     await consumer.client.create(
       '/apis/apis.kcp.io/v1alpha2/apibindings',
       kubeBindAPIBinding(path),
     );
-    const admin = await connectionFromKubeconfig({
-      file: controlPlane().kcp?.kubeconfigPath ?? '',
-    });
-    const provider = new KcpProvider({
-      connection: { ...admin, server: `${new URL(admin.server).origin}/clusters/${path}` },
-      endpointSliceName: kubeBindExportName,
-      clock: realClock,
-      log: testLogger(),
-    });
     return { provider, namespace: 'default', openWatches: () => provider.openWatches };
   });
 });
 
 describe.runIf(controlPlane().kcp !== undefined)('kcp provider, bindings coming and going', () => {
   it('engages a workspace when it binds kube-bind.io and disengages it when it unbinds, one watch per resource', async () => {
-    const root = await kcpAdmin('root');
-    const workspace = `kb-provider-${uniqueSuffix()}`;
-    onTestFinished(async () => {
-      await root
-        .delete(`/apis/tenancy.kcp.io/v1alpha1/workspaces/${workspace}`)
-        .catch(() => undefined);
-    });
-    const path = await bootstrapKcp({
-      client: root,
-      workspace,
-      bindableBy: [{ kind: 'Group', name: 'system:authenticated' }],
-      log: testLogger(),
-      timeoutMs: 90_000,
-    });
-    const admin = await connectionFromKubeconfig({
-      file: controlPlane().kcp?.kubeconfigPath ?? '',
-    });
-    const provider = new KcpProvider({
-      connection: { ...admin, server: `${new URL(admin.server).origin}/clusters/${path}` },
-      endpointSliceName: kubeBindExportName,
-      clock: realClock,
-      log: testLogger(),
-    });
+    const { path, provider } = await kcpProviderOfFreshExport();
     const engaged = new Set<string>();
     const abort = new AbortController();
     const running = provider.run(
@@ -121,8 +103,10 @@ describe.runIf(controlPlane().kcp !== undefined)('kcp provider, bindings coming 
     await eventually('the provider workspace to be engaged', () =>
       engaged.size === 1 ? true : undefined,
     );
-    const watchesWithOne = await eventually('watches to settle', () =>
-      provider.openWatches > 0 ? provider.openWatches : undefined,
+    // The endpoint slice, and wildcard APIBindings and ConfigMaps: three watches in all.
+    const watchesWithOne = 3;
+    await eventually('the three watches to be open', () =>
+      provider.openWatches === watchesWithOne ? true : undefined,
     );
 
     const consumers = [await testWorkspace('kb-a'), await testWorkspace('kb-b')];

@@ -17,6 +17,7 @@ import type { Informer } from '../../runtime/cache/informer.ts';
 import type { ReflectorMetrics } from '../../runtime/cache/reflector.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ClusterSink, Provider } from '../../runtime/manager/provider.ts';
+import { Wakeup } from '../../runtime/wakeup.ts';
 import type { ConsumerSide, ProviderCluster, SecretKeyRef } from '../cluster.ts';
 import { secretKeyRefName } from '../cluster.ts';
 import { SyncerRegistry } from '../sync/registry.ts';
@@ -46,8 +47,7 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
   readonly #o: KubeconfigSecretsProviderOptions;
   readonly #engaged = new Map<string, Engaged>();
   readonly #secretInformers = new Map<string, Informer<Secret>>();
-  #wake: (() => void) | undefined;
-  #dirty = true;
+  readonly #wakeup = new Wakeup();
 
   constructor(opts: KubeconfigSecretsProviderOptions) {
     this.#o = opts;
@@ -73,18 +73,16 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     informers.start();
     try {
       await Promise.all([bindings, bundles, labelled].map((i) => i.waitForSync(signal)));
-      while (!signal.aborted) {
-        if (this.#dirty) {
-          this.#dirty = false;
-          await this.#reconcile(
-            sink,
-            signal,
-            bindings.lister.list(),
-            bundles.lister.list(),
-            labelled.lister.list(),
-          );
-        }
-        await this.#sleep(signal);
+      for (;;) {
+        await this.#wakeup.wait(signal);
+        if (signal.aborted) break;
+        await this.#reconcile(
+          sink,
+          signal,
+          bindings.lister.list(),
+          bundles.lister.list(),
+          labelled.lister.list(),
+        );
       }
     } catch (err) {
       if (!signal.aborted) throw err;
@@ -94,23 +92,7 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     }
   }
 
-  readonly #poke = (): void => {
-    this.#dirty = true;
-    this.#wake?.();
-  };
-
-  #sleep(signal: AbortSignal): Promise<void> {
-    if (this.#dirty || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.#wake = undefined;
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#wake = done;
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
+  readonly #poke = (): void => this.#wakeup.poke();
 
   /** The Secrets of `namespace`, watched from the first reference into it. */
   #secretsIn(namespace: string, signal: AbortSignal): Informer<Secret> {

@@ -2,10 +2,8 @@
 // provider copy may exist, create or update the copy where the placement puts it, delete it when
 // the consumer object goes, and delete provider copies whose consumer object is gone (also those
 // missed while the konnector was down: every provider object of ours maps back to a request).
-import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import * as kb from '../../apis/kubebind/types.gen.ts';
-import { PatchType } from '../../kube/client.ts';
-import { AlreadyExistsError, NotFoundError, ignoreNotFound } from '../../kube/errors.ts';
+import { AlreadyExistsError, NotFoundError } from '../../kube/errors.ts';
 import { ResourceClient } from '../../kube/resource.ts';
 import { namespacedKey } from '../../runtime/cache/keys.ts';
 import type { ReconcileContext } from '../../runtime/controller/controller.ts';
@@ -15,7 +13,13 @@ import { requeueAfter } from '../../runtime/controller/result.ts';
 import type { ObjectKey } from '../placement.ts';
 import { isOwnProviderObject, readProviderProvenance } from '../provenance.ts';
 import type { SyncObject } from './decide.ts';
-import { desiredProviderObject, finalizersWith, hasFinalizer, providerUpdate } from './decide.ts';
+import {
+  desiredProviderObject,
+  downstreamFinalizer,
+  hasFinalizer,
+  providerUpdate,
+} from './decide.ts';
+import { patchFinalizer } from './finalizer.ts';
 import type { SyncView } from './resource-syncer.ts';
 import { namespaceMapOf } from './resource-syncer.ts';
 
@@ -50,7 +54,13 @@ export async function reconcileSpec(
   // Go on in the same pass: waiting for the finalizer's update event to come round the queue
   // would put every new object behind the whole backlog (measured in bench/konnector.ts).
   if (!settings.claim && !hasFinalizer(consumer)) {
-    const updated = await patchFinalizers(consumerClient, consumer, true, signal);
+    const updated = await patchFinalizer(
+      consumerClient,
+      consumer,
+      downstreamFinalizer,
+      true,
+      signal,
+    );
     if (!updated) return undefined; // deleted meanwhile
   }
 
@@ -149,7 +159,7 @@ export async function releaseConsumerObject(
       view.settings.consumerType,
       key.namespace,
     );
-    await patchFinalizers(client, consumer, false, signal);
+    await patchFinalizer(client, consumer, downstreamFinalizer, false, signal);
   }
 }
 
@@ -181,22 +191,6 @@ async function deleteProvider(
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
-}
-
-/** Sets or drops the finalizer; the updated object, or undefined when it is gone. */
-async function patchFinalizers(
-  client: ResourceClient<SyncObject>,
-  obj: SyncObject,
-  present: boolean,
-  signal: AbortSignal,
-): Promise<SyncObject | undefined> {
-  const metadata: ObjectMeta = {
-    resourceVersion: obj.metadata?.resourceVersion ?? '',
-    finalizers: finalizersWith(obj, present),
-  };
-  return ignoreNotFound(
-    client.patch(obj.metadata?.name ?? '', PatchType.merge, { metadata }, { signal }),
-  );
 }
 
 /**

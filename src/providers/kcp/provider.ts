@@ -18,6 +18,7 @@ import { ScopedInformerFactory } from '../../runtime/cache/scoped.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Cluster } from '../../runtime/cluster.ts';
 import type { ClusterSink, Provider } from '../../runtime/manager/provider.ts';
+import { Wakeup } from '../../runtime/wakeup.ts';
 import { APIBindings } from './bootstrap.ts';
 
 interface EndpointSlice extends KubeObject {
@@ -70,8 +71,7 @@ export class KcpProvider implements Provider {
   readonly #o: KcpProviderOptions;
   readonly #clients = new Set<KubeClient>();
   readonly #engaged = new Map<string, Promise<void>>();
-  #wake: (() => void) | undefined;
-  #dirty = true;
+  readonly #wakeup = new Wakeup();
 
   constructor(opts: KcpProviderOptions) {
     this.#o = opts;
@@ -99,7 +99,9 @@ export class KcpProvider implements Provider {
     let served: { url: string; stop: () => Promise<void> } | undefined;
     try {
       await slices.waitForSync(signal);
-      while (!signal.aborted) {
+      for (;;) {
+        await this.#wakeup.wait(signal);
+        if (signal.aborted) break;
         const url = endpointURL(slices.lister.get(this.#o.endpointSliceName));
         if (url !== served?.url) {
           await served?.stop();
@@ -107,7 +109,6 @@ export class KcpProvider implements Provider {
           if (!url)
             log.info({ slice: this.#o.endpointSliceName }, 'waiting for a virtual-workspace URL');
         }
-        await this.#sleep(signal);
       }
     } catch (err) {
       if (!signal.aborted) throw err;
@@ -216,25 +217,5 @@ export class KcpProvider implements Provider {
     for (const c of [...this.#clients]) await this.#close(c);
   }
 
-  readonly #poke = (): void => {
-    this.#dirty = true;
-    this.#wake?.();
-  };
-
-  #sleep(signal: AbortSignal): Promise<void> {
-    if (this.#dirty || signal.aborted) {
-      this.#dirty = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.#wake = undefined;
-        this.#dirty = false;
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#wake = done;
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
+  readonly #poke = (): void => this.#wakeup.poke();
 }

@@ -8,8 +8,7 @@ import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1
 import type { Condition } from '../../../apis/kubebind/conditions.ts';
 import { resourceGroupName } from '../../../apis/kubebind/group-resource.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
-import { PatchType } from '../../../kube/client.ts';
-import { InvalidError, ignoreNotFound } from '../../../kube/errors.ts';
+import { InvalidError } from '../../../kube/errors.ts';
 import { ResourceClient, resourceType } from '../../../kube/resource.ts';
 import { CustomResourceDefinitions } from '../../../kube/resources.ts';
 import { patchStatusGuarded } from '../../../kube/status-patch.ts';
@@ -27,7 +26,8 @@ import type { Scope } from '../../placement.ts';
 import { refOf } from '../../providers/kubeconfig-secret.ts';
 import { isClaimable } from '../../../apis/kubebind/konnector-rbac.ts';
 import type { SyncObject } from '../../sync/decide.ts';
-import { finalizersWith, hasFinalizer } from '../../sync/decide.ts';
+import { hasFinalizer } from '../../sync/decide.ts';
+import { patchFinalizer } from '../../sync/finalizer.ts';
 import { startResourceSyncer } from '../../sync/resource-syncer.ts';
 import type { ResourceSyncSettings, SyncerDeps } from '../../sync/resource-syncer.ts';
 import {
@@ -122,12 +122,12 @@ async function reconcileBinding(
       await cluster.syncers.get(key)?.release(signal);
       await cluster.syncers.stop(key);
     }
-    await patchFinalizers(bindings, binding, false, signal);
+    await patchFinalizer(bindings, binding, bindingFinalizer, false, signal);
     log.info('binding released: provider copies deleted, consumer finalizers removed');
     return undefined;
   }
   if (!hasFinalizer(binding, bindingFinalizer)) {
-    await patchFinalizers(bindings, binding, true, signal);
+    await patchFinalizer(bindings, binding, bindingFinalizer, true, signal);
     return undefined;
   }
 
@@ -405,19 +405,4 @@ function settingsFingerprint(s: ResourceSyncSettings) {
     strategy: s.placement.strategy,
     scope: s.scope,
   };
-}
-
-async function patchFinalizers(
-  client: ResourceClient<kb.APIServiceBinding>,
-  obj: kb.APIServiceBinding,
-  present: boolean,
-  signal: AbortSignal,
-): Promise<void> {
-  const metadata = {
-    resourceVersion: obj.metadata?.resourceVersion ?? '',
-    finalizers: finalizersWith(obj, present, bindingFinalizer),
-  };
-  await ignoreNotFound(
-    client.patch(obj.metadata?.name ?? '', PatchType.merge, { metadata }, { signal }),
-  );
 }

@@ -1,22 +1,24 @@
 // The backend's composition root: from options to running controllers. It connects to the
-// provider cluster, makes sure the kube-bind.io API is served, creates the Cluster `default`, and
-// runs the controllers in a manager behind a Lease (so several replicas can run; one leads).
+// provider cluster (or kcp's APIExport workspace), makes sure the kube-bind.io API is served,
+// and runs the controllers in a manager behind a Lease (so several replicas can run; one leads)
+// on every cluster the provider engages, each first given its Cluster `default`.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import * as kb from '../../apis/kubebind/types.gen.ts';
 import { KubeClient } from '../../kube/client.ts';
 import { connectionFromFlags } from '../../kube/config.ts';
 import { ignoreAlreadyExists } from '../../kube/errors.ts';
 import { ResourceClient } from '../../kube/resource.ts';
 import { Namespaces } from '../../kube/resources.ts';
-import { SingleClusterProvider } from '../../providers/default/single-cluster.ts';
 import type { Clock } from '../../runtime/clock.ts';
-import { ClientEventRecorder, type EventRecorder } from '../../runtime/events.ts';
+import { ClusterEventRecorders } from '../../runtime/cluster-events.ts';
+import type { Cluster } from '../../runtime/cluster.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
 import type { ControllerSpec } from '../../runtime/controller/controller.ts';
 import { leaseGate } from '../../runtime/leaderelection/index.ts';
 import { Manager } from '../../runtime/manager/manager.ts';
+import { withEngageHooks } from '../../runtime/manager/provider.ts';
 import { RuntimeMetrics } from '../../runtime/metrics.ts';
 import { ConsumerProvisioner, namespaceLookup } from '../binding/provisioner.ts';
 import {
@@ -30,8 +32,13 @@ import { serviceExportRBACController } from '../controllers/serviceexportrbac/co
 import { serviceExportRequestController } from '../controllers/serviceexportrequest/controller.ts';
 import { serviceNamespaceController } from '../controllers/servicenamespace/controller.ts';
 import type { BackendOptions } from '../options/options.ts';
+import { registerClusterGauges } from './cluster-metrics.ts';
+import { defaultClusterHook } from './default-cluster.ts';
 import { startFrontDoor } from './front-door.ts';
 import { ensureKubeBindAPI } from './kube-bind-api.ts';
+import { providerPlatform, type KubeconfigTarget } from './platform.ts';
+
+export type { KubeconfigTarget } from './platform.ts';
 
 export interface BackendDeps {
   log: Logger;
@@ -42,28 +49,40 @@ export interface BackendDeps {
   allowed?: { groups: readonly string[]; users: readonly string[] };
 }
 
-/** Where issued kubeconfigs point: --external-address/--external-ca-file, else the cluster's. */
-export interface KubeconfigTarget {
-  server: string;
-  caPem: string;
+/**
+ * Where kubeconfigs for a cluster point: one fixed target (to which --external-address and
+ * --external-ca-file still apply), or a platform's per-cluster rule (which applies them itself).
+ */
+export type KubeconfigTargets = KubeconfigTarget | ((cluster: Cluster) => KubeconfigTarget);
+
+function targetsOf(options: BackendOptions, targets: KubeconfigTargets) {
+  if (typeof targets === 'function') return targets;
+  const fixed = {
+    server: options.externalAddress ?? targets.server,
+    caPem: options.externalCA ?? targets.caPem,
+  };
+  return () => fixed;
 }
 
-/** Consumer provisioning on any engaged cluster, one provisioner per cluster. */
+/** Consumer provisioning on any engaged cluster, one provisioner per engaged cluster. */
 export function provisionerFor(
   options: BackendOptions,
   deps: BackendDeps,
-  target: KubeconfigTarget,
+  targets: KubeconfigTargets,
 ): ProvisionOn {
-  const provisioners = new Map<string, ConsumerProvisioner>();
+  const targetOf = targetsOf(options, targets);
+  // Keyed by the Cluster object: a logical cluster engaged again comes with a new client.
+  const provisioners = new WeakMap<Cluster, ConsumerProvisioner>();
   return (cluster, who, signal) => {
-    let provisioner = provisioners.get(cluster.name);
+    let provisioner = provisioners.get(cluster);
     if (!provisioner) {
+      const target = targetOf(cluster);
       provisioner = new ConsumerProvisioner(
         {
           namespacePrefix: options.namespacePrefix,
           prettyName: options.prettyName,
-          server: options.externalAddress ?? target.server,
-          caPem: options.externalCA ?? target.caPem,
+          server: target.server,
+          caPem: target.caPem,
           ...(options.externalServerName && { serverName: options.externalServerName }),
         },
         {
@@ -73,7 +92,7 @@ export function provisionerFor(
           log: deps.log,
         },
       );
-      provisioners.set(cluster.name, provisioner);
+      provisioners.set(cluster, provisioner);
     }
     return provisioner.provision(who, signal);
   };
@@ -83,7 +102,7 @@ export function provisionerFor(
 export function backendControllers(
   options: BackendOptions,
   deps: BackendDeps,
-  target: KubeconfigTarget,
+  targets: KubeconfigTargets,
 ): ControllerSpec[] {
   return [
     clusterBindingController(deps.clock, deps.events),
@@ -101,7 +120,7 @@ export function backendControllers(
     ...(options.frontendDisabled
       ? [
           bindableResourcesRequestController(
-            provisionerFor(options, deps, target),
+            provisionerFor(options, deps, targets),
             deps.clock,
             deps.events,
           ),
@@ -116,9 +135,7 @@ export async function runBackend(
   deps: BackendDeps,
   signal: AbortSignal,
 ): Promise<void> {
-  if (options.provider !== 'kubernetes') {
-    throw new Error('--multicluster-runtime-provider=kcp is not available yet in this backend');
-  }
+  const { clock, log } = deps;
   const connection = await connectionFromFlags(options);
   // One registry for /metrics: process, HTTP, and the controller runtime (API requests, queues,
   // reconciles, watches), named like controller-runtime's and client-go's.
@@ -130,58 +147,65 @@ export async function runBackend(
     observer: runtime.requests,
   });
   try {
-    await ensureKubeBindAPI(client, { install: options.installCRDs, log: deps.log, signal });
-    await ensureDefaultCluster(client, deps.log);
-    const provider = new SingleClusterProvider({
+    await prepareProviderSide(options, client, log, signal);
+    const platform = providerPlatform(options, {
+      connection,
       client,
-      clock: deps.clock,
-      log: deps.log,
-      metrics: { reflector: runtime.reflector },
+      clock,
+      log,
+      metrics: { reflector: runtime.reflector, requests: runtime.requests },
     });
-    const { leaderElection: le } = options;
-    const manager = new Manager({
-      provider,
-      clock: deps.clock,
-      log: deps.log,
-      metrics: runtime.controller,
-      ...(le.enabled && {
-        leaderElection: leaseGate({
-          client,
-          namespace: le.namespace,
-          name: le.leaseName,
-          identity: `${hostname()}_${randomUUID()}`,
-          leaseDurationMs: le.leaseDurationMs,
-          renewDeadlineMs: le.renewDeadlineMs,
-          retryPeriodMs: le.retryPeriodMs,
-          clock: deps.clock,
-          log: deps.log,
-        }),
-      }),
-    });
-    const target = { server: connection.server, caPem: connection.caPem ?? '' };
-    const events = new ClientEventRecorder({
-      client,
+    const events = new ClusterEventRecorders({
       component: 'kube-bind-backend',
-      clock: deps.clock,
-      log: deps.log,
+      clock,
+      log,
+      unnamedCluster: defaultClusterName,
+    });
+    const controllersProvider = platform.newProvider('controllers');
+    const manager = new Manager({
+      provider: withEngageHooks(controllersProvider.provider, [
+        defaultClusterHook(clock, log),
+        events,
+      ]),
+      clock,
+      log,
+      metrics: runtime.controller,
+      ...(options.leaderElection.enabled && {
+        leaderElection: leaderGate(options.leaderElection, client, clock, log),
+      }),
     });
     const allowed = options.login && {
       groups: options.login.allowedGroups,
       users: options.login.allowedUsers,
     };
     const controllerDeps = { events, ...(allowed && { allowed }), ...deps };
-    for (const spec of backendControllers(options, controllerDeps, target)) manager.add(spec);
+    for (const spec of backendControllers(options, controllerDeps, platform.targetFor)) {
+      manager.add(spec);
+    }
     // Every replica serves HTTP; only the leader runs the controllers.
     const frontDoor = await startFrontDoor(options, {
-      client,
-      provision: provisionerFor(options, deps, target),
+      platform,
+      provision: provisionerFor(options, deps, platform.targetFor),
       metrics,
-      clock: deps.clock,
-      log: deps.log,
+      clock,
+      log,
     });
-    deps.log.info(
+    registerClusterGauges(metrics, [
       {
-        leaderElection: le.enabled,
+        component: 'controllers',
+        engagedClusters: () => manager.engagedClusters.length,
+        openWatches: controllersProvider.openWatches,
+      },
+      {
+        component: 'front-door',
+        engagedClusters: frontDoor.engagedClusters,
+        openWatches: frontDoor.openWatches,
+      },
+    ]);
+    log.info(
+      {
+        provider: platform.kind,
+        leaderElection: options.leaderElection.enabled,
         consumerScope: options.consumerScope,
         isolation: options.isolation,
         url: frontDoor.url,
@@ -198,13 +222,45 @@ export async function runBackend(
   }
 }
 
-/** Every provider cluster has a Cluster `default` (it owns the OIDC user RBAC). */
-async function ensureDefaultCluster(client: KubeClient, log: Logger): Promise<void> {
+/**
+ * What must exist beside the provider before controllers start. A plain cluster serves the
+ * kube-bind.io API as CRDs (installed or checked); on kcp the APIExport serves it, and the
+ * export's workspace needs the namespace of the leader lease (kcp workspaces start without
+ * kube-system).
+ */
+async function prepareProviderSide(
+  options: BackendOptions,
+  client: KubeClient,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  if (options.provider === 'kubernetes') {
+    await ensureKubeBindAPI(client, { install: options.installCRDs, log, signal });
+    return;
+  }
+  if (!options.leaderElection.enabled) return;
+  const { namespace } = options.leaderElection;
   const created = await ignoreAlreadyExists(
-    new ResourceClient(client, kb.Clusters).create({
-      metadata: { name: defaultClusterName },
-      spec: {},
-    }),
+    new ResourceClient(client, Namespaces).create({ metadata: { name: namespace } }),
   );
-  if (created) log.info('created Cluster default');
+  if (created) log.info({ namespace }, 'created the leader-election namespace');
+}
+
+function leaderGate(
+  le: BackendOptions['leaderElection'],
+  client: KubeClient,
+  clock: Clock,
+  log: Logger,
+) {
+  return leaseGate({
+    client,
+    namespace: le.namespace,
+    name: le.leaseName,
+    identity: `${hostname()}_${randomUUID()}`,
+    leaseDurationMs: le.leaseDurationMs,
+    renewDeadlineMs: le.renewDeadlineMs,
+    retryPeriodMs: le.retryPeriodMs,
+    clock,
+    log,
+  });
 }

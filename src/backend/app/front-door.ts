@@ -5,15 +5,13 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { KubeClient } from '../../kube/client.ts';
-import { SingleClusterProvider } from '../../providers/default/single-cluster.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { cliTokens } from '../auth/tokens.ts';
 import { sessionCookies } from '../auth/cookies.ts';
 import { resolveSharedKeys } from '../auth/keys.ts';
 import { LoginService } from '../auth/login.ts';
 import { discoverRelyingParty, relyingParty } from '../auth/oidc.ts';
-import { ServedClusters, singleCluster } from '../binding/clusters.ts';
+import { ServedClusters } from '../binding/clusters.ts';
 import { BindingService } from '../binding/service.ts';
 import type { ProvisionOn } from '../controllers/bindableresourcesrequest/controller.ts';
 import { buildServer } from '../http/server.ts';
@@ -23,6 +21,7 @@ import type { BackendOptions, LoginOptions } from '../options/options.ts';
 import { MemorySessionStore } from '../session/memory.ts';
 import { connectRedisStore } from '../session/redis.ts';
 import type { SessionStore } from '../session/store.ts';
+import type { ProviderPlatform } from './platform.ts';
 
 /** The kube-bind release whose protocol this backend speaks (BindingProvider.version). */
 export const protocolVersion = 'v0.8.1';
@@ -35,7 +34,8 @@ export interface FrontDoorContext {
    * each front door its own user, so that RBAC granted in one test cannot leak into another.
    */
   developmentUser?: DevUser;
-  client: KubeClient;
+  /** Where the served clusters come from. */
+  platform: ProviderPlatform;
   provision: ProvisionOn;
   metrics: Registry;
   clock: Clock;
@@ -46,6 +46,9 @@ export interface RunningFrontDoor {
   app: FastifyInstance;
   /** The address it listens on (the port is real even when the flag said 0). */
   url: string;
+  /** What the front door's own provider engaged and holds open (for /metrics). */
+  engagedClusters: () => number;
+  openWatches: () => number;
   stop(): Promise<void>;
 }
 
@@ -55,11 +58,9 @@ export async function startFrontDoor(
 ): Promise<RunningFrontDoor> {
   const { log, clock } = ctx;
   const stopServing = new AbortController();
-  const clusters = new ServedClusters(singleCluster('default'), log);
-  const serving = new SingleClusterProvider({ client: ctx.client, clock, log }).run(
-    clusters,
-    stopServing.signal,
-  );
+  const { provider, settled, openWatches } = ctx.platform.newProvider('front-door');
+  const clusters = new ServedClusters({ naming: ctx.platform.naming, settled, log });
+  const serving = provider.run(clusters, stopServing.signal);
   const konnector = {
     image: defaultKonnectorImage,
     hostAliases: options.server.konnectorHostAliases,
@@ -104,7 +105,13 @@ export async function startFrontDoor(
       await store?.close();
     };
     // Idempotent: the process and its tests may both ask.
-    return { app, url, stop: () => (stopped ??= stop()) };
+    return {
+      app,
+      url,
+      engagedClusters: () => clusters.size,
+      openWatches,
+      stop: () => (stopped ??= stop()),
+    };
   } catch (err) {
     stopServing.abort();
     await serving;

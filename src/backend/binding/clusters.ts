@@ -33,15 +33,24 @@ export const singleCluster =
   (clusterId) =>
     clusterId === '' ? name : undefined;
 
+export interface ServedClustersOptions {
+  naming: ClusterNaming;
+  /** True once the provider has announced the clusters that exist (kcp: maybe none yet). */
+  settled: () => boolean;
+  log: Logger;
+}
+
 export class ServedClusters implements ClusterSink {
   readonly #clusters = new Map<string, ServedCluster>();
   readonly #synced = new Set<string>();
   readonly #naming: ClusterNaming;
+  readonly #settled: () => boolean;
   readonly #log: Logger;
 
-  constructor(naming: ClusterNaming, log: Logger) {
-    this.#naming = naming;
-    this.#log = log;
+  constructor(opts: ServedClustersOptions) {
+    this.#naming = opts.naming;
+    this.#settled = opts.settled;
+    this.#log = opts.log;
   }
 
   async engage(cluster: Cluster): Promise<void> {
@@ -70,9 +79,14 @@ export class ServedClusters implements ClusterSink {
     return Promise.resolve();
   }
 
-  /** True once at least one cluster is engaged and every engaged cluster's caches synced. */
+  /** How many clusters are engaged now. */
+  get size(): number {
+    return this.#clusters.size;
+  }
+
+  /** True once the provider has settled and every engaged cluster's caches synced. */
   ready(): boolean {
-    return this.#clusters.size > 0 && this.#synced.size === this.#clusters.size;
+    return this.#settled() && this.#synced.size === this.#clusters.size;
   }
 
   /** The cluster a request's cluster_id names; NotFound or Unavailable otherwise. */

@@ -15,11 +15,14 @@ import { SharedInformerFactory } from '../../runtime/cache/factory.ts';
 import { clusterAwareKey, clusterOf } from '../../runtime/cache/keys.ts';
 import type { ReflectorMetrics } from '../../runtime/cache/reflector.ts';
 import { ScopedInformerFactory } from '../../runtime/cache/scoped.ts';
-import type { Clock } from '../../runtime/clock.ts';
+import type { Clock, Timer } from '../../runtime/clock.ts';
 import type { Cluster } from '../../runtime/cluster.ts';
 import type { ClusterSink, Provider } from '../../runtime/manager/provider.ts';
 import { Wakeup } from '../../runtime/wakeup.ts';
 import { APIBindings } from './bootstrap.ts';
+
+/** How soon a logical cluster whose engagement failed is tried again. */
+const engageRetryMs = 10_000;
 
 interface EndpointSlice extends KubeObject {
   spec?: { export?: { name?: string; path?: string } };
@@ -72,6 +75,7 @@ export class KcpProvider implements Provider {
   readonly #clients = new Set<KubeClient>();
   readonly #engaged = new Map<string, Promise<void>>();
   readonly #wakeup = new Wakeup();
+  #settled = false;
 
   constructor(opts: KcpProviderOptions) {
     this.#o = opts;
@@ -85,6 +89,11 @@ export class KcpProvider implements Provider {
   /** The logical clusters engaged now. */
   get engaged(): string[] {
     return [...this.#engaged.keys()];
+  }
+
+  /** True once the bound workspaces have been listed and each announced (engaging may go on). */
+  get settled(): boolean {
+    return this.#settled;
   }
 
   async run(sink: ClusterSink, signal: AbortSignal): Promise<void> {
@@ -130,6 +139,7 @@ export class KcpProvider implements Provider {
     const wildcardClient = vw.cluster('*');
     const wildcard = this.#factory(wildcardClient, log.child({ side: 'virtual-workspace' }), true);
     const bindings = wildcard.informerFor(APIBindings);
+    let retry: Timer | undefined;
     const reconcile = async (): Promise<void> => {
       const want = new Set(boundClusters(bindings.lister.list(), this.#exportName));
       for (const name of [...this.#engaged.keys()]) {
@@ -144,12 +154,11 @@ export class KcpProvider implements Provider {
         };
         this.#engaged.set(
           name,
-          sink
-            .engage(cluster)
-            .catch((err: unknown) => log.error({ err, cluster: name }, 'engage failed')),
+          this.#engage(sink, cluster, () => (retry ??= retryLater())),
         );
         log.info({ cluster: name }, 'logical cluster engaged');
       }
+      if (bindings.hasSynced()) this.#settled = true;
     };
     let running = Promise.resolve();
     const schedule = (): void => {
@@ -157,6 +166,12 @@ export class KcpProvider implements Provider {
         .then(reconcile)
         .catch((err: unknown) => log.error({ err }, 'engage pass failed'));
     };
+    // A failed engagement is tried again on the next pass; a quiet workspace gets one soon.
+    const retryLater = (): Timer =>
+      this.#o.clock.setTimer(engageRetryMs, () => {
+        retry = undefined;
+        schedule();
+      });
     const registration = bindings.addEventHandler({
       add: schedule,
       update: schedule,
@@ -169,6 +184,7 @@ export class KcpProvider implements Provider {
       url,
       stop: async () => {
         registration.remove();
+        retry?.cancel();
         await running;
         for (const name of [...this.#engaged.keys()]) await this.#disengage(sink, name);
         await wildcard.stop();
@@ -179,6 +195,20 @@ export class KcpProvider implements Provider {
 
   get #exportName(): string {
     return this.#o.exportName ?? 'kube-bind.io';
+  }
+
+  /** Engages `cluster`; on failure forgets it, so that `retry` engages it again. */
+  async #engage(sink: ClusterSink, cluster: Cluster, retry: () => void): Promise<void> {
+    try {
+      await sink.engage(cluster);
+    } catch (err) {
+      this.#o.log.error({ err, cluster: cluster.name }, 'engaging the logical cluster failed');
+      if (this.#engaged.has(cluster.name)) {
+        this.#engaged.delete(cluster.name);
+        await sink.disengage(cluster.name);
+        retry();
+      }
+    }
   }
 
   async #disengage(sink: ClusterSink, name: string): Promise<void> {

@@ -19,3 +19,29 @@ export interface Provider<C extends Cluster = Cluster> {
    */
   run(sink: ClusterSink<C>, signal: AbortSignal): Promise<void>;
 }
+
+/**
+ * `provider` with `hooks` run around every engagement: each hook's engage before the sink's (a
+ * hook that throws aborts the engagement), each hook's disengage after the sink's.
+ */
+export function withEngageHooks<C extends Cluster>(
+  provider: Provider<C>,
+  hooks: readonly ClusterSink<C>[],
+): Provider<C> {
+  return {
+    run: (sink, signal) =>
+      provider.run(
+        {
+          engage: async (cluster) => {
+            for (const hook of hooks) await hook.engage(cluster);
+            await sink.engage(cluster);
+          },
+          disengage: async (name) => {
+            await sink.disengage(name);
+            for (const hook of hooks) await hook.disengage(name);
+          },
+        },
+        signal,
+      ),
+  };
+}

@@ -5,6 +5,7 @@ import { onTestFinished } from 'vitest';
 import { Registry } from 'prom-client';
 import { startFrontDoor, type RunningFrontDoor } from '../../../src/backend/app/front-door.ts';
 import { backendControllers, provisionerFor } from '../../../src/backend/app/app.ts';
+import { kubernetesPlatform } from '../../../src/backend/app/platform.ts';
 import { wildwestCRDs } from '../../../src/apis/examples/wildwest.ts';
 import { contractNamespaceName } from '../../../src/apis/kubebind/identity-hash.ts';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
@@ -57,14 +58,17 @@ export async function frontDoor(
   const conn = await connectionFromKubeconfig({ file: controlPlane().kube.kubeconfigPath });
   const log = testLogger();
   const user = `test-user-${uniqueSuffix()}`;
+  const platform = kubernetesPlatform(options, {
+    connection: conn,
+    client: admin,
+    clock: realClock,
+    log,
+  });
   const running = await startFrontDoor(options, {
     developmentUser: { subject: user, email: `${user}@example.com`, groups: ['engineering'] },
-    client: admin,
-    provision: provisionerFor(
-      options,
-      { log, clock: realClock },
-      { server: conn.server, caPem: conn.caPem ?? '' },
-    ),
+
+    platform,
+    provision: provisionerFor(options, { log, clock: realClock }, platform.targetFor),
     metrics: new Registry(),
     clock: realClock,
     log,

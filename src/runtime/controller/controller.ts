@@ -115,14 +115,18 @@ export class Controller<C extends Cluster = Cluster> {
     this.#log.info({ cluster: cluster.name, watches: watches.length }, 'cluster engaged');
   }
 
-  /** Removes the cluster's watches; its queued requests are dropped when they come up. */
+  /**
+   * Removes the cluster's watches and cancels its delayed requests (requeue-after, backoff), so
+   * no timer outlives it; requests already queued are dropped when they come up.
+   */
   disengage(name: string): void {
     const entry = this.#clusters.get(name);
     if (!entry) return;
     this.#clusters.delete(name);
     entry.abort.abort(new Error(`cluster ${name} disengaged`));
     for (const r of entry.registrations) r.remove();
-    this.#log.info({ cluster: name }, 'cluster disengaged');
+    const cancelled = this.#queue.dropDelayed((key) => parseRequestKey(key).cluster === name);
+    this.#log.info({ cluster: name, cancelledRequeues: cancelled }, 'cluster disengaged');
   }
 
   #register(cluster: string, w: Watch): HandlerRegistration {

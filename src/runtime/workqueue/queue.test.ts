@@ -191,6 +191,23 @@ describe('WorkQueue addAfter', () => {
   });
 });
 
+describe('WorkQueue dropDelayed', () => {
+  it('cancels the matching delayed adds and their failure history, and only those', async () => {
+    const clock = new FakeClock();
+    const q = new WorkQueue<string>({ name: 'test', clock, rateLimiter: itemExponentialLimiter() });
+    q.addRateLimited('gone|a');
+    q.addAfter('gone|b', 60_000);
+    q.addAfter('kept|c', 10);
+    expect(clock.pendingTimers).toBe(3);
+    expect(q.dropDelayed((k) => k.startsWith('gone|'))).toBe(2);
+    expect(clock.pendingTimers).toBe(1);
+    expect(q.delayedCount()).toBe(1);
+    expect(q.numRequeues('gone|a')).toBe(0);
+    await clock.advance(60_000);
+    expect(await takeAll(q)).toEqual(['kept|c']);
+  });
+});
+
 describe('WorkQueue rate limiting', () => {
   it('delays retries exponentially per key, and forget starts over', async () => {
     const clock = new FakeClock();

@@ -122,6 +122,22 @@ export class WorkQueue<K extends QueueKey = string> {
     this.addAfter(item, this.#limiter.when(item));
   }
 
+  /**
+   * Cancels the delayed adds of the keys `matches` picks and clears their failure history (a
+   * controller leaving a cluster must not keep timers for it). Returns how many it cancelled.
+   */
+  dropDelayed(matches: (item: K) => boolean): number {
+    let dropped = 0;
+    for (const [item, { timer }] of [...this.#delayed]) {
+      if (!matches(item)) continue;
+      timer.cancel();
+      this.#delayed.delete(item);
+      this.#limiter.forget(item);
+      dropped++;
+    }
+    return dropped;
+  }
+
   /** Clears the rate limiter's failure history for `item`; call after it succeeded. */
   forget(item: K): void {
     this.#limiter.forget(item);

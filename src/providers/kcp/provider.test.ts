@@ -15,9 +15,17 @@ describe('boundClusters', () => {
           binding('zeta', 'kube-bind.io', 'Bound'),
           binding('alpha', 'kube-bind.io', 'Bound'),
           binding('alpha', 'kube-bind.io', 'Bound'),
-          // Not yet bound, another export, no cluster annotation: not engaged.
+          // Not yet bound, another export, being deleted, no cluster annotation: not engaged.
           binding('pending', 'kube-bind.io', 'Binding'),
           binding('other', 'tenancy.kcp.io', 'Bound'),
+          {
+            ...binding('leaving', 'kube-bind.io', 'Bound'),
+            metadata: {
+              name: 'kube-bind.io',
+              annotations: { 'kcp.io/cluster': 'leaving' },
+              deletionTimestamp: '2026-11-22T00:00:00Z',
+            },
+          },
           { spec: { reference: { export: { name: 'kube-bind.io' } } }, status: { phase: 'Bound' } },
         ],
         'kube-bind.io',

@@ -53,12 +53,16 @@ interface BindingLike extends KubeObject {
   status?: { phase?: string };
 }
 
-/** The logical clusters that hold a Bound APIBinding of `exportName`, sorted. */
+/** The logical clusters that hold a Bound APIBinding of `exportName` not being deleted, sorted. */
 export function boundClusters(bindings: readonly BindingLike[], exportName: string): string[] {
   const clusters = new Set<string>();
   for (const b of bindings) {
     const cluster = clusterOf(b);
-    if (cluster && b.spec?.reference?.export?.name === exportName && b.status?.phase === 'Bound') {
+    // A binding being deleted no longer counts: the workspace is leaving, and controllers that
+    // went on writing into it would only race kcp's removal of the bound objects.
+    const leaving = b.metadata?.deletionTimestamp !== undefined;
+    const bound = b.status?.phase === 'Bound' && !leaving;
+    if (cluster && b.spec?.reference?.export?.name === exportName && bound) {
       clusters.add(cluster);
     }
   }

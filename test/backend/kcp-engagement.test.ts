@@ -1,0 +1,169 @@
+// The backend's controllers on real kcp as workspaces bind and unbind kube-bind.io (issue 8,
+// item 4): each binding engages the workspace (Cluster default appears, requests are served),
+// each unbinding disengages it, and nothing stays behind: no engaged cluster, no extra watch (one
+// wildcard watch per resource whatever the number of clusters), and no timer of the cluster's
+// (its requests' requeue-after timers are cancelled).
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { kubeBindAPIBinding, kubeBindExportName } from '../../src/apis/kubebind/kcp.ts';
+import * as kb from '../../src/apis/kubebind/types.gen.ts';
+import { backendControllers } from '../../src/backend/app/app.ts';
+import { defaultClusterHook } from '../../src/backend/app/default-cluster.ts';
+import { kcpPlatform } from '../../src/backend/app/platform.ts';
+import { loadBackendOptions } from '../../src/backend/options/options.ts';
+import { KubeClient } from '../../src/kube/client.ts';
+import { connectionFromKubeconfig } from '../../src/kube/config.ts';
+import { ignoreNotFound } from '../../src/kube/errors.ts';
+import { ResourceClient } from '../../src/kube/resource.ts';
+import { APIBindings, bootstrapKcp } from '../../src/providers/kcp/bootstrap.ts';
+import { realClock, type Clock, type Timer } from '../../src/runtime/clock.ts';
+import { Manager } from '../../src/runtime/manager/manager.ts';
+import { withEngageHooks } from '../../src/runtime/manager/provider.ts';
+import {
+  controlPlane,
+  eventually,
+  kcpAdmin,
+  testLogger,
+  testWorkspace,
+  uniqueSuffix,
+} from '../harness/context.ts';
+
+/** The real clock, counting the timers set on it that have neither fired nor been cancelled. */
+class CountingClock implements Clock {
+  pending = 0;
+  now = (): number => realClock.now();
+  setTimer(ms: number, fn: () => void): Timer {
+    this.pending++;
+    let live = true;
+    const settle = (): void => {
+      if (live) this.pending--;
+      live = false;
+    };
+    const timer = realClock.setTimer(ms, () => {
+      settle();
+      fn();
+    });
+    return {
+      cancel: () => {
+        settle();
+        timer.cancel();
+      },
+    };
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return realClock.sleep(ms, signal);
+  }
+}
+
+describe.runIf(controlPlane().kcp !== undefined)('backend controllers on kcp', () => {
+  it('engages a workspace each time it binds and leaves nothing behind when it unbinds', async () => {
+    const root = await kcpAdmin('root');
+    const exportWorkspace = `kb-engage-${uniqueSuffix()}`;
+    onTestFinished(async () => {
+      await ignoreNotFound(
+        root.delete(`/apis/tenancy.kcp.io/v1alpha1/workspaces/${exportWorkspace}`),
+      );
+    });
+    const log = testLogger();
+    const exportPath = await bootstrapKcp({
+      client: root,
+      workspace: exportWorkspace,
+      bindableBy: [{ kind: 'Group', name: 'system:authenticated' }],
+      log,
+      timeoutMs: 90_000,
+    });
+    const admin = await connectionFromKubeconfig({
+      file: controlPlane().kcp?.kubeconfigPath ?? '',
+    });
+    const connection = {
+      ...admin,
+      server: `${new URL(admin.server).origin}/clusters/${exportPath}`,
+    };
+    const client = new KubeClient(connection);
+    onTestFinished(() => client.close());
+    const options = await loadBackendOptions(
+      ['--multicluster-runtime-provider=kcp', '--frontend-disabled'],
+      { readFile: () => Promise.reject(new Error('no files here')), env: {} },
+    );
+    const clock = new CountingClock();
+    const platform = kcpPlatform(options, { connection, client, clock, log });
+    const serving = platform.newProvider('controllers');
+    const manager = new Manager({
+      provider: withEngageHooks(serving.provider, [defaultClusterHook(clock, log)]),
+      clock,
+      log,
+    });
+    for (const spec of backendControllers(options, { clock, log }, platform.targetFor)) {
+      manager.add(spec);
+    }
+    const stop = new AbortController();
+    const running = manager.start(stop.signal);
+    onTestFinished(async () => {
+      stop.abort();
+      await running;
+    });
+    await eventually('the provider to settle', () => (serving.settled() ? true : undefined));
+
+    const consumer = await testWorkspace('kb-engaged');
+    const id = (
+      await root.get<{ spec?: { cluster?: string } }>(
+        `/apis/tenancy.kcp.io/v1alpha1/workspaces/${consumer.path.split(':')[1] ?? ''}`,
+      )
+    ).spec?.cluster;
+    expect(id).toBeTruthy();
+    const bindings = new ResourceClient(consumer.client, APIBindings);
+    const requests = new ResourceClient(consumer.client, kb.APIServiceExportRequests, 'default');
+    const rounds: { watches: number; timersAfter: number }[] = [];
+    for (let round = 1; round <= 2; round++) {
+      await bindings.create(kubeBindAPIBinding(exportPath));
+      await eventually(`round ${round}: the workspace engaged`, () =>
+        manager.engagedClusters.includes(id ?? '') ? true : undefined,
+      );
+      await eventually(`round ${round}: Cluster default`, () =>
+        ignoreNotFound(new ResourceClient(consumer.client, kb.Clusters).get('default')),
+      );
+      // A request for an API nobody exports fails, and waits (a timer) to be collected.
+      const name = `nothing-${round}`;
+      await eventually(
+        `round ${round}: the request API to be served`,
+        async () =>
+          (await ignoreNotFound(
+            requests.create({
+              metadata: { name },
+              spec: { resources: [{ group: 'nowhere.dev', resource: 'ghosts' }] },
+            }),
+          )) ?? undefined,
+      );
+      await eventually(`round ${round}: the request to fail`, async () =>
+        (await requests.get(name)).status?.phase === 'Failed' ? true : undefined,
+      );
+      const timersEngaged = clock.pending;
+      const watches = serving.openWatches();
+
+      await bindings.delete(kubeBindExportName);
+      // The export's own workspace (its recursive binding) stays engaged.
+      await eventually(`round ${round}: the workspace disengaged`, () =>
+        manager.engagedClusters.includes(id ?? '') ? undefined : true,
+      );
+      expect(manager.engagedClusters).toHaveLength(1);
+      const timersAfter = await eventually(`round ${round}: the cluster's timers gone`, () =>
+        clock.pending < timersEngaged ? clock.pending : undefined,
+      );
+      expect(serving.openWatches()).toBe(watches);
+      rounds.push({ watches, timersAfter });
+      // kcp removes the bound objects before the binding itself goes.
+      await eventually(
+        `round ${round}: the binding gone`,
+        async () => {
+          const b = await ignoreNotFound(bindings.get(kubeBindExportName));
+          return b ? undefined : true;
+        },
+        { timeoutMs: 120_000, intervalMs: 5_000 },
+      );
+    }
+    // The second round needed no more watches, and left no more timers, than the first.
+    expect(rounds[1]?.watches).toBe(rounds[0]?.watches);
+    await eventually('timers back to the first round', () =>
+      clock.pending <= (rounds[0]?.timersAfter ?? 0) ? true : undefined,
+    );
+  }, 300_000);
+});

@@ -39,6 +39,8 @@ import { kubectlBind, run } from '../kubectl-bind/run.ts';
 /** dex's mock connector logs everyone in, in this group. */
 const dexGroup = 'authors';
 const workspaces = '/apis/tenancy.kcp.io/v1alpha1/workspaces';
+/** The export's own workspace (its recursive binding) and the provider workspace. */
+const engagedWithProvider = 2;
 
 interface Workspace {
   name: string;
@@ -249,7 +251,10 @@ describe.runIf(controlPlane().kcp !== undefined)('kube-bind on kcp, end to end',
 
   it('disengages the provider workspace when it unbinds kube-bind.io, and engages it again', async () => {
     const before = await clusterGauges();
-    expect([before.controllers, before.frontDoor]).toEqual([1, 1]);
+    expect([before.controllers, before.frontDoor]).toEqual([
+      engagedWithProvider,
+      engagedWithProvider,
+    ]);
     expect(before.watches).toBeGreaterThan(0);
     const token = await cliToken(consumers.a);
     expect((await templates(token)).status).toBe(200);
@@ -260,7 +265,9 @@ describe.runIf(controlPlane().kcp !== undefined)('kube-bind on kcp, end to end',
       'the backend to disengage the provider workspace',
       async () => {
         const g = await clusterGauges();
-        return g.controllers === 0 && g.frontDoor === 0 ? g : undefined;
+        return g.controllers === engagedWithProvider - 1 && g.frontDoor === engagedWithProvider - 1
+          ? g
+          : undefined;
       },
       { timeoutMs: 90_000 },
     );
@@ -268,14 +275,26 @@ describe.runIf(controlPlane().kcp !== undefined)('kube-bind on kcp, end to end',
     expect(after.watches).toBe(before.watches);
     const refused = await templates(token);
     expect(refused.status).toBe(404);
-    expect(refused.body).toContain(`Cluster "${provider.id}" is not served by this backend`);
+    expect(JSON.parse(refused.body)).toMatchObject({
+      kind: 'Error',
+      code: 'RESOURCE_NOT_FOUND',
+      message: `Cluster "${provider.id}" is not served by this backend`,
+    });
+    // kcp removes the workspace's kube-bind objects before the binding goes.
+    await eventually(
+      'the old binding to be gone',
+      async () => ((await ignoreNotFound(bindings.get('kube-bind.io'))) ? undefined : true),
+      { timeoutMs: 120_000 },
+    );
 
     await bindKubeBind(provider, `root:${exportWorkspace}`);
     await eventually(
       'the backend to engage the provider workspace again',
       async () => {
         const g = await clusterGauges();
-        return g.controllers === 1 && g.frontDoor === 1 ? true : undefined;
+        return g.controllers === engagedWithProvider && g.frontDoor === engagedWithProvider
+          ? true
+          : undefined;
       },
       { timeoutMs: 90_000 },
     );
@@ -407,7 +426,9 @@ async function startBackend(exportPath: string): Promise<ManagedProcess> {
       const ready = await fetch(`${origin()}/readyz`).catch(() => undefined);
       if (!ready?.ok) return undefined;
       const g = await clusterGauges();
-      return g.controllers === 1 && g.frontDoor === 1 ? true : undefined;
+      return g.controllers === engagedWithProvider && g.frontDoor === engagedWithProvider
+        ? true
+        : undefined;
     },
     { timeoutMs: 120_000 },
   );

@@ -67,7 +67,7 @@ interface Shared {
   openWatches: number;
 }
 
-/** Another base URL over an existing connection pool (not exported: only cluster() makes one). */
+/** Another base URL over an existing connection pool (not exported: cluster() and withPath()). */
 class ClusterView {
   readonly shared: Shared;
   readonly server: URL;
@@ -124,6 +124,17 @@ export class KubeClient {
     const url = new URL(this.server.toString());
     const base = url.pathname.replace(/\/+$/, '').replace(/\/clusters\/[^/]+$/, '');
     url.pathname = `${base}/clusters/${name}`;
+    return new KubeClient(new ClusterView(this.#shared, url));
+  }
+
+  /**
+   * A client for another base path on the same server, credentials and connection pool, e.g. a
+   * kcp virtual workspace next to the one this client talks to. Views share the pool: closing
+   * them is a no-op, closing the client that made the pool closes them all.
+   */
+  withPath(path: string): KubeClient {
+    const url = new URL(this.server.toString());
+    url.pathname = path;
     return new KubeClient(new ClusterView(this.#shared, url));
   }
 

@@ -82,6 +82,11 @@ const exported = (def: CRDDefinition): CustomResourceDefinition => {
   return { ...crd, metadata: { ...crd.metadata, labels: { [exportedLabel]: 'true' } } };
 };
 
+/** The example kinds as definitions (e.g. for kcp APIResourceSchemas: `toAPIResourceSchema`). */
+export function wildwestDefinitions(): CRDDefinition[] {
+  return [cowboys, sheriffs];
+}
+
 /** The example CRDs, labelled `kube-bind.io/exported=true`. */
 export function wildwestCRDs(): CustomResourceDefinition[] {
   return [exported(cowboys), exported(sheriffs)];

@@ -4,6 +4,7 @@
 // on every cluster the provider engages, each first given its Cluster `default`.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import type { Subject } from 'kubernetes-types/rbac/v1.js';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { KubeClient } from '../../kube/client.ts';
@@ -27,6 +28,7 @@ import {
 } from '../controllers/bindableresourcesrequest/controller.ts';
 import { clusterController, defaultClusterName } from '../controllers/cluster/controller.ts';
 import { clusterBindingController } from '../controllers/clusterbinding/controller.ts';
+import { kcpControllers, vwSubject } from '../controllers/kcp/index.ts';
 import { serviceExportController } from '../controllers/serviceexport/controller.ts';
 import { serviceExportRBACController } from '../controllers/serviceexportrbac/controller.ts';
 import { serviceExportRequestController } from '../controllers/serviceexportrequest/controller.ts';
@@ -47,6 +49,8 @@ export interface BackendDeps {
   events?: EventRecorder;
   /** OIDC subjects allowed to bind (the HTTP front door, issue 6, fills these from its flags). */
   allowed?: { groups: readonly string[]; users: readonly string[] };
+  /** kcp: the backend's own identity, granted read access for the schema virtual workspace. */
+  vwSubject?: Subject;
 }
 
 /**
@@ -106,12 +110,13 @@ export function backendControllers(
 ): ControllerSpec[] {
   return [
     clusterBindingController(deps.clock, deps.events),
-    serviceExportRBACController(options.consumerScope),
+    serviceExportRBACController(options.consumerScope, options.schemaSource),
     serviceExportController(deps.clock),
     serviceNamespaceController(options.isolation, deps.events),
     serviceExportRequestController({
       consumerScope: options.consumerScope,
       isolation: options.isolation,
+      schemaSource: options.schemaSource,
       clock: deps.clock,
       ...(deps.events && { events: deps.events }),
     }),
@@ -125,6 +130,14 @@ export function backendControllers(
             deps.events,
           ),
         ]
+      : []),
+    // kcp: templates and schema copies from the workspace's APIBindings (spec §6.4).
+    ...(options.provider === 'kcp' && deps.vwSubject
+      ? kcpControllers({
+          apiBindingIgnorePrefixes: options.apiBindingIgnorePrefixes,
+          vwSubject: deps.vwSubject,
+          ...(deps.events && { events: deps.events }),
+        })
       : []),
   ];
 }
@@ -178,7 +191,14 @@ export async function runBackend(
       groups: options.login.allowedGroups,
       users: options.login.allowedUsers,
     };
-    const controllerDeps = { events, ...(allowed && { allowed }), ...deps };
+    // Who the backend is, for the kcp-only RBAC; a failure here aborts start-up (upstream too).
+    const vw = options.provider === 'kcp' ? await vwSubject(client, signal) : undefined;
+    const controllerDeps = {
+      events,
+      ...(allowed && { allowed }),
+      ...(vw && { vwSubject: vw }),
+      ...deps,
+    };
     for (const spec of backendControllers(options, controllerDeps, platform.targetFor)) {
       manager.add(spec);
     }

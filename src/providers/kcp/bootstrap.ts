@@ -14,7 +14,7 @@
 // backend's own credentials belong to its deployment.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { APIResourceSchema } from '../../apis/kubebind/kcp.ts';
+import type { APIBinding, APIResourceSchema } from '../../apis/kubebind/kcp.ts';
 import type { CRDDefinition } from '../../apis/schema/crd.ts';
 import {
   kubeBindAcceptedClaims,
@@ -54,11 +54,7 @@ const APIExports = resourceType<Export>({
   kind: 'APIExport',
   namespaced: false,
 });
-type Binding = ReturnType<typeof kubeBindAPIBinding> & {
-  metadata: { resourceVersion?: string };
-  status?: { phase?: string; conditions?: { type: string; status: string; message?: string }[] };
-};
-export const APIBindings = resourceType<Binding>({
+export const APIBindings = resourceType<APIBinding>({
   group: 'apis.kcp.io',
   version: 'v1alpha2',
   resource: 'apibindings',
@@ -179,7 +175,7 @@ async function grantBind(
 
 /** Replaces the binding's spec (create, or update until no conflict). */
 async function ensureBinding(
-  bindings: ResourceClient<Binding>,
+  bindings: ResourceClient<APIBinding>,
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<void> {

@@ -1,28 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { consumerKubeconfigServer, logicalClusterOfVirtualWorkspace } from './kubeconfig-server.ts';
+import { consumerKubeconfigServer } from './kubeconfig-server.ts';
 
 const vw = (path: string) => new URL(`https://kcp.example:6443${path}`);
-
-describe('logicalClusterOfVirtualWorkspace', () => {
-  it('is the segment after clusters/ in an APIExport virtual-workspace URL', () => {
-    expect(
-      logicalClusterOfVirtualWorkspace(
-        vw('/services/apiexport/root:kube-bind/kube-bind.io/clusters/2ocmmccjkme8bof4'),
-      ),
-    ).toBe('2ocmmccjkme8bof4');
-  });
-
-  it.each([
-    ['no cluster', '/services/apiexport/root:kube-bind/kube-bind.io'],
-    ['the wildcard', '/services/apiexport/root:kube-bind/kube-bind.io/clusters/*'],
-    ['a workspace URL', '/clusters/root:kube-bind'],
-    ['another segment', '/services/apiexport/root/kube-bind.io/workspaces/abc'],
-  ])('refuses %s', (_, path) => {
-    expect(() => logicalClusterOfVirtualWorkspace(vw(path))).toThrow(
-      /^invalid apiexport URL format: https:\/\/kcp\.example:6443\//,
-    );
-  });
-});
 
 describe('consumerKubeconfigServer', () => {
   const cluster = vw('/services/apiexport/root:kube-bind/kube-bind.io/clusters/abc123');
@@ -37,6 +16,12 @@ describe('consumerKubeconfigServer', () => {
     );
     expect(consumerKubeconfigServer(cluster, 'https://front.example:8443')).toBe(
       'https://front.example:8443/clusters/abc123',
+    );
+  });
+
+  it('refuses a URL that names no logical cluster', () => {
+    expect(() => consumerKubeconfigServer(vw('/services/apiexport/root/kube-bind.io'))).toThrow(
+      /^invalid apiexport URL format/,
     );
   });
 });

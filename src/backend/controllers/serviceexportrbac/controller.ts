@@ -3,7 +3,6 @@
 // claims, with per-consumer roles (see decide.ts). Objects are annotated with the export they
 // serve; when the export goes, so do they (cluster-scoped ones are also owned by the contract
 // namespace, so deleting a consumer cleans up even while the backend is down).
-import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type {
   ClusterRole,
@@ -18,7 +17,6 @@ import { ResourceClient, type KubeObject, type ResourceType } from '../../../kub
 import {
   ClusterRoleBindings,
   ClusterRoles,
-  CustomResourceDefinitions,
   Namespaces,
   RoleBindings,
   Roles,
@@ -41,6 +39,8 @@ import {
 } from './decide.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import { perCluster } from '../per-cluster.ts';
+import { crdSource, type SchemaSource } from '../../options/values.ts';
+import { exportedSchemaSource, type ExportedSchemas } from '../exported-schemas.ts';
 
 export const serviceExportRBACControllerName = 'kube-bind-backend-serviceexport-rbac';
 const byExportIndex = 'rbacByExport';
@@ -57,12 +57,17 @@ const rbacTypes: readonly ResourceType<RBACObject>[] = [
 interface Informers {
   exports: Informer<kb.APIServiceExport>;
   serviceNamespaces: Informer<kb.APIServiceNamespace>;
-  crds: Informer<CustomResourceDefinition>;
+  exported: ExportedSchemas;
   namespaces: Informer<Namespace>;
   rbac: { type: ResourceType<RBACObject>; informer: Informer<RBACObject> }[];
 }
 
-export function serviceExportRBACController(consumerScope: ConsumerScope): ControllerSpec {
+/** `schemaSource` (`--schema-source`) says where a resource's scope is read; CRDs by default. */
+export function serviceExportRBACController(
+  consumerScope: ConsumerScope,
+  schemaSource: SchemaSource = crdSource,
+): ControllerSpec {
+  const source = exportedSchemaSource(schemaSource);
   const informersOf = perCluster((cluster): Informers => {
     const exports = cluster.informers.informerFor(kb.APIServiceExports);
     exports.addIndexer(exportsBySourceIndex, (exp) =>
@@ -80,9 +85,7 @@ export function serviceExportRBACController(consumerScope: ConsumerScope): Contr
     return {
       exports,
       serviceNamespaces: cluster.informers.informerFor(kb.APIServiceNamespaces),
-      crds: cluster.informers.informerFor(CustomResourceDefinitions, {
-        labelSelector: 'kube-bind.io/exported=true',
-      }),
+      exported: source.in(cluster),
       namespaces: cluster.informers.informerFor(Namespaces),
       rbac,
     };
@@ -90,7 +93,7 @@ export function serviceExportRBACController(consumerScope: ConsumerScope): Contr
   return {
     name: serviceExportRBACControllerName,
     watches: (cluster) => {
-      const { exports, serviceNamespaces, crds, rbac } = informersOf(cluster);
+      const { exports, serviceNamespaces, exported, rbac } = informersOf(cluster);
       const ref = (exp: kb.APIServiceExport) => ({
         namespace: exp.metadata?.namespace,
         name: exp.metadata?.name ?? '',
@@ -101,10 +104,7 @@ export function serviceExportRBACController(consumerScope: ConsumerScope): Contr
           map: (asn) =>
             exports.lister.byIndex(namespaceIndex, asn.metadata?.namespace ?? '').map(ref),
         }),
-        watch(crds, {
-          map: (crd) =>
-            exports.lister.byIndex(exportsBySourceIndex, crd.metadata?.name ?? '').map(ref),
-        }),
+        exported.watch((key) => exports.lister.byIndex(exportsBySourceIndex, key).map(ref)),
         // Someone changed or deleted what we made: put it back.
         ...rbac.map(({ informer }) =>
           watch(informer, {
@@ -148,9 +148,9 @@ function desiredFor(
     export: exp,
     consumerScope,
     serviceNamespaces,
-    // Unknown (no labelled CRD yet): namespaced, the least access; the CRD's arrival wakes us.
+    // Unknown (no labelled source yet): namespaced, the least access; its arrival wakes us.
     namespacedResource: (resource, group) =>
-      informers.crds.lister.get(crdName(group, resource))?.spec.scope !== 'Cluster',
+      informers.exported.scopeOf(crdName(group, resource)) !== 'Cluster',
   });
 }
 

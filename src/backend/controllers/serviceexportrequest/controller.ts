@@ -1,21 +1,16 @@
 // The serviceexportrequest controller (spec controllers.md §5.5): turns a consumer's request
 // into BoundSchemas, an APIServiceExport of the same name and pre-seeded APIServiceNamespaces,
-// and reports the outcome truthfully in the request's status. Source CRDs are watched, so a
-// request with SchemaUpdatePolicy Always carries a schema change to its BoundSchemas at once.
-import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
+// and reports the outcome truthfully in the request's status. The exported source schemas (CRDs,
+// or on kcp APIResourceSchemas: `--schema-source`) are watched, so a request with
+// SchemaUpdatePolicy Always carries a schema change to its BoundSchemas at once.
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Logger } from 'pino';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
-import {
-  boundSchemaSpecFromCRD,
-  exportedSchemaKey,
-} from '../../../apis/kubebind/schema-mapping.ts';
 import { sourceSpecHash, sourceSpecHashOf } from '../../../apis/kubebind/spec-hash.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { PatchType } from '../../../kube/client.ts';
 import { AlreadyExistsError, ignoreAlreadyExists, ignoreNotFound } from '../../../kube/errors.ts';
 import { ResourceClient, type KubeObject } from '../../../kube/resource.ts';
-import { CustomResourceDefinitions } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
@@ -36,9 +31,14 @@ import {
 } from './decide.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import { perCluster } from '../per-cluster.ts';
+import { crdSource, type SchemaSource } from '../../options/values.ts';
+import {
+  exportedSchemaSource,
+  type ExportedSchemas,
+  type ExportedSchemaSource,
+} from '../exported-schemas.ts';
 
 export const serviceExportRequestControllerName = 'kube-bind-backend-serviceexportrequest';
-export const exportedLabel = 'kube-bind.io/exported';
 export const ownerLabel = 'kube-bind.io/owner';
 /** Finished requests are removed after this long (upstream: 10 minutes). */
 export const finishedRequestTTLMs = 10 * 60_000;
@@ -48,18 +48,21 @@ export interface ServiceExportRequestConfig {
   isolation: Isolation;
   clock: Clock;
   events?: EventRecorder;
+  /** Where exported schemas come from (`--schema-source`); labelled CRDs by default. */
+  schemaSource?: SchemaSource;
 }
 
 interface Informers {
   requests: Informer<kb.APIServiceExportRequest>;
   exports: Informer<kb.APIServiceExport>;
   schemas: Informer<kb.BoundSchema>;
-  crds: Informer<CustomResourceDefinition>;
+  exported: ExportedSchemas;
 }
 
 const requestsBySourceIndex = 'ServiceExportRequestByGroupResource';
 
 export function serviceExportRequestController(config: ServiceExportRequestConfig): ControllerSpec {
+  const source = exportedSchemaSource(config.schemaSource ?? crdSource);
   const informersOf = perCluster((cluster): Informers => {
     const requests = cluster.informers.informerFor(kb.APIServiceExportRequests);
     requests.addIndexer(requestsBySourceIndex, (req) =>
@@ -69,36 +72,32 @@ export function serviceExportRequestController(config: ServiceExportRequestConfi
       requests,
       exports: cluster.informers.informerFor(kb.APIServiceExports),
       schemas: cluster.informers.informerFor(kb.BoundSchemas),
-      crds: cluster.informers.informerFor(CustomResourceDefinitions, {
-        labelSelector: `${exportedLabel}=true`,
-      }),
+      exported: source.in(cluster),
     };
   });
   return {
     name: serviceExportRequestControllerName,
     workers: 4,
     watches: (cluster) => {
-      const { requests, exports, crds } = informersOf(cluster);
+      const { requests, exports, exported } = informersOf(cluster);
       const toRequest = (obj: { metadata?: { namespace?: string; name?: string } }) => [
         { namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' },
       ];
       return [
         watch(requests, { map: forObject() }),
         watch(exports, { map: toRequest }),
-        watch(crds, {
-          map: (crd) =>
-            requests.lister
-              .byIndex(requestsBySourceIndex, `${crd.spec.names.plural}.${crd.spec.group}`)
-              .map(toRequest)
-              .flat(),
-        }),
+        exported.watch((key) =>
+          requests.lister.byIndex(requestsBySourceIndex, key).map(toRequest).flat(),
+        ),
       ];
     },
     reconcile: async (req, ctx) => {
       const informers = informersOf(ctx.cluster);
       const request = informers.requests.lister.get(namespacedKey(req.namespace, req.name));
       if (!request || !hasResources(request)) return;
-      return new RequestReconcile(config, informers, ctx.cluster, ctx.log, ctx.signal).run(request);
+      return new RequestReconcile(config, source, informers, ctx.cluster, ctx.log, ctx.signal).run(
+        request,
+      );
     },
   };
 }
@@ -106,6 +105,7 @@ export function serviceExportRequestController(config: ServiceExportRequestConfi
 /** One pass over one request. */
 class RequestReconcile {
   readonly #config: ServiceExportRequestConfig;
+  readonly #source: ExportedSchemaSource;
   readonly #informers: Informers;
   readonly #cluster: Cluster;
   readonly #log: Logger;
@@ -113,12 +113,14 @@ class RequestReconcile {
 
   constructor(
     config: ServiceExportRequestConfig,
+    source: ExportedSchemaSource,
     informers: Informers,
     cluster: Cluster,
     log: Logger,
     signal: AbortSignal,
   ) {
     this.#config = config;
+    this.#source = source;
     this.#informers = informers;
     this.#cluster = cluster;
     this.#log = log;
@@ -128,7 +130,11 @@ class RequestReconcile {
   async run(request: kb.APIServiceExportRequest): Promise<Result | undefined> {
     const phase = request.status?.phase ?? 'Pending';
     if (phase === 'Failed') return this.#collect(request);
-    const validation = validateRequest(request, this.#exportedSchemas());
+    const validation = validateRequest(
+      request,
+      this.#informers.exported.specs(this.#config.consumerScope),
+      this.#source.noun,
+    );
     if (!validation.ok) {
       if (phase === 'Pending') {
         await this.#fail(request, validation.condition, validation.reason, validation.message);
@@ -158,16 +164,6 @@ class RequestReconcile {
       );
     }
     return this.#collect(request);
-  }
-
-  /** The exported schemas, keyed `<plural>.<group>`, from the labelled CRDs in the cache. */
-  #exportedSchemas(): Map<string, kb.BoundSchemaSpec> {
-    const map = new Map<string, kb.BoundSchemaSpec>();
-    for (const crd of this.#informers.crds.lister.list()) {
-      const spec = boundSchemaSpecFromCRD(crd, this.#config.consumerScope);
-      map.set(exportedSchemaKey(spec), spec);
-    }
-    return map;
   }
 
   /** Read from the server: the cache may lag an export created a moment ago. */

@@ -104,6 +104,17 @@ describe('validateRequest', () => {
     });
   });
 
+  it('names what the provider labels, on kcp an APIResourceSchema', () => {
+    const result = validateRequest(
+      request([res('example.com', 'nothings')]),
+      exported(widgets),
+      'APIResourceSchema',
+    );
+    expect(result).toMatchObject({
+      message: expect.stringContaining('no APIResourceSchema of that group') as unknown,
+    });
+  });
+
   it('fails when nothing is exported at all', () => {
     expect(validateRequest(request([res('example.com', 'widgets')]), new Map())).toMatchObject({
       ok: false,

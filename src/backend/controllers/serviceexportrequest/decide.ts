@@ -33,10 +33,14 @@ export type Validation =
   | { ok: true; resolved: ResolvedResource[] }
   | { ok: false; condition: 'ExportsReady' | 'PermissionClaim'; reason: string; message: string };
 
-/** Checks a request against the exported schemas (keyed `<plural>.<group>`). */
+/**
+ * Checks a request against the exported schemas (keyed `<plural>.<group>`); `sourceNoun` names
+ * what a provider labels to export (CRD, or APIResourceSchema on kcp) in messages.
+ */
 export function validateRequest(
   req: APIServiceExportRequest,
   exported: ReadonlyMap<string, BoundSchemaSpec>,
+  sourceNoun = 'CRD',
 ): Validation {
   const resolved: ResolvedResource[] = [];
   const seen = new Set<string>();
@@ -48,7 +52,7 @@ export function validateRequest(
     if (!source) {
       return exportsFailure(
         'SchemaNotFound',
-        `the provider does not export ${name}: no CRD of that group and resource is labelled kube-bind.io/exported=true`,
+        `the provider does not export ${name}: no ${sourceNoun} of that group and resource is labelled kube-bind.io/exported=true`,
       );
     }
     const served = source.versions.filter((v) => v.served).map((v) => v.name);

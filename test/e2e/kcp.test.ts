@@ -1,11 +1,14 @@
-// End to end on a real kcp (issue 8, item 4). kube-bind.io is bootstrapped into its own
-// workspace; bin/backend runs there with `--multicluster-runtime-provider=kcp`, engaging the
-// provider workspace that binds kube-bind.io and exports cowboys. Two consumer workspaces, each
-// with its own bin/konnector, log in through dex in Chromium and bind cowboys with the plugin.
-// Objects sync both ways; each consumer's credentials reach only its own contract namespace;
-// one consumer unbinding leaves the other alone; and when the provider workspace unbinds
-// kube-bind.io the backend disengages it (no clusters, same watches) and engages it again when
-// it binds once more.
+// End to end on a real kcp (issue 8, item 4), in both layouts kcp providers use:
+//   - 2-tier: the provider workspace binds kube-bind.io and holds the cowboys CRD and a template;
+//   - 3-tier: a provider workspace owns an APIExport of cowboys; a backend workspace binds it and
+//     kube-bind.io, the kcp-only controllers derive the template and the schema copy there, and
+//     the backend runs with `--schema-source=apiresourceschemas`.
+// In each, kube-bind.io is bootstrapped into its own workspace and bin/backend runs there with
+// `--multicluster-runtime-provider kcp`. Two consumer workspaces, each with its own bin/konnector,
+// log in through dex in Chromium and bind cowboys with the plugin. Objects sync both ways; each
+// consumer's credentials reach only its own contract namespace; one consumer unbinding leaves the
+// other alone; and when the engaged workspace unbinds kube-bind.io the backend disengages it (no
+// cluster, same watches) and engages it again when it binds once more.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +16,7 @@ import type { Browser } from 'playwright-core';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Cowboys, wildwestCRDs } from '../../src/apis/examples/wildwest.ts';
-import { kubeBindAPIBinding } from '../../src/apis/kubebind/kcp.ts';
+import { kubeBindAPIBinding, type APIBinding } from '../../src/apis/kubebind/kcp.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { KubeClient, PatchType } from '../../src/kube/client.ts';
 import { connectionFromKubeconfig, type ClusterConnection } from '../../src/kube/config.ts';
@@ -26,7 +29,17 @@ import {
   Namespaces,
   Secrets,
 } from '../../src/kube/resources.ts';
-import { APIBindings, bootstrapKcp } from '../../src/providers/kcp/bootstrap.ts';
+import {
+  APIBindings,
+  APIResourceSchemas,
+  bootstrapKcp,
+} from '../../src/providers/kcp/bootstrap.ts';
+import {
+  APIExports,
+  wildwestExport,
+  wildwestExportName,
+  wildwestSchema,
+} from '../fixtures/kcp-wildwest.ts';
 import { launchBrowser, newPage, screenshot } from '../harness/browser.ts';
 import { controlPlane, eventually, testLogger, uniqueSuffix } from '../harness/context.ts';
 import { defaultDexClient, startDex, type Dex } from '../harness/dex.ts';
@@ -39,7 +52,7 @@ import { kubectlBind, run } from '../kubectl-bind/run.ts';
 /** dex's mock connector logs everyone in, in this group. */
 const dexGroup = 'authors';
 const workspaces = '/apis/tenancy.kcp.io/v1alpha1/workspaces';
-/** The export's own workspace (its recursive binding) and the provider workspace. */
+/** The export's own workspace (its recursive binding) and the provider (or backend) workspace. */
 const engagedWithProvider = 2;
 
 interface Workspace {
@@ -58,69 +71,97 @@ interface Consumer {
   contract: string;
 }
 
+interface Layout {
+  name: '2-tier' | '3-tier';
+  /** The template consumers bind. */
+  template: string;
+  backendFlags: readonly string[];
+  /** Makes the workspace the backend engages (bound to kube-bind.io at `exportPath`). */
+  engagedWorkspace(suffix: string, exportPath: string): Promise<Workspace>;
+}
+
+/** Per layout: what its beforeAll set up. */
+interface Scene {
+  port: number;
+  exportPath: string;
+  provider: Workspace;
+  backend?: ManagedProcess;
+  consumers: Consumer[];
+}
+
+const layouts: Layout[] = [
+  {
+    name: '2-tier',
+    template: 'cowboys',
+    backendFlags: [],
+    engagedWorkspace: async (suffix, exportPath) => {
+      const ws = await workspace(`kb-e2e-provider-${suffix}`);
+      await bindKubeBind(ws, exportPath);
+      await installCRDs(ws.client, wildwestCRDs(), { fieldManager: 'kube-bind-ts-tests' });
+      await allowDexUsers(ws.client);
+      await templateServed(ws.client);
+      await new ResourceClient(ws.client, kb.APIServiceExportTemplates).create({
+        metadata: { name: 'cowboys' },
+        spec: {
+          scope: 'Namespaced',
+          resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+        },
+      });
+      return ws;
+    },
+  },
+  {
+    name: '3-tier',
+    // Generated by the apibindingtemplate controller from the backend's APIBinding `wildwest`.
+    template: 'wildwest-namespaced',
+    backendFlags: ['--schema-source=apiresourceschemas'],
+    engagedWorkspace: async (suffix, exportPath) => {
+      const owner = await workspace(`kb-e2e-owner-${suffix}`);
+      const schema = wildwestSchema('cowboys');
+      await new ResourceClient(owner.client, APIResourceSchemas).create(schema);
+      await new ResourceClient(owner.client, APIExports).create(wildwestExport([schema]));
+      const ws = await workspace(`kb-e2e-backend-${suffix}`);
+      await bindKubeBind(ws, exportPath);
+      await bind(ws, {
+        metadata: { name: 'wildwest' },
+        spec: { reference: { export: { path: owner.path, name: wildwestExportName } } },
+      });
+      await allowDexUsers(ws.client);
+      return ws;
+    },
+  },
+];
+
 let dir: string;
 let admin: ClusterConnection;
 let root: KubeClient;
 let dex: Dex;
 let browser: Browser;
-let backendPort: number;
-let backend: ManagedProcess | undefined;
-let exportWorkspace = '';
-let provider: Workspace;
-const consumers: Record<'a' | 'b', Consumer> = {} as Record<'a' | 'b', Consumer>;
+const ports = new Map<Layout['name'], number>();
 const created: string[] = [];
 
 describe.runIf(controlPlane().kcp !== undefined)('kube-bind on kcp, end to end', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(controlPlane().runDir, 'e2e-kcp-'));
-    backendPort = await freePort();
+    for (const layout of layouts) ports.set(layout.name, await freePort());
     admin = await connectionFromKubeconfig({ file: controlPlane().kcp?.kubeconfigPath ?? '' });
     root = new KubeClient({ ...admin, server: `${new URL(admin.server).origin}/clusters/root` });
     [dex, browser] = await Promise.all([
       startDex({
         baseDir: dir,
         name: 'dex-e2e-kcp',
-        clients: [defaultDexClient([`http://127.0.0.1:${backendPort}/api/callback`])],
+        clients: [
+          defaultDexClient(
+            [...ports.values()].map((port) => `http://127.0.0.1:${port}/api/callback`),
+          ),
+        ],
       }),
       launchBrowser(),
     ]);
-    const suffix = uniqueSuffix();
-    exportWorkspace = `kb-e2e-${suffix}`;
-    created.push(exportWorkspace);
-    const exportPath = await bootstrapKcp({
-      client: root,
-      workspace: exportWorkspace,
-      bindableBy: [{ kind: 'Group', name: 'system:authenticated' }],
-      log: testLogger(),
-      timeoutMs: 120_000,
-    });
-    provider = await workspace(`kb-e2e-provider-${suffix}`);
-    await bindKubeBind(provider, exportPath);
-    await providerCatalog(provider.client);
-    backend = await startBackend(exportPath);
-    for (const key of ['a', 'b'] as const) {
-      const ws = await workspace(`kb-e2e-consumer-${key}-${suffix}`);
-      await consumerBasics(ws.client);
-      const konnector = await startKonnector({
-        kubeconfig: ws.kubeconfig,
-        logDir: dir,
-        name: `e2e-kcp-konnector-${key}`,
-        args: ['--lease-namespace=kube-bind'],
-        stopWhenTestEnds: false,
-      });
-      consumers[key] = {
-        workspace: ws,
-        home: mkdtempSync(join(dir, `home-${key}-`)),
-        konnector,
-        contract: '',
-      };
-    }
-  }, 600_000);
+  }, 120_000);
 
   afterAll(async () => {
     const stops = [
-      ...Object.values(consumers).map((c) => () => c.konnector.stop()),
-      () => backend?.stop(),
       () => browser.close(),
       () => dex.stop(),
       ...created.map((name) => () => ignoreNotFound(root.delete(`${workspaces}/${name}`))),
@@ -135,174 +176,240 @@ describe.runIf(controlPlane().kcp !== undefined)('kube-bind on kcp, end to end',
     }
   });
 
-  it('logs both consumer workspaces in through dex and binds cowboys from the provider workspace', async () => {
-    for (const key of ['a', 'b'] as const) {
-      const consumer = consumers[key];
-      const env = { KUBECONFIG: consumer.workspace.kubeconfig };
-      const login = kubectlBind(
-        consumer.home,
-        ['login', origin(), '--cluster', provider.id, '--skip-browser'],
-        env,
-      );
-      const url = await login.printedUrl(/\/api\/authorize\?/);
-      expect(url.searchParams.get('cluster_id')).toBe(provider.id);
-      const page = await newPage(browser);
-      onTestFinished(() => page.close());
-      await page.page.goto(url.href);
-      expect(await login.exited, login.stderr()).toBe(0);
-      await screenshot(page.page, `e2e-kcp-login-${key}`);
+  describe.each(layouts)('$name', (layout) => {
+    const scene = {} as Scene;
 
-      const templates = await run(consumer.home, ['templates'], env);
-      expect(templates.code, templates.stderr).toBe(0);
-      expect(templates.stdout).toContain('cowboys');
-      const bind = await run(
-        consumer.home,
-        ['apiservice', '--template-name', 'cowboys', '--name', 'cowboys', '--skip-konnector'],
-        env,
-      );
-      expect(bind.code, bind.stderr).toBe(0);
-      await waitReady(consumer);
-      consumer.contract = await contractOf(consumer);
-    }
-    const { a, b } = consumers;
-    expect(a.contract).toMatch(/^cluster-/);
-    expect(b.contract).toMatch(/^cluster-/);
-    expect(a.contract).not.toBe(b.contract);
-    // The kubeconfig points at the provider's logical cluster itself, not the virtual workspace.
-    const server = await kubeconfigServer(a);
-    expect(server).toBe(`${new URL(admin.server).origin}/clusters/${provider.id}`);
-    // The backend wrote its objects into the provider workspace.
-    const cb = await new ResourceClient(provider.client, kb.ClusterBindings, a.contract).get(
-      'cluster',
-    );
-    expect(cb.status?.konnectorVersion).toBe('v0.8.1');
-    await new ResourceClient(provider.client, kb.Clusters).get('default');
-  }, 300_000);
-
-  it('syncs cowboys both ways for each consumer', async () => {
-    for (const key of ['a', 'b'] as const) {
-      const consumer = consumers[key];
-      const ns = `town-${key}`;
-      await new ResourceClient(consumer.workspace.client, Namespaces).create({
-        metadata: { name: ns },
+    beforeAll(async () => {
+      scene.port = ports.get(layout.name) ?? 0;
+      scene.consumers = [];
+      const suffix = uniqueSuffix();
+      const exportWorkspace = `kb-e2e-${suffix}`;
+      created.push(exportWorkspace);
+      scene.exportPath = await bootstrapKcp({
+        client: root,
+        workspace: exportWorkspace,
+        bindableBy: [{ kind: 'Group', name: 'system:authenticated' }],
+        log: testLogger(),
+        timeoutMs: 120_000,
       });
-      const cowboys = new ResourceClient(consumer.workspace.client, Cowboys, ns);
-      await cowboys.create({
-        apiVersion: 'wildwest.dev/v1alpha1',
-        kind: 'Cowboy',
-        metadata: { name: `rider-${key}` },
-        spec: { intent: `ride ${key}` },
-      });
-      const upstream = new ResourceClient(provider.client, Cowboys, `${consumer.contract}-${ns}`);
-      const copy = await eventually(`rider-${key} in the provider workspace`, () =>
-        ignoreNotFound(upstream.get(`rider-${key}`)),
+      scene.provider = await layout.engagedWorkspace(suffix, scene.exportPath);
+      scene.backend = await startBackend(scene, layout);
+      await eventually(
+        `template ${layout.template}`,
+        () =>
+          ignoreNotFound(
+            new ResourceClient(scene.provider.client, kb.APIServiceExportTemplates).get(
+              layout.template,
+            ),
+          ),
+        { timeoutMs: 90_000 },
       );
-      expect(copy.spec?.intent).toBe(`ride ${key}`);
-      await upstream.patch(
-        `rider-${key}`,
-        PatchType.merge,
-        { status: { result: `rode ${key}` } },
-        { subresource: 'status' },
-      );
-      await eventually(`the status back in consumer ${key}`, async () =>
-        (await cowboys.get(`rider-${key}`)).status?.result === `rode ${key}` ? true : undefined,
-      );
-    }
-  }, 180_000);
+      for (const key of ['a', 'b']) {
+        const ws = await workspace(`kb-e2e-consumer-${key}-${suffix}`);
+        await consumerBasics(ws.client);
+        const konnector = await startKonnector({
+          kubeconfig: ws.kubeconfig,
+          logDir: dir,
+          name: `e2e-kcp-${layout.name}-konnector-${key}`,
+          args: ['--lease-namespace=kube-bind'],
+          stopWhenTestEnds: false,
+        });
+        scene.consumers.push({
+          workspace: ws,
+          home: mkdtempSync(join(dir, `home-${layout.name}-${key}-`)),
+          konnector,
+          contract: '',
+        });
+      }
+    }, 600_000);
 
-  it('keeps each consumer to its own contract namespace', async () => {
-    const { a, b } = consumers;
-    const bAsIssued = await issuedClient(b);
-    onTestFinished(() => bAsIssued.close());
-    // B's credentials work in B's contract namespace…
-    await new ResourceClient(bAsIssued, kb.ClusterBindings, b.contract).get('cluster');
-    // …and are refused in A's, for the synced objects and for the credentials kept there.
-    for (const read of [
-      () => new ResourceClient(bAsIssued, Cowboys, `${a.contract}-town-a`).list(),
-      () => new ResourceClient(bAsIssued, kb.ClusterBindings, a.contract).list(),
-      () => new ResourceClient(bAsIssued, Secrets, a.contract).list(),
-    ]) {
-      await expect(read()).rejects.toBeInstanceOf(ForbiddenError);
-    }
-    // Nothing of A's reached B's workspace.
-    const inB = await new ResourceClient(b.workspace.client, Cowboys).list();
-    expect(inB.items.map((c) => c.metadata?.name)).toEqual(['rider-b']);
-  }, 60_000);
-
-  it("one consumer unbinding removes its provider copies and leaves the other's", async () => {
-    const { a, b } = consumers;
-    await new ResourceClient(b.workspace.client, kb.APIServiceBindings).delete('cowboys');
-    await eventually(
-      "B's cowboys to be gone from the provider workspace",
-      async () =>
-        (await new ResourceClient(provider.client, Cowboys, `${b.contract}-town-b`).list()).items
-          .length === 0
-          ? true
-          : undefined,
-      { timeoutMs: 90_000 },
-    );
-    const aCopies = await new ResourceClient(
-      provider.client,
-      Cowboys,
-      `${a.contract}-town-a`,
-    ).list();
-    expect(aCopies.items.map((c) => c.metadata?.name)).toEqual(['rider-a']);
-  }, 120_000);
-
-  it('disengages the provider workspace when it unbinds kube-bind.io, and engages it again', async () => {
-    const before = await clusterGauges();
-    expect([before.controllers, before.frontDoor]).toEqual([
-      engagedWithProvider,
-      engagedWithProvider,
-    ]);
-    expect(before.watches).toBeGreaterThan(0);
-    const token = await cliToken(consumers.a);
-    expect((await templates(token)).status).toBe(200);
-
-    const bindings = new ResourceClient(provider.client, APIBindings);
-    await bindings.delete('kube-bind.io');
-    const after = await eventually(
-      'the backend to disengage the provider workspace',
-      async () => {
-        const g = await clusterGauges();
-        return g.controllers === engagedWithProvider - 1 && g.frontDoor === engagedWithProvider - 1
-          ? g
-          : undefined;
-      },
-      { timeoutMs: 90_000 },
-    );
-    // One wildcard watch per resource: a cluster leaving closes none and leaves none behind.
-    expect(after.watches).toBe(before.watches);
-    const refused = await templates(token);
-    expect(refused.status).toBe(404);
-    expect(JSON.parse(refused.body)).toMatchObject({
-      kind: 'Error',
-      code: 'RESOURCE_NOT_FOUND',
-      message: `Cluster "${provider.id}" is not served by this backend`,
+    afterAll(async () => {
+      for (const stop of [
+        ...scene.consumers.map((c) => () => c.konnector.stop()),
+        () => scene.backend?.stop(),
+      ]) {
+        try {
+          await stop();
+        } catch {
+          // not started
+        }
+      }
     });
-    // kcp removes the workspace's kube-bind objects before the binding goes.
-    await eventually(
-      'the old binding to be gone',
-      async () => ((await ignoreNotFound(bindings.get('kube-bind.io'))) ? undefined : true),
-      { timeoutMs: 120_000 },
-    );
 
-    await bindKubeBind(provider, `root:${exportWorkspace}`);
-    await eventually(
-      'the backend to engage the provider workspace again',
-      async () => {
-        const g = await clusterGauges();
-        return g.controllers === engagedWithProvider && g.frontDoor === engagedWithProvider
-          ? true
-          : undefined;
-      },
-      { timeoutMs: 90_000 },
-    );
-    await eventually('templates to be served again', async () =>
-      (await templates(token)).status === 200 ? true : undefined,
-    );
-    expect((await clusterGauges()).watches).toBe(before.watches);
-  }, 240_000);
+    const consumer = (i: 0 | 1): Consumer => {
+      const c = scene.consumers[i];
+      if (!c) throw new Error(`consumer ${i} was not set up`);
+      return c;
+    };
+
+    it('logs both consumer workspaces in through dex and binds cowboys with the plugin', async () => {
+      for (const c of scene.consumers) {
+        const env = { KUBECONFIG: c.workspace.kubeconfig };
+        const login = kubectlBind(
+          c.home,
+          ['login', origin(scene), '--cluster', scene.provider.id, '--skip-browser'],
+          env,
+        );
+        const url = await login.printedUrl(/\/api\/authorize\?/);
+        expect(url.searchParams.get('cluster_id')).toBe(scene.provider.id);
+        const page = await newPage(browser);
+        onTestFinished(() => page.close());
+        await page.page.goto(url.href);
+        expect(await login.exited, login.stderr()).toBe(0);
+        await screenshot(page.page, `e2e-kcp-${layout.name}-login-${c.workspace.name}`);
+
+        const listed = await run(c.home, ['templates'], env);
+        expect(listed.code, listed.stderr).toBe(0);
+        expect(listed.stdout).toContain(layout.template);
+        const bound = await run(
+          c.home,
+          [
+            'apiservice',
+            '--template-name',
+            layout.template,
+            '--name',
+            'cowboys',
+            '--skip-konnector',
+          ],
+          env,
+        );
+        expect(bound.code, bound.stderr).toBe(0);
+        await waitReady(c);
+        c.contract = await contractOf(c);
+      }
+      const [a, b] = [consumer(0), consumer(1)];
+      expect(a.contract).toMatch(/^cluster-/);
+      expect(b.contract).toMatch(/^cluster-/);
+      expect(a.contract).not.toBe(b.contract);
+      // The kubeconfig points at the engaged logical cluster itself, not the virtual workspace.
+      expect(await kubeconfigServer(a)).toBe(
+        `${new URL(admin.server).origin}/clusters/${scene.provider.id}`,
+      );
+      // The backend wrote its objects into the engaged workspace.
+      const cb = await new ResourceClient(
+        scene.provider.client,
+        kb.ClusterBindings,
+        a.contract,
+      ).get('cluster');
+      expect(cb.status?.konnectorVersion).toBe('v0.8.1');
+      await new ResourceClient(scene.provider.client, kb.Clusters).get('default');
+    }, 300_000);
+
+    it('syncs cowboys both ways for each consumer', async () => {
+      for (const [i, c] of scene.consumers.entries()) {
+        const ns = `town-${i}`;
+        const name = `rider-${i}`;
+        await new ResourceClient(c.workspace.client, Namespaces).create({ metadata: { name: ns } });
+        const cowboys = new ResourceClient(c.workspace.client, Cowboys, ns);
+        await cowboys.create({
+          apiVersion: 'wildwest.dev/v1alpha1',
+          kind: 'Cowboy',
+          metadata: { name },
+          spec: { intent: `ride ${i}` },
+        });
+        const upstream = new ResourceClient(scene.provider.client, Cowboys, `${c.contract}-${ns}`);
+        const copy = await eventually(`${name} in the engaged workspace`, () =>
+          ignoreNotFound(upstream.get(name)),
+        );
+        expect(copy.spec?.intent).toBe(`ride ${i}`);
+        await upstream.patch(
+          name,
+          PatchType.merge,
+          { status: { result: `rode ${i}` } },
+          { subresource: 'status' },
+        );
+        await eventually(`the status back in consumer ${i}`, async () =>
+          (await cowboys.get(name)).status?.result === `rode ${i}` ? true : undefined,
+        );
+      }
+    }, 180_000);
+
+    it('keeps each consumer to its own contract namespace', async () => {
+      const [a, b] = [consumer(0), consumer(1)];
+      const bAsIssued = await issuedClient(b);
+      onTestFinished(() => bAsIssued.close());
+      // B's credentials work in B's contract namespace…
+      await new ResourceClient(bAsIssued, kb.ClusterBindings, b.contract).get('cluster');
+      // …and are refused in A's, for the synced objects and for the credentials kept there.
+      for (const read of [
+        () => new ResourceClient(bAsIssued, Cowboys, `${a.contract}-town-0`).list(),
+        () => new ResourceClient(bAsIssued, kb.ClusterBindings, a.contract).list(),
+        () => new ResourceClient(bAsIssued, Secrets, a.contract).list(),
+      ]) {
+        await expect(read()).rejects.toBeInstanceOf(ForbiddenError);
+      }
+      // Nothing of A's reached B's workspace.
+      const inB = await new ResourceClient(b.workspace.client, Cowboys).list();
+      expect(inB.items.map((c) => c.metadata?.name)).toEqual(['rider-1']);
+    }, 60_000);
+
+    it("one consumer unbinding removes its provider copies and leaves the other's", async () => {
+      const [a, b] = [consumer(0), consumer(1)];
+      await new ResourceClient(b.workspace.client, kb.APIServiceBindings).delete('cowboys');
+      const copies = (c: Consumer, ns: string) =>
+        new ResourceClient(scene.provider.client, Cowboys, `${c.contract}-${ns}`).list();
+      await eventually(
+        "B's cowboys to be gone from the engaged workspace",
+        async () => ((await copies(b, 'town-1')).items.length === 0 ? true : undefined),
+        { timeoutMs: 90_000 },
+      );
+      expect((await copies(a, 'town-0')).items.map((c) => c.metadata?.name)).toEqual(['rider-0']);
+    }, 120_000);
+
+    it('disengages the workspace when it unbinds kube-bind.io, and engages it again', async () => {
+      const before = await clusterGauges(scene);
+      expect([before.controllers, before.frontDoor]).toEqual([
+        engagedWithProvider,
+        engagedWithProvider,
+      ]);
+      expect(before.watches).toBeGreaterThan(0);
+      const token = await cliToken(consumer(0));
+      expect((await templates(scene, token)).status).toBe(200);
+
+      const bindings = new ResourceClient(scene.provider.client, APIBindings);
+      await bindings.delete('kube-bind.io');
+      const after = await eventually(
+        'the backend to disengage the workspace',
+        async () => {
+          const g = await clusterGauges(scene);
+          const left = engagedWithProvider - 1;
+          return g.controllers === left && g.frontDoor === left ? g : undefined;
+        },
+        { timeoutMs: 90_000 },
+      );
+      // One wildcard watch per resource: a cluster leaving closes none and leaves none behind.
+      expect(after.watches).toBe(before.watches);
+      const refused = await templates(scene, token);
+      expect(refused.status).toBe(404);
+      expect(JSON.parse(refused.body)).toMatchObject({
+        kind: 'Error',
+        code: 'RESOURCE_NOT_FOUND',
+        message: `Cluster "${scene.provider.id}" is not served by this backend`,
+      });
+      // kcp removes the workspace's kube-bind objects before the binding goes.
+      await eventually(
+        'the old binding to be gone',
+        async () => ((await ignoreNotFound(bindings.get('kube-bind.io'))) ? undefined : true),
+        { timeoutMs: 120_000 },
+      );
+
+      await bindKubeBind(scene.provider, scene.exportPath);
+      await eventually(
+        'the backend to engage the workspace again',
+        async () => {
+          const g = await clusterGauges(scene);
+          return g.controllers === engagedWithProvider && g.frontDoor === engagedWithProvider
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 90_000 },
+      );
+      await eventually('templates to be served again', async () =>
+        (await templates(scene, token)).status === 200 ? true : undefined,
+      );
+      expect((await clusterGauges(scene)).watches).toBe(before.watches);
+    }, 240_000);
+  });
 });
 
 /** A workspace under root, Ready, with a kubeconfig for it (kcp admin credentials). */
@@ -341,20 +448,28 @@ function kcpKubeconfigAt(server: string): string {
   return stringify(config);
 }
 
-/** The workspace binds kube-bind.io, accepting its claims; resolves once Bound. */
-async function bindKubeBind(ws: Workspace, exportPath: string): Promise<void> {
+/**
+ * `binding` in `ws`, Bound. kcp may refuse to bind an export made a moment ago ("no permission to
+ * bind") while its RBAC settles, so creating is retried.
+ */
+async function bind(ws: Workspace, binding: APIBinding): Promise<void> {
   const bindings = new ResourceClient(ws.client, APIBindings);
-  await ignoreAlreadyExists(bindings.create(kubeBindAPIBinding(exportPath)));
-  await eventually(`${ws.name} to bind kube-bind.io`, async () => {
-    const b = (await ignoreNotFound(bindings.get('kube-bind.io'))) as
-      { status?: { phase?: string } } | undefined;
-    return b?.status?.phase === 'Bound' ? true : undefined;
-  });
+  const name = binding.metadata?.name ?? '';
+  await eventually(`${ws.name} to create APIBinding ${name}`, () =>
+    ignoreAlreadyExists(bindings.create(binding)).then(() => true),
+  );
+  await eventually(`${ws.name} to bind ${name}`, async () =>
+    (await ignoreNotFound(bindings.get(name)))?.status?.phase === 'Bound' ? true : undefined,
+  );
 }
 
-/** The wildwest CRDs, a cowboys template, and the RBAC that lets dex's users bind. */
-async function providerCatalog(client: KubeClient): Promise<void> {
-  await installCRDs(client, wildwestCRDs(), { fieldManager: 'kube-bind-ts-tests' });
+/** The workspace binds kube-bind.io, accepting its claims. */
+function bindKubeBind(ws: Workspace, exportPath: string): Promise<void> {
+  return bind(ws, kubeBindAPIBinding(exportPath));
+}
+
+/** RBAC that lets dex's users bind (the backend's SubjectAccessReview asks the workspace). */
+async function allowDexUsers(client: KubeClient): Promise<void> {
   const name = 'kube-bind-ts-e2e-bind';
   await new ResourceClient(client, ClusterRoles).create({
     metadata: { name },
@@ -365,6 +480,10 @@ async function providerCatalog(client: KubeClient): Promise<void> {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
     subjects: [{ kind: 'Group', name: dexGroup, apiGroup: 'rbac.authorization.k8s.io' }],
   });
+}
+
+/** Resolves once the workspace serves APIServiceExportTemplates (its binding took effect). */
+async function templateServed(client: KubeClient): Promise<void> {
   const templates = new ResourceClient(client, kb.APIServiceExportTemplates);
   await eventually('the template API to serve', async () => {
     try {
@@ -373,13 +492,6 @@ async function providerCatalog(client: KubeClient): Promise<void> {
     } catch {
       return undefined;
     }
-  });
-  await templates.create({
-    metadata: { name: 'cowboys' },
-    spec: {
-      scope: 'Namespaced',
-      resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
-    },
   });
 }
 
@@ -393,28 +505,29 @@ async function consumerBasics(client: KubeClient): Promise<void> {
 }
 
 /** bin/backend on kcp, in the export's workspace, with dex; resolves when it is ready. */
-async function startBackend(exportPath: string): Promise<ManagedProcess> {
+async function startBackend(scene: Scene, layout: Layout): Promise<ManagedProcess> {
   const client = dex.clients[0];
   if (!client) throw new Error('no dex client');
-  const kubeconfig = join(dir, 'backend.kubeconfig');
+  const kubeconfig = join(dir, `backend-${layout.name}.kubeconfig`);
   writeFileSync(
     kubeconfig,
-    kcpKubeconfigAt(`${new URL(admin.server).origin}/clusters/${exportPath}`),
+    kcpKubeconfigAt(`${new URL(admin.server).origin}/clusters/${scene.exportPath}`),
   );
   const proc = new ManagedProcess({
-    name: 'e2e-kcp-backend',
+    name: `e2e-kcp-${layout.name}-backend`,
     command: join(repoRoot, 'bin/backend'),
     args: [
       '--multicluster-runtime-provider',
       'kcp',
       '--apiexport-endpointslice-name=kube-bind.io',
       `--kubeconfig=${kubeconfig}`,
-      `--listen-address=127.0.0.1:${backendPort}`,
+      `--listen-address=127.0.0.1:${scene.port}`,
       `--oidc-issuer-url=${dex.issuer}`,
       `--oidc-issuer-client-id=${client.id}`,
-      `--oidc-callback-url=http://127.0.0.1:${backendPort}/api/callback`,
+      `--oidc-callback-url=http://127.0.0.1:${scene.port}/api/callback`,
       `--oidc-allowed-groups=${dexGroup}`,
       '--pretty-name=kcp Wild West',
+      ...layout.backendFlags,
     ],
     logDir: dir,
     env: { LOG_LEVEL: 'info', OIDC_CLIENT_SECRET: client.secret },
@@ -423,9 +536,9 @@ async function startBackend(exportPath: string): Promise<ManagedProcess> {
     'the backend to be ready and serving the provider workspace',
     async () => {
       if (!proc.running) throw new Error(`backend exited: ${proc.tail()}`);
-      const ready = await fetch(`${origin()}/readyz`).catch(() => undefined);
+      const ready = await fetch(`${origin(scene)}/readyz`).catch(() => undefined);
       if (!ready?.ok) return undefined;
-      const g = await clusterGauges();
+      const g = await clusterGauges(scene);
       return g.controllers === engagedWithProvider && g.frontDoor === engagedWithProvider
         ? true
         : undefined;
@@ -435,14 +548,14 @@ async function startBackend(exportPath: string): Promise<ManagedProcess> {
   return proc;
 }
 
-const origin = () => `http://127.0.0.1:${backendPort}`;
+const origin = (scene: Scene) => `http://127.0.0.1:${scene.port}`;
 
-async function clusterGauges(): Promise<{
+async function clusterGauges(scene: Scene): Promise<{
   controllers: number;
   frontDoor: number;
   watches: number;
 }> {
-  const text = await (await fetch(`${origin()}/metrics`)).text();
+  const text = await (await fetch(`${origin(scene)}/metrics`)).text();
   const gauge = (name: string, component: string) =>
     Number(
       new RegExp(`^${name}\\{component="${component}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN,
@@ -505,8 +618,8 @@ async function cliToken(consumer: Consumer): Promise<string> {
   return token;
 }
 
-async function templates(token: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`${origin()}/api/templates?cluster_id=${provider.id}`, {
+async function templates(scene: Scene, token: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${origin(scene)}/api/templates?cluster_id=${scene.provider.id}`, {
     headers: { Authorization: `Bearer ${token}` },
   });
   return { status: res.status, body: await res.text() };

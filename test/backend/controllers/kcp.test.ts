@@ -6,11 +6,10 @@
 // serviceexportrequest controller exports those copies to a consumer.
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { wildwestDefinitions, wildwestGroup } from '../../../src/apis/examples/wildwest.ts';
+import { wildwestGroup } from '../../../src/apis/examples/wildwest.ts';
 import {
   kubeBindAPIBinding,
   kubeBindExportName,
-  toAPIResourceSchema,
   type APIBinding,
   type APIResourceSchema,
 } from '../../../src/apis/kubebind/kcp.ts';
@@ -23,7 +22,7 @@ import { kcpSource } from '../../../src/backend/options/values.ts';
 import type { KubeClient } from '../../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
 import { ignoreAlreadyExists, NotFoundError } from '../../../src/kube/errors.ts';
-import { ResourceClient, resourceType, type KubeObject } from '../../../src/kube/resource.ts';
+import { ResourceClient } from '../../../src/kube/resource.ts';
 import { ClusterRoleBindings, ClusterRoles, Namespaces } from '../../../src/kube/resources.ts';
 import {
   APIBindings,
@@ -35,6 +34,12 @@ import { realClock } from '../../../src/runtime/clock.ts';
 import type { ControllerSpec } from '../../../src/runtime/controller/controller.ts';
 import { Manager } from '../../../src/runtime/manager/manager.ts';
 import {
+  APIExports,
+  wildwestExport,
+  wildwestExportName,
+  wildwestSchema,
+} from '../../fixtures/kcp-wildwest.ts';
+import {
   controlPlane,
   eventually,
   kcpAdmin,
@@ -43,26 +48,10 @@ import {
   uniqueSuffix,
 } from '../../harness/context.ts';
 
-interface APIExport extends KubeObject {
-  spec: { resources: { group: string; name: string; schema: string; storage: { crd: object } }[] };
-}
-const APIExports = resourceType<APIExport>({
-  group: 'apis.kcp.io',
-  version: 'v1alpha2',
-  resource: 'apiexports',
-  kind: 'APIExport',
-  namespaced: false,
-});
-
-const exportName = 'wildwest.dev';
+const exportName = wildwestExportName;
 const bindingName = 'wildwest';
-const schemaOf = (plural: string): APIResourceSchema => {
-  const def = wildwestDefinitions().find((d) => d.names.plural === plural);
-  if (!def) throw new Error(`no wildwest definition of ${plural}`);
-  return toAPIResourceSchema(def);
-};
-const cowboys = schemaOf('cowboys');
-const sheriffs = schemaOf('sheriffs');
+const cowboys = wildwestSchema('cowboys');
+const sheriffs = wildwestSchema('sheriffs');
 
 /** kube-bind.io bootstrapped into a fresh workspace (deleted after the test). */
 async function kubeBindWorkspace(): Promise<string> {
@@ -103,17 +92,7 @@ async function providerWorkspace(): Promise<{ path: string; source: APIResourceS
   // As kcp stores it (it defaults fields, e.g. spec.nameValidation).
   const source = await schemas.create(cowboys);
   await schemas.create(sheriffs);
-  await new ResourceClient(client, APIExports).create({
-    metadata: { name: exportName },
-    spec: {
-      resources: [cowboys, sheriffs].map((s) => ({
-        group: wildwestGroup,
-        name: s.spec.names.plural,
-        schema: s.metadata.name,
-        storage: { crd: {} },
-      })),
-    },
-  });
+  await new ResourceClient(client, APIExports).create(wildwestExport([cowboys, sheriffs]));
   return { path, source };
 }
 

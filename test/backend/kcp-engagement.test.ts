@@ -11,20 +11,19 @@ import { defaultClusterHook } from '../../src/backend/app/default-cluster.ts';
 import { kcpPlatform } from '../../src/backend/app/platform.ts';
 import { loadBackendOptions } from '../../src/backend/options/options.ts';
 import { KubeClient } from '../../src/kube/client.ts';
-import { connectionFromKubeconfig } from '../../src/kube/config.ts';
 import { ignoreNotFound } from '../../src/kube/errors.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
-import { APIBindings, bootstrapKcp } from '../../src/providers/kcp/bootstrap.ts';
+import { APIBindings } from '../../src/providers/kcp/bootstrap.ts';
 import { realClock, type Clock, type Timer } from '../../src/runtime/clock.ts';
 import { Manager } from '../../src/runtime/manager/manager.ts';
 import { withEngageHooks } from '../../src/runtime/manager/provider.ts';
+import { freshKubeBindExport } from '../harness/kcp-export.ts';
 import {
   controlPlane,
   eventually,
   kcpAdmin,
   testLogger,
   testWorkspace,
-  uniqueSuffix,
 } from '../harness/context.ts';
 
 /** The real clock, counting the timers set on it that have neither fired nor been cancelled. */
@@ -56,28 +55,8 @@ class CountingClock implements Clock {
 
 describe.runIf(controlPlane().kcp !== undefined)('backend controllers on kcp', () => {
   it('engages a workspace each time it binds and leaves nothing behind when it unbinds', async () => {
-    const root = await kcpAdmin('root');
-    const exportWorkspace = `kb-engage-${uniqueSuffix()}`;
-    onTestFinished(async () => {
-      await ignoreNotFound(
-        root.delete(`/apis/tenancy.kcp.io/v1alpha1/workspaces/${exportWorkspace}`),
-      );
-    });
     const log = testLogger();
-    const exportPath = await bootstrapKcp({
-      client: root,
-      workspace: exportWorkspace,
-      bindableBy: [{ kind: 'Group', name: 'system:authenticated' }],
-      log,
-      timeoutMs: 90_000,
-    });
-    const admin = await connectionFromKubeconfig({
-      file: controlPlane().kcp?.kubeconfigPath ?? '',
-    });
-    const connection = {
-      ...admin,
-      server: `${new URL(admin.server).origin}/clusters/${exportPath}`,
-    };
+    const { path: exportPath, connection } = await freshKubeBindExport('kb-engage');
     const client = new KubeClient(connection);
     onTestFinished(() => client.close());
     const options = await loadBackendOptions(
@@ -105,7 +84,9 @@ describe.runIf(controlPlane().kcp !== undefined)('backend controllers on kcp', (
 
     const consumer = await testWorkspace('kb-engaged');
     const id = (
-      await root.get<{ spec?: { cluster?: string } }>(
+      await (
+        await kcpAdmin('root')
+      ).get<{ spec?: { cluster?: string } }>(
         `/apis/tenancy.kcp.io/v1alpha1/workspaces/${consumer.path.split(':')[1] ?? ''}`,
       )
     ).spec?.cluster;

@@ -10,15 +10,13 @@ import { providerContract } from '../contract/provider.ts';
 import {
   controlPlane,
   eventually,
-  kcpAdmin,
   kubeAdmin,
   testLogger,
   testNamespace,
   testWorkspace,
-  uniqueSuffix,
 } from '../harness/context.ts';
 import { kubeBindAPIBinding, kubeBindExportName } from '../../src/apis/kubebind/kcp.ts';
-import { bootstrapKcp } from '../../src/providers/kcp/bootstrap.ts';
+import { freshKubeBindExport } from '../harness/kcp-export.ts';
 import { KcpProvider } from '../../src/providers/kcp/provider.ts';
 
 describe('single-cluster provider', () => {
@@ -38,23 +36,9 @@ describe('single-cluster provider', () => {
 
 /** kube-bind.io bootstrapped into a fresh workspace (deleted after the test), and a provider for it. */
 async function kcpProviderOfFreshExport(): Promise<{ path: string; provider: KcpProvider }> {
-  const root = await kcpAdmin('root');
-  const workspace = `kb-provider-${uniqueSuffix()}`;
-  onTestFinished(async () => {
-    await root
-      .delete(`/apis/tenancy.kcp.io/v1alpha1/workspaces/${workspace}`)
-      .catch(() => undefined);
-  });
-  const path = await bootstrapKcp({
-    client: root,
-    workspace,
-    bindableBy: [{ kind: 'Group', name: 'system:authenticated' }],
-    log: testLogger(),
-    timeoutMs: 90_000,
-  });
-  const admin = await connectionFromKubeconfig({ file: controlPlane().kcp?.kubeconfigPath ?? '' });
+  const { path, connection } = await freshKubeBindExport('kb-provider');
   const provider = new KcpProvider({
-    connection: { ...admin, server: `${new URL(admin.server).origin}/clusters/${path}` },
+    connection,
     endpointSliceName: kubeBindExportName,
     clock: realClock,
     log: testLogger(),

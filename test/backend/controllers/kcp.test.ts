@@ -24,11 +24,7 @@ import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
 import { ignoreAlreadyExists, NotFoundError } from '../../../src/kube/errors.ts';
 import { ResourceClient } from '../../../src/kube/resource.ts';
 import { ClusterRoleBindings, ClusterRoles, Namespaces } from '../../../src/kube/resources.ts';
-import {
-  APIBindings,
-  APIResourceSchemas,
-  bootstrapKcp,
-} from '../../../src/providers/kcp/bootstrap.ts';
+import { APIBindings, APIResourceSchemas } from '../../../src/providers/kcp/bootstrap.ts';
 import { KcpProvider } from '../../../src/providers/kcp/provider.ts';
 import { realClock } from '../../../src/runtime/clock.ts';
 import type { ControllerSpec } from '../../../src/runtime/controller/controller.ts';
@@ -39,6 +35,7 @@ import {
   wildwestExportName,
   wildwestSchema,
 } from '../../fixtures/kcp-wildwest.ts';
+import { freshKubeBindExport } from '../../harness/kcp-export.ts';
 import {
   controlPlane,
   eventually,
@@ -55,14 +52,7 @@ const sheriffs = wildwestSchema('sheriffs');
 
 /** kube-bind.io bootstrapped into a fresh workspace (deleted after the test). */
 async function kubeBindWorkspace(): Promise<string> {
-  const root = await kcpAdmin('root');
-  const workspace = `kb-kcpctl-${uniqueSuffix()}`;
-  onTestFinished(async () => {
-    await root
-      .delete(`/apis/tenancy.kcp.io/v1alpha1/workspaces/${workspace}`)
-      .catch(() => undefined);
-  });
-  return bootstrapKcp({ client: root, workspace, log: testLogger(), timeoutMs: 90_000 });
+  return (await freshKubeBindExport('kb-kcpctl')).path;
 }
 
 /** A manager running `specs` over a kcp provider of the export in `path`, until the test ends. */

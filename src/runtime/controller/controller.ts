@@ -129,6 +129,11 @@ export class Controller<C extends Cluster = Cluster> {
     this.#log.info({ cluster: name, cancelledRequeues: cancelled }, 'cluster disengaged');
   }
 
+  /** Requests of `cluster` waiting for a delayed add (requeue-after, backoff). */
+  delayedFor(cluster: string): number {
+    return this.#queue.countDelayed((key) => parseRequestKey(key).cluster === cluster);
+  }
+
   #register(cluster: string, w: Watch): HandlerRegistration {
     const map = w.map ?? forObject<KubeObject>();
     const add = (refs: readonly ObjectRef[]): void => {

@@ -24,6 +24,7 @@ export class Manager<C extends Cluster = Cluster> {
   readonly #o: ManagerOptions<C>;
   readonly #specs: ControllerSpec<C>[] = [];
   readonly #engaged = new Set<string>();
+  #controllers: Controller<C>[] = [];
   #running = false;
 
   constructor(opts: ManagerOptions<C>) {
@@ -61,6 +62,11 @@ export class Manager<C extends Cluster = Cluster> {
     }
   }
 
+  /** Requests of `cluster` waiting for a delayed add, across controllers (0 once disengaged). */
+  delayedRequests(cluster: string): number {
+    return this.#controllers.reduce((n, c) => n + c.delayedFor(cluster), 0);
+  }
+
   async #lead(signal: AbortSignal): Promise<void> {
     const { clock, log, metrics, newReconcileId } = this.#o;
     const controllers = this.#specs.map(
@@ -72,12 +78,14 @@ export class Manager<C extends Cluster = Cluster> {
           ...(newReconcileId && { newReconcileId }),
         }),
     );
+    this.#controllers = controllers;
     for (const c of controllers) c.start();
     log.info({ controllers: controllers.map((c) => c.name) }, 'controllers started');
     try {
       await this.#o.provider.run(this.#sink(controllers), signal);
     } finally {
       await Promise.all(controllers.map((c) => c.stop()));
+      this.#controllers = [];
       this.#engaged.clear();
       log.info('controllers stopped');
     }

@@ -199,7 +199,9 @@ describe('WorkQueue dropDelayed', () => {
     q.addAfter('gone|b', 60_000);
     q.addAfter('kept|c', 10);
     expect(clock.pendingTimers).toBe(3);
+    expect(q.countDelayed((k) => k.startsWith('gone|'))).toBe(2);
     expect(q.dropDelayed((k) => k.startsWith('gone|'))).toBe(2);
+    expect(q.countDelayed((k) => k.startsWith('gone|'))).toBe(0);
     expect(clock.pendingTimers).toBe(1);
     expect(q.delayedCount()).toBe(1);
     expect(q.numRequeues('gone|a')).toBe(0);

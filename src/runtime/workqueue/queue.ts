@@ -138,6 +138,13 @@ export class WorkQueue<K extends QueueKey = string> {
     return dropped;
   }
 
+  /** How many delayed adds `matches` picks (nothing is changed). */
+  countDelayed(matches: (item: K) => boolean): number {
+    let n = 0;
+    for (const item of this.#delayed.keys()) if (matches(item)) n++;
+    return n;
+  }
+
   /** Clears the rate limiter's failure history for `item`; call after it succeeded. */
   forget(item: K): void {
     this.#limiter.forget(item);

@@ -11,7 +11,6 @@ import {
 import {
   boundSchemaSpecFromAPIResourceSchema,
   boundSchemaToCRD,
-  type APIResourceSchemaLike,
 } from '../../src/apis/kubebind/schema-mapping.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { toCRD } from '../../src/apis/schema/crd.ts';
@@ -153,10 +152,7 @@ describe.runIf(hasKcp)('kube-bind.io on kcp', () => {
     const live = await new ResourceClient(ws, APIResourceSchemas).get(
       toAPIResourceSchema(def).metadata.name,
     );
-    const spec = boundSchemaSpecFromAPIResourceSchema(
-      live as unknown as APIResourceSchemaLike,
-      'Namespaced',
-    );
+    const spec = boundSchemaSpecFromAPIResourceSchema(live, 'Namespaced');
     const v1alpha2 = spec.versions.find((v) => v.name === 'v1alpha2');
     expect(v1alpha2?.schema).not.toHaveProperty('openAPIV3Schema');
     expect(v1alpha2?.schema).toMatchObject({ type: 'object' });

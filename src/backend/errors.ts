@@ -20,6 +20,8 @@ export type BackendErrorCode =
   | 'Conflict'
   /** The backend cannot serve yet or right now (caches syncing, session store unreachable). */
   | 'Unavailable'
+  /** The client sent too many requests (per-address rate limit of the public login routes). */
+  | 'TooManyRequests'
   /** The provider did not finish in time (e.g. an export request that never succeeded). */
   | 'Timeout';
 

@@ -32,8 +32,12 @@ interface OpenedStore {
   sibling: () => Promise<SessionStore>;
 }
 
+interface StoreOptions {
+  maxPendingLogins?: number;
+}
+
 interface StoreBackend {
-  open(): Promise<OpenedStore>;
+  open(options?: StoreOptions): Promise<OpenedStore>;
   /** Closes every store opened since the last call. */
   closeAll(): Promise<void>;
 }
@@ -55,12 +59,14 @@ function login(tag = unique()): PendingLogin {
     },
     codeVerifier: randomBytes(32).toString('base64url'),
     nonce: tag,
+    browserBinding: randomBytes(32).toString('base64url'),
   };
 }
 
 function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
   const now = Date.now();
   return {
+    key: randomBytes(32).toString('base64url'),
     sessionId: `S${unique()}`,
     subject: 'user-1',
     issuer: 'https://dex.example/dex',
@@ -71,6 +77,13 @@ function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
     expiresAt: now + 60_000,
     ...overrides,
   };
+}
+
+/** Which of `states` still hold a login (taking them). */
+async function remainingLogins(store: SessionStore, states: string[]): Promise<string[]> {
+  const kept: string[] = [];
+  for (const state of states) if (await store.takeLogin(state)) kept.push(state);
+  return kept;
 }
 
 function newKeys(): SharedKeys {
@@ -86,7 +99,7 @@ function sessionStoreContract(name: string, backend: () => StoreBackend): void {
     afterEach(async () => {
       await backend().closeAll();
     });
-    const open = async (): Promise<OpenedStore> => backend().open();
+    const open = async (options?: StoreOptions): Promise<OpenedStore> => backend().open(options);
 
     it('hand a login out once: the second take finds nothing', async () => {
       const { store } = await open();
@@ -127,51 +140,100 @@ function sessionStoreContract(name: string, backend: () => StoreBackend): void {
       expect(winners).toEqual([pending]);
     });
 
-    it('store, replace and delete sessions; deleting a missing one is fine', async () => {
+    // Issue 16 item 6: /api/authorize is public; what it stores must stay bounded.
+    it('keep at most the cap of logins, dropping those closest to expiry first', async () => {
+      const { store } = await open({ maxPendingLogins: 5 });
+      const states = Array.from({ length: 12 }, (_, i) => `flood-${i}`);
+      for (const [i, state] of states.entries()) await store.putLogin(state, login(), 60_000 + i);
+      const kept = await remainingLogins(store, states);
+      expect(kept).toEqual(states.slice(7));
+    });
+
+    it('stay within the cap when two replicas put logins concurrently', async () => {
+      const { store, sibling } = await open({ maxPendingLogins: 10 });
+      const other = await sibling();
+      const states = Array.from({ length: 60 }, (_, i) => `race-${i}`);
+      await Promise.all(
+        states.map((state, i) => (i % 2 ? other : store).putLogin(state, login(), 60_000)),
+      );
+      expect((await remainingLogins(store, states)).length).toBeLessThanOrEqual(10);
+    });
+
+    it('free a slot when a login is taken, and evict nothing when one is put again', async () => {
+      const { store } = await open({ maxPendingLogins: 2 });
+      await store.putLogin('a', login(), 60_000);
+      await store.putLogin('b', login(), 60_001);
+      await store.putLogin('b', login(), 60_002);
+      expect(await store.takeLogin('a')).toBeDefined();
+      await store.putLogin('c', login(), 60_003);
+      expect(await remainingLogins(store, ['a', 'b', 'c'])).toEqual(['b', 'c']);
+    });
+
+    it('store and delete sessions; deleting a missing one is fine', async () => {
       const { store, sibling } = await open();
       const first = session();
-      await store.putSession(first);
-      expect(await store.getSession(first.sessionId)).toEqual(first);
+      expect(await store.createSession(first)).toBe(true);
+      expect(await store.getSession(first.key)).toEqual(first);
+      expect(await (await sibling()).getSession(first.key)).toEqual(first);
 
-      const replacement = session({ sessionId: first.sessionId, subject: 'user-2', groups: [] });
-      await store.putSession(replacement);
-      expect(await (await sibling()).getSession(first.sessionId)).toEqual(replacement);
-
-      await store.deleteSession(first.sessionId);
-      expect(await store.getSession(first.sessionId)).toBeUndefined();
-      await store.deleteSession(first.sessionId);
+      await store.deleteSession(first.key);
+      expect(await store.getSession(first.key)).toBeUndefined();
+      await store.deleteSession(first.key);
       expect(await store.getSession('never-stored')).toBeUndefined();
+    });
+
+    // Issue 16 item 3: a second login under the same key must not take over the record that
+    // tokens and cookies already name (upstream overwrites it: session fixation).
+    it('never replace a stored session, not even from another replica', async () => {
+      const { store, sibling } = await open();
+      const other = await sibling();
+      const victim = session({ subject: 'victim' });
+      expect(await store.createSession(victim)).toBe(true);
+      const attacker = session({ key: victim.key, subject: 'attacker', groups: ['x'] });
+      expect(await store.createSession(attacker)).toBe(false);
+      expect(await other.createSession(attacker)).toBe(false);
+      expect(await store.createSession({ ...attacker, expiresAt: Date.now() - 1 })).toBe(false);
+      expect(await other.getSession(victim.key)).toEqual(victim);
+    });
+
+    it('give a session key to exactly one of 20 concurrent creates (two replicas)', async () => {
+      const { store, sibling } = await open();
+      const other = await sibling();
+      const key = randomBytes(32).toString('base64url');
+      const made = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? other : store).createSession(session({ key, subject: `user-${i}` })),
+        ),
+      );
+      expect(made.filter(Boolean)).toHaveLength(1);
+      const winner = made.indexOf(true);
+      expect((await store.getSession(key))?.subject).toBe(`user-${winner}`);
     });
 
     it('forget a session at its expiresAt', async () => {
       const { store } = await open();
       const now = Date.now();
       const brief = session({ createdAt: now, expiresAt: now + shortTtlMs });
-      await store.putSession(brief);
-      expect(await store.getSession(brief.sessionId)).toEqual(brief);
+      await store.createSession(brief);
+      expect(await store.getSession(brief.key)).toEqual(brief);
       await sleep(afterShortTtlMs);
-      expect(await store.getSession(brief.sessionId)).toBeUndefined();
+      expect(await store.getSession(brief.key)).toBeUndefined();
     });
 
-    it('not store an expired session; it removes one stored under the same id', async () => {
+    it('not store an expired session', async () => {
       const { store } = await open();
       const expired = session({ expiresAt: Date.now() - 1 });
-      await store.putSession(expired);
-      expect(await store.getSession(expired.sessionId)).toBeUndefined();
-
-      const live = session();
-      await store.putSession(live);
-      await store.putSession({ ...live, expiresAt: Date.now() - 1 });
-      expect(await store.getSession(live.sessionId)).toBeUndefined();
+      expect(await store.createSession(expired)).toBe(true);
+      expect(await store.getSession(expired.key)).toBeUndefined();
     });
 
     it('hand out copies: changing a returned session changes nothing stored', async () => {
       const { store } = await open();
       const stored = session();
-      await store.putSession(stored);
-      const got = await store.getSession(stored.sessionId);
+      await store.createSession(stored);
+      const got = await store.getSession(stored.key);
       got?.groups.push('system:masters');
-      expect(await store.getSession(stored.sessionId)).toEqual(stored);
+      expect(await store.getSession(stored.key)).toEqual(stored);
     });
 
     it('agree on one set of shared keys when two replicas race, and keep it', async () => {
@@ -202,8 +264,8 @@ function sessionStoreContract(name: string, backend: () => StoreBackend): void {
 function memoryBackend(): StoreBackend {
   const opened: MemorySessionStore[] = [];
   return {
-    open: () => {
-      const store = new MemorySessionStore();
+    open: (options = {}) => {
+      const store = new MemorySessionStore(options);
       opened.push(store);
       // One process's memory is the whole backing: a "second replica" shares this very store.
       return Promise.resolve({ store, sibling: () => Promise.resolve(store) });
@@ -266,9 +328,12 @@ function redisBackend(server: () => RedisServer): StoreBackend & {
   };
   return {
     connect,
-    open: async () => {
+    open: async (options = {}) => {
       const keyPrefix = `t-${unique()}:`;
-      return { store: await connect({ keyPrefix }), sibling: () => connect({ keyPrefix }) };
+      return {
+        store: await connect({ keyPrefix, ...options }),
+        sibling: () => connect({ keyPrefix, ...options }),
+      };
     },
     closeAll: async () => {
       await Promise.all(opened.splice(0).map((s) => s.close()));
@@ -331,11 +396,16 @@ describe('Redis store beyond the contract', () => {
     try {
       const stored = session();
       await store.putLogin('st', login(), 60_000);
-      await store.putSession(stored);
+      await store.createSession(stored);
       await store.sharedKeys(newKeys);
-      const sessionKey = `${keyPrefix}session:${stored.sessionId}`;
+      const sessionKey = `${keyPrefix}session:${stored.key}`;
       expect(JSON.parse((await raw.get(sessionKey)) ?? 'null')).toEqual(stored);
       expect(await raw.pTTL(`${keyPrefix}login:st`)).toBeGreaterThan(59_000);
+      // The index of logins in flight (the cap) lives as long as its longest-lived login.
+      expect(await raw.zRange(`${keyPrefix}logins`, 0, -1)).toEqual(['st']);
+      expect(await raw.pTTL(`${keyPrefix}logins`)).toBeGreaterThan(59_000);
+      await store.takeLogin('st');
+      expect(await raw.zCard(`${keyPrefix}logins`)).toBe(0);
       expect(await raw.pTTL(sessionKey)).toBeGreaterThan(59_000);
       expect(await raw.pTTL(`${keyPrefix}keys`)).toBe(-1);
     } finally {
@@ -361,9 +431,9 @@ describe('Redis store beyond the contract', () => {
       await redis.connect({ keyPrefix, database: 2 }),
     ];
     const stored = session();
-    await one.putSession(stored);
-    expect(await two.getSession(stored.sessionId)).toBeUndefined();
-    expect(await one.getSession(stored.sessionId)).toEqual(stored);
+    await one.createSession(stored);
+    expect(await two.getSession(stored.key)).toBeUndefined();
+    expect(await one.getSession(stored.key)).toEqual(stored);
   });
 
   it('reject at once when nothing listens at the address', async () => {
@@ -396,7 +466,7 @@ describe('Redis store beyond the contract', () => {
         { address: server.address, database: 0, keyPrefix: 'r:', connectTimeoutMs: 1_000 },
         log,
       );
-      await store.putSession(session());
+      await store.createSession(session());
       await server.restart(async () => {
         const started = Date.now();
         await expect(store.getSession('any')).rejects.toThrow(`Redis at ${server.address}`);
@@ -406,8 +476,8 @@ describe('Redis store beyond the contract', () => {
       await eventually(() => store.ping());
       // No persistence: the data is gone, but the store works again.
       const fresh = session();
-      await store.putSession(fresh);
-      expect(await store.getSession(fresh.sessionId)).toEqual(fresh);
+      await store.createSession(fresh);
+      expect(await store.getSession(fresh.key)).toEqual(fresh);
       const messages = lines.map((l) => l['msg']);
       expect(messages).toContain('lost the connection to Redis; reconnecting');
       expect(messages).toContain('reconnected to Redis');
@@ -423,8 +493,8 @@ describe('Redis store beyond the contract', () => {
       tls: { caPem: withTls.caPem ?? '' },
     });
     const stored = session();
-    await store.putSession(stored);
-    expect(await store.getSession(stored.sessionId)).toEqual(stored);
+    await store.createSession(stored);
+    expect(await store.getSession(stored.key)).toEqual(stored);
 
     await expect(redis.connect({ address: withTls.address, tls: {} })).rejects.toThrow(
       `cannot connect to Redis at ${withTls.address}: self-signed certificate in certificate chain`,

@@ -94,6 +94,8 @@ export async function startFrontDoor(
     const app = await buildServer(deps, {
       server: options.server,
       frontendDisabled: options.frontendDisabled,
+      loginRateLimit: options.login?.rateLimit,
+      clock,
     });
     const url = await app.listen({ host: options.server.host, port: options.server.port });
     log.info({ url, frontendDisabled: options.frontendDisabled }, 'serving HTTP');
@@ -122,9 +124,11 @@ export async function startFrontDoor(
 
 async function sessionStore(login: LoginOptions, clock: Clock, log: Logger): Promise<SessionStore> {
   const s = login.sessions;
-  if (s.kind === 'memory') return new MemorySessionStore({ clock });
+  const maxPendingLogins = login.maxPendingLogins;
+  if (s.kind === 'memory') return new MemorySessionStore({ clock, maxPendingLogins });
   return connectRedisStore(
     {
+      maxPendingLogins,
       address: s.address,
       database: s.database,
       keyPrefix: s.keyPrefix,

@@ -11,6 +11,7 @@ function setup(encryptionBytes = 32) {
   const clock = new FakeClock();
   const keys = { cookieSigning: randomBytes(32), cookieEncryption: randomBytes(encryptionBytes) };
   const session: SessionRecord = {
+    key: 'server-made-session-key-1',
     sessionId: 'sid-1',
     subject: 'user-1',
     issuer: 'https://idp.example.com',

@@ -116,13 +116,15 @@ function cipherFor(key: Buffer): GcmCipher {
 /** The record, if the decrypted JSON has its shape (it always does unless the key leaked). */
 function sessionOf(value: unknown): SessionRecord | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { sessionId, subject, issuer, groups, clusterId, redirectUrl, createdAt, expiresAt } =
+  const { key, sessionId, subject, issuer, groups, clusterId, redirectUrl, createdAt, expiresAt } =
     value as Partial<Record<keyof SessionRecord, unknown>>;
-  if (!isString(sessionId) || !isString(subject) || !isString(issuer)) return undefined;
+  if (!isString(key) || !isString(sessionId) || !isString(subject) || !isString(issuer)) {
+    return undefined;
+  }
   if (!isString(clusterId) || !isString(redirectUrl)) return undefined;
   if (typeof createdAt !== 'number' || typeof expiresAt !== 'number') return undefined;
   if (!Array.isArray(groups) || !groups.every(isString)) return undefined;
-  return { sessionId, subject, issuer, groups, clusterId, redirectUrl, createdAt, expiresAt };
+  return { key, sessionId, subject, issuer, groups, clusterId, redirectUrl, createdAt, expiresAt };
 }
 
 function isString(value: unknown): value is string {

@@ -11,6 +11,7 @@ function setup(start?: number) {
   const clock = new FakeClock(start);
   const key = randomBytes(32);
   const session: SessionRecord = {
+    key: 'Zq3Hn0s3rv3rM4d3K3y0000000000000000000000000',
     sessionId: 'K4XQ7O2M3ZQ6Y5J3W2ZV7RZB4A',
     subject: 'CgNib2ISBWxvY2Fs',
     issuer: 'https://idp.example.com',
@@ -39,7 +40,7 @@ describe('cliTokens', () => {
     expect(claims).toEqual({
       sub: session.subject,
       iss: session.issuer,
-      sid: session.sessionId,
+      sid: session.key,
       cid: 'c1',
       groups: ['platform', 'devops'],
       aud: tokenAudience,
@@ -56,7 +57,8 @@ describe('cliTokens', () => {
     expect(decodeJwt(token)).toEqual({
       sub: 'CgNib2ISBWxvY2Fs',
       iss: 'https://idp.example.com',
-      sid: 'K4XQ7O2M3ZQ6Y5J3W2ZV7RZB4A',
+      // The server-made session key, never the client's session_id (session fixation).
+      sid: 'Zq3Hn0s3rv3rM4d3K3y0000000000000000000000000',
       cid: '',
       aud: 'kube-bind-backend',
       iat: start / 1000,

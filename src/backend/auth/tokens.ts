@@ -14,7 +14,7 @@ export interface TokenClaims {
   sub: string;
   /** OIDC issuer (as upstream: the claim carries the IdP, not this backend). */
   iss: string;
-  /** Session id. */
+  /** The session's key in the store (random, made by the server; not the client's session_id). */
   sid: string;
   /** Cluster id of the login ("" for the default cluster). */
   cid: string;
@@ -42,7 +42,7 @@ export function cliTokens(
     async issue(session) {
       const now = seconds(clock.now());
       return new SignJWT({
-        sid: session.sessionId,
+        sid: session.key,
         cid: session.clusterId,
         ...(session.groups.length > 0 && { groups: session.groups }),
       })

@@ -14,6 +14,7 @@ const byCode: Record<BackendErrorCode, [number, ErrorCode]> = {
   MultipleNamespaces: [409, 'CONFLICT'],
   NamespaceCollision: [409, 'CONFLICT'],
   Unavailable: [503, 'SERVICE_UNAVAILABLE'],
+  TooManyRequests: [429, 'TOO_MANY_REQUESTS'],
   TokenTimeout: [503, 'SERVICE_UNAVAILABLE'],
   Timeout: [504, 'INTERNAL_ERROR'],
 };

@@ -10,11 +10,13 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { BackendError } from '../errors.ts';
 import type { ServerOptions } from '../options/options.ts';
 import type { FrontDoorDeps } from './deps.ts';
 import { errorDocument, httpError } from './errors.ts';
 import { sendJSONLine } from './headers.ts';
 import { httpMetrics } from './metrics.ts';
+import { RateLimiter, clientKey, type RateLimit } from './rate-limit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { loginRoutes } from './routes/login.ts';
@@ -28,7 +30,14 @@ export interface BuildOptions {
   server: Pick<ServerOptions, 'tls'>;
   /** Only /healthz, /readyz and /metrics (--frontend-disabled). */
   frontendDisabled: boolean;
+  /** Per client address on the public login routes (--login-rate-limit); absent: none. */
+  loginRateLimit?: RateLimit | undefined;
+  /** Milliseconds since the epoch (the rate limit's); injectable for tests. */
+  clock?: { now(): number };
 }
+
+/** The public routes that store something or redeem a code: a flood must not reach them. */
+const rateLimitedRoutes = new Set(['/api/authorize', '/api/callback']);
 
 export async function buildServer(
   deps: FrontDoorDeps,
@@ -69,6 +78,9 @@ export async function buildServer(
   });
   await app.register(cookie);
   httpMetrics(app, deps.metrics);
+  if (opts.loginRateLimit && !opts.frontendDisabled) {
+    limitLoginRate(app, opts.loginRateLimit, opts.clock ?? { now: () => Date.now() });
+  }
   await app.register(healthRoutes(deps));
   if (!opts.frontendDisabled) {
     await app.register(discoveryRoutes(deps));
@@ -78,6 +90,26 @@ export async function buildServer(
   }
   app.setNotFoundHandler(notFound(app, deps, opts.frontendDisabled));
   return app;
+}
+
+/**
+ * A token bucket per client address in front of the login routes: past it, 429 with
+ * Retry-After, before anything is parsed or stored. The socket's address, never a header: there
+ * is no trusted proxy to believe.
+ */
+function limitLoginRate(app: FastifyInstance, limit: RateLimit, clock: { now(): number }): void {
+  const limiter = new RateLimiter({ ...limit, clock });
+  app.addHook('onRequest', async (req, reply) => {
+    if (!rateLimitedRoutes.has(req.routeOptions.url ?? '')) return;
+    const decision = limiter.take(clientKey(req.socket.remoteAddress));
+    if (decision.allowed) return;
+    void reply.header('retry-after', String(decision.retryAfterSeconds));
+    throw new BackendError('TooManyRequests', 'Too many login requests', {
+      details:
+        `This address sent more than ${limit.burst} login requests at once or more than ` +
+        `${limit.perMinute} a minute. Try again in ${decision.retryAfterSeconds} s.`,
+    });
+  });
 }
 
 /** Unknown /api paths get JSON 404, known ones with a wrong method 405; the rest is the UI. */

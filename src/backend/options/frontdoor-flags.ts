@@ -10,6 +10,9 @@ export const frontDoorDefaults = {
   oidcType: 'external',
   redisDatabase: '0',
   redisKeyPrefix: 'kube-bind-ts:',
+  loginRateLimit: '60',
+  loginRateBurst: '20',
+  maxPendingLogins: '10000',
 } as const;
 
 const s = (name: string, help: string, defaultText?: string): FlagSpec =>
@@ -53,4 +56,19 @@ export const frontDoorFlags: readonly FlagSpec[] = [
   { name: 'redis-tls', kind: 'bool', help: 'connect to Redis over TLS', defaultText: 'false' },
   s('redis-ca-file', 'PEM CA bundle to trust for Redis TLS'),
   s('redis-key-prefix', 'prefix of every key the backend writes', frontDoorDefaults.redisKeyPrefix),
+  s(
+    'login-rate-limit',
+    'requests per minute per client address to /api/authorize and /api/callback; 0: no limit',
+    frontDoorDefaults.loginRateLimit,
+  ),
+  s(
+    'login-rate-burst',
+    'requests a client address may send at once before --login-rate-limit applies',
+    frontDoorDefaults.loginRateBurst,
+  ),
+  s(
+    'max-pending-logins',
+    'logins in flight kept at most (per replica in memory, in total with Redis)',
+    frontDoorDefaults.maxPendingLogins,
+  ),
 ];

@@ -37,6 +37,8 @@ describe('front door options', () => {
       sessionTtlMs: 3_600_000,
       keys: {},
       sessions: { kind: 'memory' },
+      rateLimit: { perMinute: 60, burst: 20 },
+      maxPendingLogins: 10_000,
     });
   });
 
@@ -146,6 +148,28 @@ describe('front door options', () => {
     );
     expect(rejection([...external, '--redis-addr=r:1', '--redis-ca-file=/ca'])).toContain(
       'needs --redis-tls',
+    );
+  });
+
+  it('take the login rate limit (0 turns it off) and the cap of logins in flight', () => {
+    const o = parseBackendOptions([
+      ...external,
+      '--login-rate-limit=600',
+      '--login-rate-burst=5',
+      '--max-pending-logins=50',
+    ]);
+    expect([o.login?.rateLimit, o.login?.maxPendingLogins]).toEqual([
+      { perMinute: 600, burst: 5 },
+      50,
+    ]);
+    expect(parseBackendOptions([...external, '--login-rate-limit=0']).login).not.toHaveProperty(
+      'rateLimit',
+    );
+    expect(rejection([...external, '--login-rate-burst=0'])).toContain(
+      'invalid --login-rate-burst "0": want a whole number of at least 1',
+    );
+    expect(rejection([...external, '--max-pending-logins=-1'])).toContain(
+      'want a whole number of at least 1',
     );
   });
 

@@ -54,6 +54,10 @@ export interface LoginOptions {
   /** Keys given by flags; the ones not given come from the session store (shared by replicas). */
   keys: { cookieSigning?: Buffer; cookieEncryption?: Buffer; tokenSigning?: Buffer };
   sessions: SessionStoreOptions;
+  /** Per client address, on /api/authorize and /api/callback; absent: no limit. */
+  rateLimit?: { perMinute: number; burst: number };
+  /** The most logins in flight the session store keeps. */
+  maxPendingLogins: number;
 }
 
 export type { HostAlias };
@@ -104,7 +108,11 @@ export function readLogin(r: FlagReader, env: Environment): LoginOptions {
   if (signing) keys.cookieSigning = signing;
   if (encryption) keys.cookieEncryption = encryption;
   if (token) keys.tokenSigning = token;
+  const perMinute = r.value('login-rate-limit', d.loginRateLimit, count(0));
+  const burst = r.value('login-rate-burst', d.loginRateBurst, count(1));
   return {
+    ...(perMinute > 0 && { rateLimit: { perMinute, burst } }),
+    maxPendingLogins: r.value('max-pending-logins', d.maxPendingLogins, count(1)),
     oidc,
     // Upstream lets the embedded issuer's user in through system:authenticated.
     allowedGroups:
@@ -243,6 +251,16 @@ function callbackURL(raw: string): string {
   if (!url.pathname.endsWith('/api/callback'))
     throw new ValueError('want a URL ending in /api/callback');
   return raw;
+}
+
+/** A whole number from `min` up (at most nine digits). */
+function count(min: number): (raw: string) => number {
+  return (raw) => {
+    if (!/^\d{1,9}$/.test(raw) || Number(raw) < min) {
+      throw new ValueError(`want a whole number of at least ${min}`);
+    }
+    return Number(raw);
+  };
 }
 
 function redisDatabase(raw: string): number {

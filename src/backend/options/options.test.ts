@@ -71,6 +71,8 @@ describe('parseBackendOptions defaults', () => {
       sessionTtlMs: 3_600_000,
       keys: {},
       sessions: { kind: 'memory' },
+      rateLimit: { perMinute: 60, burst: 20 },
+      maxPendingLogins: 10_000,
     },
   };
 

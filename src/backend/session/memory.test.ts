@@ -36,12 +36,14 @@ function login(nonce = 'n'): PendingLogin {
     },
     codeVerifier: 'v'.repeat(43),
     nonce,
+    browserBinding: 'b'.repeat(43),
   };
 }
 
-function session(sessionId: string, expiresAt: number): SessionRecord {
+function session(key: string, expiresAt: number): SessionRecord {
   return {
-    sessionId,
+    key,
+    sessionId: 'SID',
     subject: 'user',
     issuer: 'https://idp',
     groups: ['g'],
@@ -72,7 +74,7 @@ describe('MemorySessionStore expiry', () => {
 
   it('keep a session until its expiresAt, then drop it on read', async () => {
     const { store, advance, now } = storeAt();
-    await store.putSession(session('s', now() + 5_000));
+    await store.createSession(session('s', now() + 5_000));
     advance(4_999);
     expect(await store.getSession('s')).toBeDefined();
     advance(1);
@@ -83,7 +85,7 @@ describe('MemorySessionStore expiry', () => {
 
   it('not keep a session or login that is expired on arrival', async () => {
     const { store, now } = storeAt();
-    await store.putSession(session('s', now()));
+    await store.createSession(session('s', now()));
     await store.putLogin('a', login(), 0);
     expect(store.size).toEqual({ logins: 0, sessions: 0 });
   });
@@ -92,8 +94,8 @@ describe('MemorySessionStore expiry', () => {
     const { store, advance, now } = storeAt();
     for (const state of ['a', 'b', 'c']) await store.putLogin(state, login(), 100);
     await store.putLogin('lasting', login(), 10_000);
-    await store.putSession(session('brief', now() + 100));
-    await store.putSession(session('lasting', now() + 10_000));
+    await store.createSession(session('brief', now() + 100));
+    await store.createSession(session('lasting', now() + 10_000));
     advance(100);
     store.sweep();
     expect(store.size).toEqual({ logins: 1, sessions: 1 });
@@ -175,7 +177,7 @@ describe('MemorySessionStore cap', () => {
 
   it('cap logins and sessions separately: a flood of logins evicts no session', async () => {
     const { store, now } = storeAt({ maxEntries: 2 });
-    await store.putSession(session('kept', now() + 1_000));
+    await store.createSession(session('kept', now() + 1_000));
     for (let i = 0; i < 10; i++) await store.putLogin(`flood-${i}`, login(), 60_000);
     expect(store.size).toEqual({ logins: 2, sessions: 1 });
     expect(await store.getSession('kept')).toBeDefined();

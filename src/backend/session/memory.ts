@@ -3,18 +3,27 @@
 //
 // Memory is bounded two ways, because /api/authorize is public and anyone can make it store a
 // login: expired entries are dropped (on read, and by a periodic sweep so that entries nobody
-// reads again go too), and each kind of entry (logins, sessions) is capped at `maxEntries`. When
+// reads again go too), and each kind of entry is capped (logins at `maxPendingLogins`, sessions
+// at `maxEntries`). When
 // a new entry would exceed the cap, expired entries are swept first; if that is not enough, the
 // tenth of the entries closest to expiry (the oldest, when all have the same lifetime) is dropped
 // in one go, so that a flood of logins costs one sort per tenth of the cap, not one per login.
 // A flood of logins therefore evicts other logins in flight, but never a logged-in session.
-import type { PendingLogin, SessionRecord, SessionStore, SharedKeys } from './store.ts';
+import {
+  defaultMaxPendingLogins,
+  type PendingLogin,
+  type SessionRecord,
+  type SessionStore,
+  type SharedKeys,
+} from './store.ts';
 
 export interface MemorySessionStoreOptions {
   /** Milliseconds since the epoch; injectable for tests. */
   clock?: { now(): number };
-  /** The most logins, and separately the most sessions, kept at once (default 50 000 each). */
+  /** The most sessions kept at once (default 50 000); also caps logins unless given below. */
   maxEntries?: number;
+  /** The most logins in flight kept at once (default the smaller of 10 000 and maxEntries). */
+  maxPendingLogins?: number;
   /** How often expired entries are swept (default one minute). */
   sweepIntervalMs?: number;
 }
@@ -91,11 +100,12 @@ export class MemorySessionStore implements SessionStore {
 
   constructor(options: MemorySessionStoreOptions = {}) {
     this.#clock = options.clock ?? { now: () => Date.now() };
-    const maxEntries = options.maxEntries ?? defaultMaxEntries;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new Error(`maxEntries must be a positive integer, not ${maxEntries}`);
-    }
-    this.#logins = new ExpiringMap(maxEntries);
+    const maxEntries = positive('maxEntries', options.maxEntries ?? defaultMaxEntries);
+    const maxLogins = positive(
+      'maxPendingLogins',
+      options.maxPendingLogins ?? Math.min(maxEntries, defaultMaxPendingLogins),
+    );
+    this.#logins = new ExpiringMap(maxLogins);
     this.#sessions = new ExpiringMap(maxEntries);
     this.#sweeper = setInterval(() => {
       this.sweep();
@@ -131,23 +141,24 @@ export class MemorySessionStore implements SessionStore {
     return Promise.resolve(login);
   }
 
-  putSession(session: SessionRecord): Promise<void> {
+  createSession(session: SessionRecord): Promise<boolean> {
     const now = this.#clock.now();
-    // An expired session is not stored, and it still replaces (removes) an older one: the
-    // latest put is what counts.
-    if (!(session.expiresAt > now)) this.#sessions.delete(session.sessionId);
-    else this.#sessions.set(session.sessionId, structuredClone(session), session.expiresAt, now);
-    return Promise.resolve();
+    // A stored record never changes (and is never replaced by another subject's).
+    if (this.#sessions.get(session.key, now) !== undefined) return Promise.resolve(false);
+    if (session.expiresAt > now) {
+      this.#sessions.set(session.key, structuredClone(session), session.expiresAt, now);
+    }
+    return Promise.resolve(true);
   }
 
-  getSession(sessionId: string): Promise<SessionRecord | undefined> {
-    const session = this.#sessions.get(sessionId, this.#clock.now());
+  getSession(key: string): Promise<SessionRecord | undefined> {
+    const session = this.#sessions.get(key, this.#clock.now());
     // A copy: callers must not be able to change the stored record by mutating the result.
     return Promise.resolve(session && structuredClone(session));
   }
 
-  deleteSession(sessionId: string): Promise<void> {
-    this.#sessions.delete(sessionId);
+  deleteSession(key: string): Promise<void> {
+    this.#sessions.delete(key);
     return Promise.resolve();
   }
 
@@ -164,6 +175,13 @@ export class MemorySessionStore implements SessionStore {
     clearInterval(this.#sweeper);
     return Promise.resolve();
   }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, not ${value}`);
+  }
+  return value;
 }
 
 function copyKeys(keys: SharedKeys): SharedKeys {

@@ -2,15 +2,27 @@
 // every replica behind a load balancer sees the same ones. We do not share data with upstream Go
 // replicas, so values are JSON (not upstream's msgpack) under our own key prefix:
 //
-//   <prefix>login:<state>    a PendingLogin, expiring after its TTL; taken with GETDEL
-//   <prefix>session:<sid>    a SessionRecord, expiring at its expiresAt
+//   <prefix>login:<state>    a PendingLogin, expiring after its TTL
+//   <prefix>logins           sorted set of the states in flight, scored by expiry (ms): the cap
+//   <prefix>session:<key>    a SessionRecord, expiring at its expiresAt; written once (SET NX)
 //   <prefix>keys             the SharedKeys (base64), written once with SET NX, never expiring
 //
-// Needs Redis 6.2 or newer (GETDEL). A value that is not valid JSON of the expected shape (a
+// /api/authorize is public, so logins in flight are capped (maxPendingLogins): one Lua script
+// drops expired members of the index, evicts the logins closest to expiry when the new one
+// would exceed the cap, and stores the new one, atomically, so replicas racing cannot overshoot.
+// Taking a login (GET + DEL + ZREM) is one script too: of concurrent takes exactly one wins.
+//
+// Needs Redis 5 or newer (ZPOPMIN). A value that is not valid JSON of the expected shape (a
 // foreign writer, a format change) counts as missing: it is logged, never thrown at the caller.
 import type { Logger } from 'pino';
 import { createClient } from 'redis';
-import type { PendingLogin, SessionRecord, SessionStore, SharedKeys } from './store.ts';
+import {
+  defaultMaxPendingLogins,
+  type PendingLogin,
+  type SessionRecord,
+  type SessionStore,
+  type SharedKeys,
+} from './store.ts';
 
 export interface RedisStoreOptions {
   /** host:port; an IPv6 host in brackets, e.g. `[::1]:6379`. */
@@ -26,6 +38,8 @@ export interface RedisStoreOptions {
   keyPrefix: string;
   /** Bound on connecting at start-up (and on each reconnect attempt); default 5 s. */
   connectTimeoutMs?: number;
+  /** The most logins in flight kept at once (default defaultMaxPendingLogins). */
+  maxPendingLogins?: number;
 }
 
 /** What the backend uses unless told otherwise. */
@@ -86,6 +100,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #client: RedisClient;
   readonly #address: string;
   readonly #prefix: string;
+  readonly #maxPendingLogins: number;
   readonly #log: StoreLog | undefined;
   #started = false;
   #connectionLost = false;
@@ -94,6 +109,10 @@ export class RedisSessionStore implements SessionStore {
   private constructor(options: RedisStoreOptions, log: StoreLog | undefined) {
     this.#address = options.address;
     this.#prefix = options.keyPrefix;
+    this.#maxPendingLogins = options.maxPendingLogins ?? defaultMaxPendingLogins;
+    if (!Number.isSafeInteger(this.#maxPendingLogins) || this.#maxPendingLogins < 1) {
+      throw new Error(`maxPendingLogins must be a positive integer, not ${this.#maxPendingLogins}`);
+    }
     this.#log = log;
     this.#client = createRedisClient(options, () => this.#started);
     // Without an 'error' listener a lost connection would crash the process.
@@ -126,41 +145,57 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async putLogin(state: string, login: PendingLogin, ttlMs: number): Promise<void> {
-    const key = this.#key('login', state);
-    await this.#run('store a login', async () => {
-      // A login that is dead on arrival replaces the old one by removing it.
-      if (!(ttlMs > 0)) await this.#client.del(key);
-      else await this.#client.set(key, JSON.stringify(login), px(ttlMs));
-    });
+    const keys = [`${this.#prefix}logins`, this.#key('login', state)];
+    // A login that is dead on arrival (no positive TTL) replaces the old one by removing it.
+    const ttl = ttlMs > 0 ? String(Math.max(1, Math.ceil(ttlMs))) : '0';
+    const args = [
+      state,
+      JSON.stringify(login),
+      ttl,
+      String(Date.now()),
+      String(this.#maxPendingLogins),
+      this.#key('login', ''),
+    ];
+    await this.#run('store a login', () =>
+      this.#client.eval(putLoginScript, { keys, arguments: args }),
+    );
   }
 
   async takeLogin(state: string): Promise<PendingLogin | undefined> {
     const key = this.#key('login', state);
-    // GETDEL is atomic: of concurrent takes (several replicas), exactly one gets the value.
-    const raw = await this.#run('take a login', () => this.#client.getDel(key));
-    return this.#decode(key, raw, toPendingLogin);
+    const raw = await this.#run('take a login', () =>
+      this.#client.eval(takeLoginScript, {
+        keys: [key, `${this.#prefix}logins`],
+        arguments: [state],
+      }),
+    );
+    return this.#decode(key, typeof raw === 'string' ? raw : null, toPendingLogin);
   }
 
-  async putSession(session: SessionRecord): Promise<void> {
-    const key = this.#key('session', session.sessionId);
+  async createSession(session: SessionRecord): Promise<boolean> {
+    const key = this.#key('session', session.key);
     const ttlMs = session.expiresAt - Date.now();
-    await this.#run('store a session', async () => {
-      // An expired session is not stored, and it still replaces (removes) an older one.
-      if (!(ttlMs > 0)) await this.#client.del(key);
-      else await this.#client.set(key, JSON.stringify(session), px(ttlMs));
+    return this.#run('store a session', async () => {
+      // Never replaces a stored record (NX); an expired session is not stored.
+      if (!(ttlMs > 0)) return (await this.#client.exists(key)) === 0;
+      const set = await this.#client.set(key, JSON.stringify(session), {
+        ...px(ttlMs),
+        condition: 'NX',
+      });
+      return set === 'OK';
     });
   }
 
-  async getSession(sessionId: string): Promise<SessionRecord | undefined> {
-    const key = this.#key('session', sessionId);
+  async getSession(sessionKey: string): Promise<SessionRecord | undefined> {
+    const key = this.#key('session', sessionKey);
     const raw = await this.#run('read a session', () => this.#client.get(key));
     const session = this.#decode(key, raw, toSessionRecord);
     // Redis expires the key itself; this covers clocks of replicas that disagree a little.
     return session && session.expiresAt > Date.now() ? session : undefined;
   }
 
-  async deleteSession(sessionId: string): Promise<void> {
-    const key = this.#key('session', sessionId);
+  async deleteSession(sessionKey: string): Promise<void> {
+    const key = this.#key('session', sessionKey);
     await this.#run('delete a session', () => this.#client.del(key));
   }
 
@@ -249,6 +284,46 @@ export class RedisSessionStore implements SessionStore {
   }
 }
 
+/**
+ * Lua: store a login under the cap. KEYS: the index (sorted set), the login's key. ARGV: state,
+ * value, TTL ms ("0": just remove), now ms, cap, the prefix of login keys. Expired members of
+ * the index go first; then, if the state is new and the index is full, the members closest to
+ * expiry are evicted with their logins. The index lives as long as its longest-lived login.
+ */
+const putLoginScript = `
+local ttl = tonumber(ARGV[3])
+if ttl <= 0 then
+  redis.call('DEL', KEYS[2])
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 0
+end
+local now = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[5]) + 1
+  if excess > 0 then
+    local evicted = redis.call('ZPOPMIN', KEYS[1], excess)
+    for i = 1, #evicted, 2 do
+      redis.call('DEL', ARGV[6] .. evicted[i])
+    end
+  end
+end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ttl then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return 1`;
+
+/** Lua: take a login once (GET + DEL) and drop it from the index. KEYS: login, index. */
+const takeLoginScript = `
+local value = redis.call('GET', KEYS[1])
+if value then
+  redis.call('DEL', KEYS[1])
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return value`;
+
 /** Lua: replace the value only if it is still the one we read (compare-and-set). */
 const replaceIfUnchanged = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -311,6 +386,7 @@ function toPendingLogin(value: unknown): PendingLogin {
     },
     codeVerifier: string(v['codeVerifier'], 'codeVerifier'),
     nonce: string(v['nonce'], 'nonce'),
+    browserBinding: string(v['browserBinding'], 'browserBinding'),
   };
 }
 
@@ -321,6 +397,7 @@ function toSessionRecord(value: unknown): SessionRecord {
     throw new ShapeError('groups is not a list of strings');
   }
   return {
+    key: string(v['key'], 'key'),
     sessionId: string(v['sessionId'], 'sessionId'),
     subject: string(v['subject'], 'subject'),
     issuer: string(v['issuer'], 'issuer'),

@@ -11,6 +11,11 @@ export interface PendingLogin {
   codeVerifier: string;
   /** The OIDC nonce the ID token must carry. */
   nonce: string;
+  /**
+   * SHA-256 (base64url) of the login cookie of the browser that started the login: the callback
+   * is only accepted from that browser (login CSRF, see ../auth/browser-binding.ts).
+   */
+  browserBinding: string;
 }
 
 /** The parameters of /api/authorize (spec protocol.md §3.5, §5.6). */
@@ -22,8 +27,18 @@ export interface AuthorizeRequest {
   consumer_id: string;
 }
 
-/** A logged-in session (spec protocol.md §4.7), keyed by the client-chosen session id. */
+/**
+ * A logged-in session (spec protocol.md §4.7). Unlike upstream it is not keyed by the
+ * client-chosen session id: the key is random and made by the server, so nobody can choose or
+ * guess the record a credential names (session fixation).
+ */
 export interface SessionRecord {
+  /** The store key: 32 random bytes, base64url, made at the callback. CLI token `sid`. */
+  key: string;
+  /**
+   * The client's `session_id` of the login: an opaque hand-off value (echoed to the web UI and
+   * in BindingResponse.authentication.oauth2CodeGrant.sid), never used to find a session.
+   */
   sessionId: string;
   /** OIDC `sub`, `iss` and `groups` of the verified ID token. */
   subject: string;
@@ -48,10 +63,15 @@ export interface SharedKeys {
   cookieEncryption: Buffer;
 }
 
+/** How many logins in flight a store keeps at most unless told otherwise. */
+export const defaultMaxPendingLogins = 10_000;
+
 export interface SessionStore {
   /**
    * Stores a login in flight under its state for `ttlMs`; a second put replaces it (one with no
-   * positive TTL just removes the old one).
+   * positive TTL just removes the old one). /api/authorize is public, so the number of logins
+   * is capped: when a new one would exceed the cap, the ones closest to expiry are dropped
+   * first; the new one is always kept.
    */
   putLogin(state: string, login: PendingLogin, ttlMs: number): Promise<void>;
   /**
@@ -60,13 +80,14 @@ export interface SessionStore {
    */
   takeLogin(state: string): Promise<PendingLogin | undefined>;
   /**
-   * Stores a session until its expiresAt, replacing one with the same id. An expired one is not
-   * stored, but it still removes the one it replaces: the latest put is what counts.
+   * Stores a new session under its key until its expiresAt. A stored record never changes: when
+   * a session is already stored under that key this stores nothing and returns false (keys are
+   * random, so that only happens by mistake or attack). An expired session is not stored (true).
    */
-  putSession(session: SessionRecord): Promise<void>;
-  /** The session, or undefined when it is missing or expired. */
-  getSession(sessionId: string): Promise<SessionRecord | undefined>;
-  deleteSession(sessionId: string): Promise<void>;
+  createSession(session: SessionRecord): Promise<boolean>;
+  /** The session stored under `key`, or undefined when it is missing or expired. */
+  getSession(key: string): Promise<SessionRecord | undefined>;
+  deleteSession(key: string): Promise<void>;
   /**
    * The keys shared by all replicas: on first use `generate()` is stored (first writer wins,
    * so two replicas starting together end with the same keys); later calls return the stored ones.

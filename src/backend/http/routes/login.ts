@@ -2,8 +2,9 @@
 // provider, /api/callback finishes the login and hands the CLI its token (at its loopback
 // listener) or the browser its cookie, /api/logout clears the cookie and the session.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { browserNonce, loginCookieName, loginCookiePath } from '../../auth/browser-binding.ts';
 import { cookieName } from '../../auth/cookies.ts';
-import { LoginFailed } from '../../auth/login.ts';
+import { LoginFailed, pendingLoginTtlMs } from '../../auth/login.ts';
 import { BackendError } from '../../errors.ts';
 import type { AuthorizeRequest } from '../../session/store.ts';
 import type { FrontDoorDeps } from '../deps.ts';
@@ -45,7 +46,16 @@ export function loginRoutes(deps: FrontDoorDeps) {
   return (app: FastifyInstance): Promise<void> => {
     const authorize = async (req: FastifyRequest, reply: FastifyReply) => {
       const source = req.method === 'POST' ? req.body : req.query;
-      const target = await login.start(authorizeRequest(source));
+      // The browser keeps its login cookie across logins; only the callback sees it.
+      const nonce = browserNonce(req.cookies[loginCookieName]);
+      const target = await login.start(authorizeRequest(source), nonce);
+      reply.setCookie(loginCookieName, nonce, {
+        path: loginCookiePath,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        maxAge: Math.floor(pendingLoginTtlMs / 1000),
+      });
       return reply.redirect(target.href, 302);
     };
     app.get('/api/authorize', authorize);
@@ -54,7 +64,7 @@ export function loginRoutes(deps: FrontDoorDeps) {
     app.get('/api/callback', async (req, reply) => {
       const callbackUrl = new URL(req.url, deps.config.ownOrigin);
       try {
-        const result = await login.finish(callbackUrl);
+        const result = await login.finish(callbackUrl, req.cookies[loginCookieName]);
         if (result.kind === 'ui') {
           reply.setCookie(result.cookie.name, result.cookie.value, {
             path: '/',

@@ -55,7 +55,11 @@ describe('the backend controllers together', () => {
     onTestFinished(() => informers.stop());
     const { namespace: contract, kubeconfig } = await provision(
       engaged,
-      { identity: `consumer-${uniqueSuffix()}`, author: 'alice' },
+      {
+        identity: `consumer-${uniqueSuffix()}`,
+        author: 'alice',
+        owner: { issuer: 'https://issuer.example', subject: 'alice' },
+      },
       new AbortController().signal,
     );
     const consumer = await clientFromKubeconfig(kubeconfig);

@@ -41,6 +41,9 @@ import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 
 beforeAll(ensureKubeBindCRDs);
 
+/** The OIDC user who binds (the provisioner records it on the namespace). */
+const owner = (subject: string) => ({ issuer: 'https://issuer.example', subject });
+
 interface Setup {
   admin: KubeClient;
   provisioner: ConsumerProvisioner;
@@ -104,6 +107,7 @@ describe('consumer provisioning', () => {
       identity: `consumer-${uniqueSuffix()}`,
       author: 'alice',
       clusterPrettyName: 'Alpha',
+      owner: owner('alice'),
     };
     const result = await provisioner.provision(who);
 
@@ -154,7 +158,7 @@ describe('consumer provisioning', () => {
 
   it('writes nothing and returns the same kubeconfig when called again', async () => {
     const { provisioner, writes } = await setup();
-    const who = { identity: `consumer-${uniqueSuffix()}`, author: 'alice' };
+    const who = { identity: `consumer-${uniqueSuffix()}`, author: 'alice', owner: owner('alice') };
     const first = await provisioner.provision(who);
     const before = writes.length;
     expect(before).toBeGreaterThan(0);
@@ -170,18 +174,34 @@ describe('consumer provisioning', () => {
     // A pre-v0.7 namespace: random name, current annotation.
     const old = `${prefix}random-abc`;
     await namespaces.create({
-      metadata: { name: old, annotations: { 'backend.kube-bind.io/identity': identity } },
+      metadata: {
+        name: old,
+        annotations: {
+          'backend.kube-bind.io/identity': identity,
+          'backend.kube-bind.io/author': 'a',
+        },
+      },
     });
     await cached(identity, 1);
-    expect((await provisioner.provision({ identity, author: 'a' })).namespace).toBe(old);
+    expect(
+      (await provisioner.provision({ identity, author: 'a', owner: owner('a') })).namespace,
+    ).toBe(old);
 
     // A namespace at the hashed name with only the legacy annotation.
     const legacy = `consumer-${uniqueSuffix()}`;
     const name = `${prefix}${identityHash(legacy)}`;
     await namespaces.create({
-      metadata: { name, annotations: { 'example-backend.kube-bind.io/identity': legacy } },
+      metadata: {
+        name,
+        annotations: {
+          'example-backend.kube-bind.io/identity': legacy,
+          'backend.kube-bind.io/author': 'a',
+        },
+      },
     });
-    expect((await provisioner.provision({ identity: legacy, author: 'a' })).namespace).toBe(name);
+    expect(
+      (await provisioner.provision({ identity: legacy, author: 'a', owner: owner('a') })).namespace,
+    ).toBe(name);
     const migrated = await namespaces.get(name);
     expect(migrated.metadata?.annotations?.['backend.kube-bind.io/identity']).toBe(legacy);
     expect(migrated.metadata?.annotations).not.toHaveProperty(
@@ -197,7 +217,9 @@ describe('consumer provisioning', () => {
     await namespaces.create({
       metadata: { name, annotations: { 'backend.kube-bind.io/identity': 'someone-else' } },
     });
-    const err = await provisioner.provision({ identity, author: 'a' }).catch((e: unknown) => e);
+    const err = await provisioner
+      .provision({ identity, author: 'a', owner: owner('a') })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as BackendError).code).toBe('NamespaceCollision');
     const bindings = await new ResourceClient(admin, kb.ClusterBindings, name).list();
@@ -214,7 +236,7 @@ describe('consumer provisioning', () => {
     }
     await cached(twice, 2);
     const dup = await provisioner
-      .provision({ identity: twice, author: 'a' })
+      .provision({ identity: twice, author: 'a', owner: owner('a') })
       .catch((e: unknown) => e);
     expect(dup).toBeInstanceOf(BackendError);
     expect((dup as BackendError).code).toBe('MultipleNamespaces');
@@ -226,13 +248,19 @@ describe('consumer provisioning', () => {
     const identity = `consumer-${uniqueSuffix()}`;
     const name = `${prefix}${identityHash(identity)}`;
     await new ResourceClient(admin, Namespaces).create({
-      metadata: { name, annotations: { 'backend.kube-bind.io/identity': identity } },
+      metadata: {
+        name,
+        annotations: {
+          'backend.kube-bind.io/identity': identity,
+          'backend.kube-bind.io/author': 'a',
+        },
+      },
     });
     await new ResourceClient(admin, kb.ClusterBindings, name).create({
       metadata: { name: 'cluster' },
       spec: { kubeconfigSecretRef: { name: 'custom', key: 'kubeconfig' }, providerPrettyName: 'p' },
     });
-    const result = await provisioner.provision({ identity, author: 'a' });
+    const result = await provisioner.provision({ identity, author: 'a', owner: owner('a') });
     const secret = await new ResourceClient(admin, Secrets, name).get('custom');
     expect(Buffer.from(secret.data?.['kubeconfig'] ?? '', 'base64').toString()).toBe(
       result.kubeconfig,
@@ -241,8 +269,16 @@ describe('consumer provisioning', () => {
 
   it('gives the issued kubeconfig its own namespace and nothing of another consumer', async () => {
     const { provisioner } = await setup();
-    const a = await provisioner.provision({ identity: `a-${uniqueSuffix()}`, author: 'a' });
-    const b = await provisioner.provision({ identity: `b-${uniqueSuffix()}`, author: 'b' });
+    const a = await provisioner.provision({
+      identity: `a-${uniqueSuffix()}`,
+      author: 'a',
+      owner: owner('a'),
+    });
+    const b = await provisioner.provision({
+      identity: `b-${uniqueSuffix()}`,
+      author: 'b',
+      owner: owner('b'),
+    });
     const asA = await clientFromKubeconfig(a.kubeconfig);
 
     // What a konnector needs, in its own namespace.

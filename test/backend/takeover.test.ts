@@ -10,6 +10,9 @@ import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { backendControllers, provisionerFor } from '../../src/backend/app/app.ts';
 import { clusterControllerName } from '../../src/backend/controllers/cluster/controller.ts';
 import { defaultOptions } from '../../src/backend/options/options.ts';
+import { ownersAnnotation } from '../../src/backend/binding/ownership.ts';
+import type { BackendError } from '../../src/backend/errors.ts';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';
 import { installCRDs } from '../../src/kube/crds.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
@@ -36,6 +39,14 @@ import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 
 beforeAll(ensureKubeBindCRDs);
 
+/** A namespace's labels and annotations, but for our owners record. */
+function withoutOwners(metadata: ObjectMeta | undefined) {
+  const annotations = Object.entries(metadata?.annotations ?? {}).filter(
+    ([key]) => key !== ownersAnnotation,
+  );
+  return { labels: metadata?.labels, annotations: Object.fromEntries(annotations) };
+}
+
 describe('taking over a provider cluster upstream provisioned', () => {
   it('reuses every object without rewriting it', async () => {
     const admin = await kubeAdmin();
@@ -51,7 +62,8 @@ describe('taking over a provider cluster upstream provisioned', () => {
     const { contract } = upstream;
 
     const snapshot = async () => ({
-      namespace: (await namespaces.get(contract)).metadata?.resourceVersion,
+      // Everything upstream wrote; our first bind only adds the owners record (issue 16, item 4).
+      namespace: withoutOwners((await namespaces.get(contract)).metadata),
       binding: (await new ResourceClient(admin, kb.ClusterBindings, contract).get('cluster'))
         .metadata?.generation,
       sa: (await new ResourceClient(admin, ServiceAccounts, contract).get('kube-binder')).metadata
@@ -86,12 +98,24 @@ describe('taking over a provider cluster upstream provisioned', () => {
     await informers.informerFor(Namespaces).waitForSync();
     const cluster: Cluster = { name: 'provider', client: admin, informers };
     const provision = provisionerFor(options, deps, target);
+    // Upstream recorded alice's subject as the author; someone else is refused, alice adopts it.
+    const bob = { issuer: 'https://issuer.example', subject: 'bob' };
+    const refused = await provision(
+      cluster,
+      { identity, author: 'bob', owner: bob },
+      new AbortController().signal,
+    ).catch((e: unknown) => e);
+    expect((refused as BackendError).code).toBe('Forbidden');
+    const alice = { issuer: 'https://issuer.example', subject: 'alice' };
     const again = await provision(
       cluster,
-      { identity, author: 'alice' },
+      { identity, author: 'alice', owner: alice },
       new AbortController().signal,
     );
     expect(again.namespace).toBe(contract);
+    expect((await namespaces.get(contract)).metadata?.annotations?.[ownersAnnotation]).toBe(
+      JSON.stringify([alice]),
+    );
 
     // The export is in sync with upstream's hash: ProviderInSync True and no annotation rewrite.
     await eventually('ProviderInSync=True', async () => {
@@ -101,7 +125,7 @@ describe('taking over a provider cluster upstream provisioned', () => {
         : undefined;
     });
     const after = await snapshot();
-    expect(after.namespace).toBe(before.namespace);
+    expect(after.namespace).toEqual(before.namespace);
     expect(after.binding).toBe(before.binding);
     expect(after.sa).toBe(before.sa);
     expect(after.rb).toBe(before.rb);

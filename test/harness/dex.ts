@@ -18,6 +18,11 @@ export interface DexOptions {
   name?: string;
   baseDir: string;
   clients?: readonly DexClient[];
+  /**
+   * mockCallback connector ids (default one, `mock`). Each logs in the same fixed user, but dex
+   * gives each connector's user its own `sub`: several ids make several identities of one issuer.
+   */
+  mockConnectors?: readonly string[];
 }
 
 export interface Dex {
@@ -62,7 +67,11 @@ export async function startDex(opts: DexOptions): Promise<Dex> {
         secret: c.secret,
         redirectURIs: c.redirectURIs,
       })),
-      connectors: [{ type: 'mockCallback', id: 'mock', name: 'Mock login' }],
+      connectors: (opts.mockConnectors ?? ['mock']).map((id) => ({
+        type: 'mockCallback',
+        id,
+        name: `Mock login ${id}`,
+      })),
     }),
   );
   const proc = new ManagedProcess({

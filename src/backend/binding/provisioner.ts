@@ -12,7 +12,7 @@ import * as kb from '../../apis/kubebind/types.gen.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { PatchType } from '../../kube/client.ts';
 import { retryOnConflict } from '../../kube/conflict.ts';
-import { AlreadyExistsError, NotFoundError } from '../../kube/errors.ts';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../../kube/errors.ts';
 import { ResourceClient, type KubeObject } from '../../kube/resource.ts';
 import {
   ClusterRoles,
@@ -33,6 +33,7 @@ import {
   clusterBinding,
   clusterBindingName,
   contractNamespace,
+  formatOwners,
   identityAnnotation,
   kubeconfigSecretKey,
   legacyIdentityAnnotation,
@@ -40,6 +41,7 @@ import {
   type ConsumerIdentity,
 } from '../resources/consumer.ts';
 import { renderKubeconfig } from '../resources/kubeconfig.ts';
+import { decideOwnership, describeOwner, ownersAnnotation } from './ownership.ts';
 
 export interface ProvisionerConfig {
   namespacePrefix: string;
@@ -98,7 +100,10 @@ export class ConsumerProvisioner {
       token,
     });
     await this.#writeKubeconfig(namespace, binding.spec.kubeconfigSecretRef.name, kubeconfig);
-    log.info({ namespace, identity: who.identity, author: who.author }, 'consumer provisioned');
+    log.info(
+      { namespace, identity: who.identity, author: who.author, owner: who.owner },
+      'consumer provisioned',
+    );
     return { namespace, kubeconfig };
   }
 
@@ -112,8 +117,11 @@ export class ConsumerProvisioner {
         `found multiple namespaces for identity ${who.identity}: ${names}`,
       );
     }
-    const existing = found[0]?.metadata?.name;
-    if (existing) return existing;
+    const existing = found[0];
+    if (existing?.metadata?.name) {
+      await this.#checkOwner(existing, who);
+      return existing.metadata.name;
+    }
 
     const namespaces = new ResourceClient(this.#deps.client, Namespaces);
     const name = contractNamespaceName(this.#config.namespacePrefix, who.identity);
@@ -126,6 +134,10 @@ export class ConsumerProvisioner {
     // The name is taken: ours (a cache that lags, or an older backend's annotation) or not.
     const live = await namespaces.get(name);
     const annotations = live.metadata?.annotations ?? {};
+    const ours = [identityAnnotation, legacyIdentityAnnotation].some(
+      (key) => annotations[key] === who.identity,
+    );
+    if (ours) await this.#checkOwner(live, who);
     if (annotations[identityAnnotation] === who.identity) return name;
     if (annotations[legacyIdentityAnnotation] === who.identity) {
       await namespaces.patch(name, PatchType.merge, {
@@ -139,6 +151,56 @@ export class ConsumerProvisioner {
     throw new BackendError(
       'NamespaceCollision',
       `namespace ${name} exists and belongs to another consumer; it cannot be used for identity ${who.identity}`,
+    );
+  }
+
+  /**
+   * Refuses (403) a consumer whose namespace someone else provisioned, before anything is
+   * written; records the owner of a namespace provisioned before owners were recorded, when the
+   * recorded author is this very user (binding/ownership.ts).
+   */
+  async #checkOwner(namespace: Namespace, who: ConsumerIdentity): Promise<void> {
+    const name = namespace.metadata?.name ?? '';
+    const namespaces = new ResourceClient(this.#deps.client, Namespaces);
+    let seen = namespace;
+    await retryOnConflict(async () => {
+      const decision = decideOwnership(seen.metadata?.annotations ?? {}, who.owner);
+      if (decision.kind === 'owned') return;
+      if (decision.kind === 'refused') throw this.#refusal(name, who, decision.why);
+      try {
+        // Only over the version decided on: a concurrent edit of the owners is read again.
+        await namespaces.patch(name, PatchType.merge, {
+          metadata: {
+            resourceVersion: seen.metadata?.resourceVersion,
+            annotations: { [ownersAnnotation]: formatOwners(decision.owners) },
+          },
+        });
+      } catch (err) {
+        if (err instanceof ConflictError) seen = await namespaces.get(name);
+        throw err;
+      }
+      this.#deps.log.info(
+        { namespace: name, owner: who.owner },
+        'recorded the owner of a namespace provisioned before owners were recorded',
+      );
+    });
+  }
+
+  #refusal(namespace: string, who: ConsumerIdentity, why: string): BackendError {
+    this.#deps.log.warn(
+      { namespace, identity: who.identity, owner: who.owner, why },
+      'refused a consumer namespace to someone who does not own it',
+    );
+    return new BackendError(
+      'Forbidden',
+      'This consumer cluster was bound to this provider by someone else',
+      {
+        details:
+          `The provider namespace ${namespace} of consumer identity "${who.identity}" may not be ` +
+          `used by you: ${why}. To share a consumer cluster, bind as the identity that bound it ` +
+          `first, or ask the provider's operator to add ${describeOwner(who.owner)} to the JSON ` +
+          `list in annotation ${ownersAnnotation} of namespace ${namespace}.`,
+      },
     );
   }
 

@@ -104,6 +104,8 @@ export class BindingService {
           identity,
           author: user.subject,
           clusterPrettyName: input.prettyName ?? input.name,
+          // The consumer_id is the client's word; the session's user is who may use it.
+          owner: { issuer: user.issuer, subject: user.subject },
         },
         signal,
       ),
@@ -150,6 +152,7 @@ export class BindingService {
           identity: userIdentity(user),
           author: user.subject,
           clusterPrettyName: input.bindingName,
+          owner: { issuer: user.issuer, subject: user.subject },
         },
         signal,
       ),

@@ -12,10 +12,11 @@ import {
 } from './consumer.ts';
 
 const ns = 'cluster-37p3oxx6sh4fd';
-const who = { identity: 'test-id-123', author: 'alice' };
+const owner = { issuer: 'https://issuer.example', subject: 'alice' };
+const who = { identity: 'test-id-123', author: 'alice', owner };
 
 describe('contractNamespace', () => {
-  it('carries the identity and author annotations', () => {
+  it('carries the identity, author and owners annotations', () => {
     expect(contractNamespace(ns, who)).toEqual({
       apiVersion: 'v1',
       kind: 'Namespace',
@@ -24,15 +25,22 @@ describe('contractNamespace', () => {
         annotations: {
           'backend.kube-bind.io/identity': 'test-id-123',
           'backend.kube-bind.io/author': 'alice',
+          'backend.kube-bind.io/owners': '[{"issuer":"https://issuer.example","subject":"alice"}]',
         },
       },
     });
   });
 
   it('leaves an empty author out', () => {
-    expect(contractNamespace(ns, { identity: 'test-id-123', author: '' }).metadata).toEqual({
+    const owned = { requestNamespace: 'team-a' };
+    expect(
+      contractNamespace(ns, { identity: 'test-id-123', author: '', owner: owned }).metadata,
+    ).toEqual({
       name: ns,
-      annotations: { 'backend.kube-bind.io/identity': 'test-id-123' },
+      annotations: {
+        'backend.kube-bind.io/identity': 'test-id-123',
+        'backend.kube-bind.io/owners': '[{"requestNamespace":"team-a"}]',
+      },
     });
   });
 });

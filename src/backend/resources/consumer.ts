@@ -2,7 +2,8 @@
 // contract namespace, the singleton ClusterBinding, the `kube-binder` service account with its
 // legacy token secret, role and binding, and the kubeconfig secret. Pure builders: names, labels
 // and annotations here must equal upstream's, or a provider cluster upstream provisioned would be
-// provisioned twice when this backend takes it over.
+// provisioned twice when this backend takes it over. The one addition is our owners annotation
+// on the contract namespace (binding/ownership.ts).
 import type { Namespace, Secret, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { ClusterRole, PolicyRule, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { ClusterBinding } from '../../apis/kubebind/types.gen.ts';
@@ -11,6 +12,37 @@ export const identityAnnotation = 'backend.kube-bind.io/identity';
 export const legacyIdentityAnnotation = 'example-backend.kube-bind.io/identity';
 export const authorAnnotation = 'backend.kube-bind.io/author';
 export const clusterPrettyNameAnnotation = 'backend.kube-bind.io/cluster-pretty-name';
+
+/** Our annotation on the contract namespace: a JSON array of owners (see ConsumerOwner). */
+export const ownersAnnotation = 'backend.kube-bind.io/owners';
+
+/** An OIDC user, as the session names it (issuer and subject, never the client's word). */
+export interface UserOwner {
+  issuer: string;
+  subject: string;
+}
+
+/** BindableResourcesRequests in one namespace of the provider (--frontend-disabled). */
+export interface RequestNamespaceOwner {
+  requestNamespace: string;
+}
+
+export type ConsumerOwner = UserOwner | RequestNamespaceOwner;
+
+export function isUserOwner(owner: ConsumerOwner): owner is UserOwner {
+  return 'subject' in owner;
+}
+
+/** The annotation value for `owners` (stable key order, so equal lists are equal strings). */
+export function formatOwners(owners: readonly ConsumerOwner[]): string {
+  return JSON.stringify(
+    owners.map((o) =>
+      isUserOwner(o)
+        ? { issuer: o.issuer, subject: o.subject }
+        : { requestNamespace: o.requestNamespace },
+    ),
+  );
+}
 
 /** The service account, its token secret, the cluster role and the role binding share it. */
 export const binderName = 'kube-binder';
@@ -25,6 +57,11 @@ export interface ConsumerIdentity {
   author: string;
   /** A display name of the consumer cluster (v0.8.1). */
   clusterPrettyName?: string;
+  /**
+   * Who provisions: recorded on a new contract namespace, and required to match the record of
+   * an existing one (issue 16, item 4; binding/ownership.ts).
+   */
+  owner: ConsumerOwner;
 }
 
 /** Annotations with empty values are left out, as upstream does. */
@@ -43,6 +80,7 @@ export function contractNamespace(name: string, who: ConsumerIdentity): Namespac
       annotations: annotations({
         [identityAnnotation]: who.identity,
         [authorAnnotation]: who.author,
+        [ownersAnnotation]: formatOwners([who.owner]),
       }),
     },
   };

@@ -54,6 +54,7 @@ async function consumers(admin: KubeClient, count: number): Promise<Consumer[]> 
     const { namespace, kubeconfig } = await provisioner.provision({
       identity: `${prefix}${i}`,
       author: 'a',
+      owner: { issuer: 'https://issuer.example', subject: 'a' },
     });
     const service = `${namespace}-wild`;
     for (const name of [namespace, service]) {

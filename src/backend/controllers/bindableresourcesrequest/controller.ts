@@ -17,6 +17,7 @@ import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter, type Result } from '../../../runtime/controller/result.ts';
 import type { Provisioned } from '../../binding/provisioner.ts';
+import { BackendError } from '../../errors.ts';
 import type { ConsumerIdentity } from '../../resources/consumer.ts';
 import { parseGoDuration } from '../../../runtime/cli/duration.ts';
 import { perCluster } from '../per-cluster.ts';
@@ -113,15 +114,19 @@ export function bindableResourcesRequestController(
             identity: request.spec.clusterIdentity.identity ?? '',
             author: request.spec.author,
             clusterPrettyName: request.spec.clusterIdentity.prettyName || req.name,
+            // spec.author is whatever the request says; the namespace it was created in is
+            // what the provider's RBAC vouches for (issue 16, item 4).
+            owner: { requestNamespace: req.namespace },
           },
           signal,
         );
       } catch (err) {
+        const message = failureMessage(err);
         await write({
           kubeconfigSecretRef: ref,
-          conditions: condition('False', 'HandleResourcesFailed', String(err)),
+          conditions: condition('False', 'HandleResourcesFailed', message),
         });
-        await events.event(request, 'Warning', 'HandleResourcesFailed', String(err));
+        await events.event(request, 'Warning', 'HandleResourcesFailed', message);
         throw err;
       }
       const secrets = new ResourceClient(cluster.client, Secrets, req.namespace);
@@ -153,6 +158,13 @@ export function bindableResourcesRequestController(
       return ttlOf(request) === undefined ? undefined : requeueAfter(ttlOf(request) ?? 0);
     },
   };
+}
+
+/** A backend error with its details (e.g. how to get access to a namespace someone else owns). */
+function failureMessage(err: unknown): string {
+  if (err instanceof BackendError)
+    return err.details ? `${err.message}: ${err.details}` : err.message;
+  return String(err);
 }
 
 function responseSecretRef(request: kb.BindableResourcesRequest): { name: string; key: string } {

@@ -24,6 +24,11 @@ export interface KubeconfigSource {
   context?: string;
 }
 
+/**
+ * The connection of a kubeconfig this process trusts (its own --kubeconfig, the user's own
+ * kubeconfig in the plugin): client-node may read files and run exec plugins for it. A kubeconfig
+ * from anyone else goes through parseInlineKubeconfig (inline-kubeconfig.ts) instead.
+ */
 export async function connectionFromKubeconfig(
   source: KubeconfigSource,
 ): Promise<ClusterConnection> {

@@ -23,6 +23,17 @@ const providerKubeconfig = stringify({
   'current-context': 'default',
 });
 
+/** The provider kubeconfig, base64, with `user` as its user. */
+const withUser = (user: Record<string, unknown>) =>
+  Buffer.from(
+    stringify({
+      clusters: [{ name: 'c', cluster: { server: 'https://p' } }],
+      users: [{ name: 'u', user }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u', namespace: 'n' } }],
+      'current-context': 'c',
+    }),
+  ).toString('base64');
+
 const request = {
   kind: 'APIServiceExportRequest',
   apiVersion: 'kube-bind.io/v1alpha2',
@@ -80,8 +91,18 @@ describe('checkBindingResponse', () => {
     ],
     [
       'a kubeconfig without a context',
-      response({ kubeconfig: Buffer.from('a: 1').toString('base64') }),
+      response({ kubeconfig: Buffer.from('kind: Config').toString('base64') }),
       'its kubeconfig is unusable: it has no current context',
+    ],
+    [
+      'a kubeconfig whose user runs a command',
+      response({ kubeconfig: withUser({ exec: { command: 'touch', args: ['/tmp/x'] } }) }),
+      'its kubeconfig is unusable: users[0].user: "exec" is not accepted',
+    ],
+    [
+      'a kubeconfig whose user reads a token file',
+      response({ kubeconfig: withUser({ 'token-file': '/home/u/.kube/token' }) }),
+      'its kubeconfig is unusable: users[0].user: "token-file" is not accepted',
     ],
     [
       'a kubeconfig without a namespace',

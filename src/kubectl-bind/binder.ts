@@ -16,7 +16,8 @@ import { stringify } from 'yaml';
 import { markFalse } from '../apis/kubebind/conditions.ts';
 import * as kb from '../apis/kubebind/types.gen.ts';
 import { KubeClient } from '../kube/client.ts';
-import { connectionFromKubeconfig } from '../kube/config.ts';
+import type { ClusterConnection } from '../kube/config.ts';
+import { KubeconfigRejected, parseInlineKubeconfig } from '../kube/inline-kubeconfig.ts';
 import { retryOnConflict } from '../kube/conflict.ts';
 import { AlreadyExistsError, KubeApiError, ignoreNotFound } from '../kube/errors.ts';
 import { ResourceClient } from '../kube/resource.ts';
@@ -77,13 +78,16 @@ export interface CheckedResponse {
   document: Record<string, unknown>;
   /** The provider kubeconfig (YAML), decoded. */
   kubeconfig: string;
+  /** Built from its allow-listed fields: client-node's loader never reads it. */
+  connection: ClusterConnection;
   provider: ProviderTarget;
   requests: ResponseRequest[];
 }
 
 /**
  * Checks a BindingResponse before anything is changed: `authentication.oauth2CodeGrant` is set,
- * `kubeconfig` is base64 of a kubeconfig whose current context has a server and a namespace,
+ * `kubeconfig` is base64 of a kubeconfig with inline credentials only (src/kube's allow-list)
+ * whose current context has a server and a namespace,
  * and every request is a `kube-bind.io/v1alpha2` APIServiceExportRequest with resources.
  */
 export function checkBindingResponse(doc: unknown): CheckedResponse {
@@ -106,15 +110,18 @@ export function checkBindingResponse(doc: unknown): CheckedResponse {
     throw new CommandError('unexpected response from the provider: the kubeconfig is not base64');
   }
   const kubeconfig = Buffer.from(compact, 'base64').toString('utf8');
-  let target: { server: string; namespace?: string };
+  // The provider's kubeconfig is read by an allow-list, before anything is changed or sent: an
+  // exec user would run a command here, a token-file would send the user's own token.
+  let parsed;
   try {
-    target = kubeconfigTarget(kubeconfig);
+    parsed = parseInlineKubeconfig(kubeconfig);
   } catch (err) {
+    if (!(err instanceof KubeconfigRejected)) throw err;
     throw new CommandError(
-      `unexpected response from the provider: its kubeconfig is unusable: ${(err as Error).message}`,
+      `unexpected response from the provider: its kubeconfig is unusable: ${oneLine(err.message)}`,
     );
   }
-  if (target.namespace === undefined) {
+  if (parsed.namespace === '') {
     throw new CommandError(
       "unexpected response from the provider: its kubeconfig's current context has no namespace",
     );
@@ -151,7 +158,8 @@ export function checkBindingResponse(doc: unknown): CheckedResponse {
   return {
     document: response,
     kubeconfig,
-    provider: { server: target.server, namespace: target.namespace },
+    connection: parsed.connection,
+    provider: { server: parsed.server, namespace: parsed.namespace },
     requests,
   };
 }
@@ -216,10 +224,7 @@ export async function bindFromResponse(
     io.stderr('The provider sent no export requests: nothing to bind.\n');
     return;
   }
-  const providerClient = await step('reading the provider kubeconfig', async () => {
-    const conn = await connectionFromKubeconfig({ text: response.kubeconfig });
-    return new KubeClient(conn, { userAgent: pluginUserAgent });
-  });
+  const providerClient = new KubeClient(response.connection, { userAgent: pluginUserAgent });
   const names: string[] = [];
   try {
     for (const request of response.requests) {

@@ -3,12 +3,17 @@
 // namespace kube-bind, the konnector, the provider kubeconfig secret and an
 // APIServiceBindingBundle. Unlike upstream, the consumer-side kube-bind.io CRDs are applied here
 // rather than waited for (up to two minutes) until a running konnector installs them.
+//
+// The uploaded kubeconfig is checked (allow-list, src/kube/inline-kubeconfig.ts) when the request
+// is parsed, before anything is provisioned; the connection is built from that parse. Whatever
+// then goes wrong on the consumer side is answered with one generic message: the backend connects
+// wherever `server` points, so telling a refused port from a TLS error or a non-Kubernetes
+// server would make it a scanner of the provider's network. The cause is logged (routes/binding.ts).
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { ApplyBindingResponse } from '../../apis/kubebind/documents.ts';
 import { consumerCRDs } from '../../apis/kubebind/crds/index.ts';
 import * as kb from '../../apis/kubebind/types.gen.ts';
 import { KubeClient } from '../../kube/client.ts';
-import { connectionFromKubeconfig } from '../../kube/config.ts';
 import { installCRDs } from '../../kube/crds.ts';
 import { ignoreAlreadyExists } from '../../kube/errors.ts';
 import { ResourceClient, type KubeObject, type ResourceType } from '../../kube/resource.ts';
@@ -31,10 +36,13 @@ import {
   parseHostAlias,
   type KonnectorSettings,
 } from '../../apis/kubebind/konnector-manifests.ts';
+import type { InlineKubeconfig } from '../../kube/inline-kubeconfig.ts';
 import { decodeConsumerKubeconfig } from './consumer-kubeconfig.ts';
 
 export interface ApplyInput {
   consumerKubeconfig: string;
+  /** The kubeconfig, checked and parsed. */
+  consumer: InlineKubeconfig;
   bindingName: string;
   hostAliases?: KonnectorSettings['hostAliases'];
 }
@@ -54,7 +62,11 @@ export function parseApplyRequest(body: unknown): ApplyInput {
       'want lower-case letters, digits and -, at most 50 characters',
     );
   }
-  const input: ApplyInput = { consumerKubeconfig: kubeconfig, bindingName: name };
+  const input: ApplyInput = {
+    consumerKubeconfig: kubeconfig,
+    consumer: decodeConsumerKubeconfig(kubeconfig),
+    bindingName: name,
+  };
   const aliases = o['hostAliases'];
   if (aliases !== undefined) {
     if (!Array.isArray(aliases) || !aliases.every((a): a is string => typeof a === 'string')) {
@@ -69,6 +81,24 @@ export function parseApplyRequest(body: unknown): ApplyInput {
   return input;
 }
 
+/** The answer to every failure on the consumer cluster (see the top of this file). */
+export const consumerFailure = {
+  message: 'Failed to apply binding to consumer cluster',
+  details:
+    'The consumer cluster of the uploaded kubeconfig could not be used: it could not be reached ' +
+    'from the provider, its certificate was not trusted, it is not a Kubernetes API server, or ' +
+    'it refused the request (the credentials need the rights to install the konnector and ' +
+    'the binding). The provider can find the cause in the backend log.',
+} as const;
+
+/** A failure on the consumer cluster; `cause` holds what happened, for the log only. */
+export class ConsumerClusterError extends BackendError {
+  constructor(cause: unknown) {
+    super('BadRequest', consumerFailure.message, { details: consumerFailure.details, cause });
+    this.name = 'ConsumerClusterError';
+  }
+}
+
 /** Installs the binding on the consumer cluster; returns whether the konnector was created. */
 export async function applyToConsumer(
   input: ApplyInput,
@@ -77,10 +107,22 @@ export async function applyToConsumer(
   signal: AbortSignal,
   exports: readonly kb.APIServiceExport[] = [],
 ): Promise<ApplyBindingResponse> {
-  const text = decodeConsumerKubeconfig(input.consumerKubeconfig);
-  const client = new KubeClient(await connectionFromKubeconfig({ text }), {
-    userAgent: 'kube-bind-backend',
-  });
+  try {
+    return await installOnConsumer(input, providerKubeconfig, konnector, signal, exports);
+  } catch (err) {
+    // Nothing said by or about the consumer cluster reaches the answer, whatever its type.
+    throw err instanceof ConsumerClusterError ? err : new ConsumerClusterError(err);
+  }
+}
+
+async function installOnConsumer(
+  input: ApplyInput,
+  providerKubeconfig: string,
+  konnector: KonnectorSettings,
+  signal: AbortSignal,
+  exports: readonly kb.APIServiceExport[],
+): Promise<ApplyBindingResponse> {
+  const client = new KubeClient(input.consumer.connection, { userAgent: 'kube-bind-backend' });
   try {
     await ensure(client, Namespaces, { metadata: { name: konnectorNamespace } });
     await installCRDs(client, consumerCRDs(), { fieldManager, timeoutMs: 30_000, signal });

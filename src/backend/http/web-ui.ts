@@ -99,10 +99,17 @@ function loadFiles(root: string): Map<string, File> {
   return files;
 }
 
-/** Forwards to the UI development server (only for developing the UI). */
+/**
+ * Forwards to the UI development server (only for developing the UI). The request's path is
+ * appended to the server's origin as text, never resolved against it: `new URL('//host/x', base)`
+ * would leave the origin (a protocol-relative path), turning the backend into a proxy to any
+ * host, e.g. `GET //169.254.169.254/…` to a cloud metadata service.
+ */
 function proxyTo(base: string): Handler {
+  const origin = new URL(base).origin;
   return async (req, reply) => {
-    const target = new URL(req.url, base);
+    const target = proxyTarget(origin, req.url);
+    if (!target) return reply.code(400).type('text/plain').send('bad request\n');
     const upstream = await fetch(target, {
       method: req.method,
       headers: { accept: req.headers.accept ?? '*/*' },
@@ -113,4 +120,16 @@ function proxyTo(base: string): Handler {
     if (type) reply.type(type);
     return reply.send(Buffer.from(await upstream.arrayBuffer()));
   };
+}
+
+/** `origin` + the request's path and query; undefined for anything that would leave `origin`. */
+export function proxyTarget(origin: string, url: string): URL | undefined {
+  if (!url.startsWith('/')) return undefined;
+  let target: URL;
+  try {
+    target = new URL(`${origin}${url}`);
+  } catch {
+    return undefined;
+  }
+  return target.origin === origin ? target : undefined;
 }

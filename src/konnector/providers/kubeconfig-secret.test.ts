@@ -14,6 +14,8 @@ import {
 
 const ref: SecretKeyRef = { namespace: 'kube-bind', name: 'kubeconfig-abc', key: 'kubeconfig' };
 
+const caPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
 /** A provider kubeconfig with inline credentials; `user` and `context` replace the defaults. */
 const kubeconfig = ({
   user = '    token: abc',
@@ -25,7 +27,7 @@ clusters:
 - name: provider
   cluster:
     server: https://provider.example.com:6443
-    certificate-authority-data: Q0E=
+    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}
 contexts:
 - name: provider
   context:
@@ -89,8 +91,16 @@ describe('checkProviderSecret', () => {
     const check = checkProviderSecret(ref, secretWith({ kubeconfig: encoded(exec) }));
     expect(check).toMatchObject({ ok: false, reason: 'KubeconfigSecretInvalid' });
     expect(check.ok ? '' : check.message).toMatch(
-      /^Kubeconfig secret kube-bind\/kubeconfig-abc is invalid: uses "exec": only inline/,
+      /^Kubeconfig secret kube-bind\/kubeconfig-abc is invalid: users\[0\]\.user: "exec" is not accepted/,
     );
+  });
+
+  it('refuses a kubeconfig that would read a file: the token-file client-node reads on load', () => {
+    const tokenFile = kubeconfig({
+      user: '    token-file: /var/run/secrets/kubernetes.io/serviceaccount/token',
+    });
+    const check = checkProviderSecret(ref, secretWith({ kubeconfig: encoded(tokenFile) }));
+    expect(check.ok ? '' : check.message).toContain('users[0].user: "token-file" is not accepted');
   });
 
   it('refuses a kubeconfig whose current context has no namespace', () => {
@@ -106,14 +116,21 @@ describe('checkProviderSecret', () => {
     ).toStrictEqual(invalid('not a kubeconfig: not a YAML mapping'));
   });
 
-  it('returns the decoded kubeconfig, its contract namespace and server', () => {
+  it('returns the decoded kubeconfig, its contract namespace, server and connection', async () => {
     const text = kubeconfig();
-    expect(checkProviderSecret(ref, secretWith({ kubeconfig: encoded(text) }))).toStrictEqual({
+    const check = checkProviderSecret(ref, secretWith({ kubeconfig: encoded(text) }));
+    expect(check).toStrictEqual({
       ok: true,
       text,
       contractNamespace: 'kube-bind-abc',
       server: 'https://provider.example.com:6443',
+      connection: {
+        server: 'https://provider.example.com:6443',
+        caPem,
+        authorization: expect.any(Function) as unknown,
+      },
     });
+    expect(await (check.ok ? check.connection.authorization?.() : '')).toBe('Bearer abc');
   });
 
   it('reads the key the reference names', () => {

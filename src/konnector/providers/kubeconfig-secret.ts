@@ -1,7 +1,11 @@
 // Which provider kubeconfigs the konnector serves, and whether a Secret holds a usable one. Pure:
-// the provider (provider.ts) and the binding-secret controller both decide from these.
+// the provider (provider.ts) and the binding-secret controller both decide from these. The
+// kubeconfig comes from the provider (or whoever may write Secrets in kube-bind), so it is read by
+// the allow-list of src/kube/inline-kubeconfig.ts: a token-file, exec or proxy-url there makes
+// the Secret invalid (SecretValid=False), and nothing is read, run or sent.
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { APIServiceBinding, APIServiceBindingBundle } from '../../apis/kubebind/types.gen.ts';
+import type { ClusterConnection } from '../../kube/config.ts';
 import { KubeconfigRejected, parseInlineKubeconfig } from '../../kube/inline-kubeconfig.ts';
 import type { SecretKeyRef } from '../cluster.ts';
 import { secretKeyRefName } from '../cluster.ts';
@@ -11,7 +15,14 @@ export const providerKubeconfigLabel = 'kube-bind.io/provider-kubeconfig';
 export const defaultKubeconfigKey = 'kubeconfig';
 
 export type KubeconfigCheck =
-  | { ok: true; text: string; contractNamespace: string; server: string }
+  | {
+      ok: true;
+      text: string;
+      contractNamespace: string;
+      server: string;
+      /** Built from the allow-listed fields (client-node's loader never reads this kubeconfig). */
+      connection: ClusterConnection;
+    }
   | { ok: false; reason: 'KubeconfigSecretNotFound' | 'KubeconfigSecretInvalid'; message: string };
 
 /** Whether `secret` (undefined: not found) holds a provider kubeconfig the konnector can use. */
@@ -38,7 +49,13 @@ export function checkProviderSecret(
   try {
     const parsed = parseInlineKubeconfig(text);
     if (!parsed.namespace) return invalid('the current context has no namespace');
-    return { ok: true, text, contractNamespace: parsed.namespace, server: parsed.server };
+    return {
+      ok: true,
+      text,
+      contractNamespace: parsed.namespace,
+      server: parsed.server,
+      connection: parsed.connection,
+    };
   } catch (err) {
     if (err instanceof KubeconfigRejected) return invalid(err.message);
     throw err;

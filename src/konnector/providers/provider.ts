@@ -10,7 +10,7 @@ import { konnectorNamespace } from '../../apis/kubebind/konnector-manifests.ts';
 import * as kb from '../../apis/kubebind/types.gen.ts';
 import { KubeClient } from '../../kube/client.ts';
 import type { RequestObserver } from '../../kube/client.ts';
-import { connectionFromKubeconfig } from '../../kube/config.ts';
+import type { ClusterConnection } from '../../kube/config.ts';
 import { Secrets } from '../../kube/resources.ts';
 import { SharedInformerFactory } from '../../runtime/cache/factory.ts';
 import type { Informer } from '../../runtime/cache/informer.ts';
@@ -34,6 +34,14 @@ export interface KubeconfigSecretsProviderOptions {
   clock: Clock;
   log: Logger;
   metrics?: { reflector?: ReflectorMetrics; requests?: RequestObserver };
+}
+
+/** A provider kubeconfig in use, checked (kubeconfig-secret.ts). */
+interface Desired {
+  ref: SecretKeyRef;
+  text: string;
+  contract: string;
+  connection: ClusterConnection;
 }
 
 interface Engaged {
@@ -114,7 +122,7 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     bundles: readonly kb.APIServiceBindingBundle[],
     labelled: readonly Secret[],
   ): Promise<void> {
-    const desired = new Map<string, { ref: SecretKeyRef; text: string; contract: string }>();
+    const desired = new Map<string, Desired>();
     for (const ref of providerRefs(bindings, bundles, labelled)) {
       const secrets = this.#secretsIn(ref.namespace, signal);
       if (!secrets.hasSynced()) {
@@ -150,6 +158,7 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
           ref,
           text: check.text,
           contract: check.contractNamespace,
+          connection: check.connection,
         });
       }
     }
@@ -161,22 +170,17 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     for (const [name, want] of desired) {
       if (this.#engaged.has(name)) continue;
       try {
-        await this.#engage(sink, name, want.ref, want.text, want.contract);
+        this.#engage(sink, name, want);
       } catch (err) {
         this.#o.log.error({ err, cluster: name }, 'cannot connect to the provider');
       }
     }
   }
 
-  async #engage(
-    sink: ClusterSink<ProviderCluster>,
-    name: string,
-    secret: SecretKeyRef,
-    text: string,
-    contractNamespace: string,
-  ): Promise<void> {
+  #engage(sink: ClusterSink<ProviderCluster>, name: string, want: Desired): void {
     const { clock, log, metrics, consumer } = this.#o;
-    const connection = await connectionFromKubeconfig({ text });
+    // The connection checkProviderSecret built from the allow-listed fields.
+    const { ref: secret, text, contract: contractNamespace, connection } = want;
     const client = new KubeClient(connection, {
       userAgent: 'kube-bind-ts-konnector',
       ...(metrics?.requests && { observer: metrics.requests }),

@@ -4,6 +4,7 @@
 // answer nor, thanks to SameSite=Lax and the header check, send the cookie with a forged POST.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../../binding/service.ts';
+import { ConsumerClusterError } from '../../binding/apply.ts';
 import { BackendError } from '../../errors.ts';
 import type { FrontDoorDeps } from '../deps.ts';
 import { noCache, sendJSON, sendJSONLine } from '../headers.ts';
@@ -79,12 +80,19 @@ export function bindingRoutes(deps: FrontDoorDeps) {
     );
     app.post('/api/apply-binding', async (req, reply) => {
       const signal = abortOnClose(reply);
-      const result = await binding.applyBinding(
-        query(req).clusterId,
-        userOf(req),
-        req.body,
-        signal,
-      );
+      let result;
+      try {
+        result = await binding.applyBinding(query(req).clusterId, userOf(req), req.body, signal);
+      } catch (err) {
+        // The answer is generic (apply.ts); the cause goes to the log under this request's id.
+        if (err instanceof ConsumerClusterError) {
+          req.log.warn(
+            { err: err.cause, subject: userOf(req).subject },
+            'apply-binding: the consumer cluster failed',
+          );
+        }
+        throw err;
+      }
       return sendJSON(reply, result);
     });
     return Promise.resolve();

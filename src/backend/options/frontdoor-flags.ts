@@ -37,6 +37,12 @@ export const frontDoorFlags: readonly FlagSpec[] = [
   s('testing-auto-select', 'accepted for compatibility; unused'),
   s('oidc-type', 'external (an OIDC provider) or embedded (development only)', 'external'),
   s('oidc-issuer-url', 'issuer URL of the OIDC provider; embedded: <backend origin>/oidc'),
+  {
+    name: 'oidc-embedded-allow-remote',
+    kind: 'bool',
+    help: 'let the embedded issuer (which logs in anyone) serve a non-loopback --listen-address',
+    defaultText: 'false',
+  },
   s('oidc-issuer-client-id', 'OIDC client id (external)'),
   s('oidc-issuer-client-secret', 'OIDC client secret; env OIDC_CLIENT_SECRET wins'),
   s('oidc-callback-url', 'redirect URI registered at the OIDC provider, ending in /api/callback'),

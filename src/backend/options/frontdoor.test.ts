@@ -80,6 +80,36 @@ describe('front door options', () => {
     );
   });
 
+  it('keep the embedded issuer on loopback unless --oidc-embedded-allow-remote says otherwise', () => {
+    const embedded = [
+      '--oidc-type=embedded',
+      '--oidc-issuer-url=http://127.0.0.1:8080/oidc',
+      '--oidc-callback-url=http://127.0.0.1:8080/api/callback',
+    ];
+    for (const listen of ['0.0.0.0:8080', ':8080', '10.1.2.3:8080', 'backend.example:8080']) {
+      expect(rejection([...embedded, `--listen-address=${listen}`])).toContain(
+        '--oidc-embedded-allow-remote',
+      );
+      expect(
+        parseBackendOptions([
+          ...embedded,
+          `--listen-address=${listen}`,
+          '--oidc-embedded-allow-remote',
+        ]).login?.oidc.type,
+      ).toBe('embedded');
+    }
+    for (const listen of ['127.0.0.1:8080', '127.9.9.9:1', 'localhost:8080']) {
+      expect(
+        parseBackendOptions([...embedded, `--listen-address=${listen}`]).server.port,
+      ).toBeGreaterThan(0);
+    }
+    expect(parseBackendOptions(embedded).server.host).toBe('127.0.0.1');
+    // An external issuer asks for its own login: any listener.
+    expect(parseBackendOptions([...external, '--listen-address=0.0.0.0:8080']).server.host).toBe(
+      '0.0.0.0',
+    );
+  });
+
   it('read the listener, also from the deprecated pair, and refuse IPv6 and bad ports', () => {
     expect(
       parseBackendOptions([...external, '--listen-address=0.0.0.0:9443']).server,

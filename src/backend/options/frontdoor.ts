@@ -94,8 +94,23 @@ function listenAddress(r: FlagReader): { host: string; port: number } {
   return r.check('listen-ip', `${ip}:${port}`, hostPort) ?? hostPort(d.listenAddress);
 }
 
-export function readLogin(r: FlagReader, env: Environment): LoginOptions {
+export function readLogin(
+  r: FlagReader,
+  env: Environment,
+  server?: Pick<ServerOptions, 'host'>,
+): LoginOptions {
   const oidc = readOidc(r, env);
+  const allowRemote = r.bool('oidc-embedded-allow-remote', false);
+  if (oidc.type === 'embedded' && server && !isLoopbackHost(server.host) && !allowRemote) {
+    // Issue 16, item 8: the development issuer logs in whoever reaches it, without asking.
+    r.fail(
+      'listen-address',
+      server.host,
+      'the embedded development issuer (--oidc-type=embedded) logs in anyone who can reach it; ' +
+        'listen on a loopback address (127.0.0.1, ::1, localhost) or acknowledge the risk with ' +
+        '--oidc-embedded-allow-remote',
+    );
+  }
   const allowedGroups = r.list('oidc-allowed-groups', []);
   const allowedUsers = r.list('oidc-allowed-users', []);
   if (oidc.type === 'external' && allowedGroups.length === 0 && allowedUsers.length === 0) {
@@ -184,6 +199,12 @@ function required(r: FlagReader, name: string, convert: (raw: string) => string)
     return '';
   }
   return r.check(name, given, convert) ?? '';
+}
+
+/** 127.0.0.0/8, ::1 or localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
+  return isIP(host) === 4 && host.split('.')[0] === '127';
 }
 
 function hostPortText(raw: string): string {

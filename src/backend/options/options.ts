@@ -211,7 +211,7 @@ function readOptions(r: FlagReader, env: Environment): BackendOptions {
     server: readServer(r),
     logging: readLogging(r),
   };
-  if (!options.frontendDisabled) options.login = readLogin(r, env);
+  if (!options.frontendDisabled) options.login = readLogin(r, env, options.server);
   setOptional(options, 'kubeconfig', r.optional('kubeconfig', value.nonEmpty));
   setOptional(options, 'context', r.optional('context', value.nonEmpty));
   setOptional(options, 'externalAddress', r.optional('external-address', value.externalAddress));

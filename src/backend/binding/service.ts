@@ -16,7 +16,7 @@ import type { ProvisionOn } from '../controllers/bindableresourcesrequest/contro
 import { BackendError } from '../errors.ts';
 import type { KonnectorSettings } from '../../apis/kubebind/konnector-manifests.ts';
 import { applyToConsumer, parseApplyRequest } from './apply.ts';
-import { authorizeBind } from './authorize.ts';
+import { authorizeBind, type Subject } from './authorize.ts';
 import { translated } from './kube-errors.ts';
 import { parseBindRequest, uiIdentity, type BindInput } from './bind-request.ts';
 import type { ServedCluster, ServedClusters } from './clusters.ts';
@@ -61,7 +61,7 @@ export class BindingService {
   }
 
   /** Rejects with Forbidden unless the provider's RBAC lets the user bind (spec §4.3). */
-  async authorize(clusterId: string, user: Pick<User, 'subject' | 'groups'>): Promise<void> {
+  async authorize(clusterId: string, user: Subject): Promise<void> {
     const { client } = this.#d.clusters.get(clusterId).cluster;
     await translated('Cluster authorization failed', () => authorizeBind(client, user));
   }

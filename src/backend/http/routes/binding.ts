@@ -44,8 +44,12 @@ export function bindingRoutes(deps: FrontDoorDeps) {
       clusterId,
     });
     if (via === 'cookie' && req.method !== 'GET') checkSameOrigin(req, deps.config.ownOrigin);
-    const groups = [...session.groups, ...deps.config.authorizationGroups];
-    await binding.authorize(clusterId, { subject: session.subject, groups });
+    // The IdP's groups and the ones our configuration adds are told apart (authorize.ts).
+    await binding.authorize(clusterId, {
+      subject: session.subject,
+      groups: session.groups,
+      trustedGroups: deps.config.authorizationGroups,
+    });
     req.user = {
       subject: session.subject,
       issuer: session.issuer,

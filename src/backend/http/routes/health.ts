@@ -9,20 +9,23 @@ export function healthRoutes(deps: FrontDoorDeps) {
     // Liveness: the process serves requests.
     app.get('/healthz', (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
     // Readiness: caches synced and the session store reachable, so a load balancer only sends
-    // logins to replicas that can finish them.
-    app.get('/readyz', async (_req, reply) => {
-      const problems: string[] = [];
-      if (!deps.binding.ready()) problems.push('caches are not synced');
+    // logins to replicas that can finish them. The answer is public: it names the checks, never
+    // an address or an error text (those go to the log, issue 16 item 8).
+    app.get('/readyz', async (req, reply) => {
+      const failed: string[] = [];
+      if (!deps.binding.ready()) failed.push('caches');
       try {
         await deps.pingSessions();
       } catch (err) {
-        problems.push(`session store: ${err instanceof Error ? err.message : String(err)}`);
+        failed.push('session-store');
+        req.log.warn({ err }, 'readiness: the session store does not answer');
       }
-      if (problems.length > 0) {
+      if (failed.length > 0) {
+        req.log.warn({ failed }, 'not ready');
         return reply
           .code(503)
           .type('text/plain; charset=utf-8')
-          .send(`not ready: ${problems.join('; ')}\n`);
+          .send(`not ready: ${failed.join(', ')}\n`);
       }
       return reply.type('text/plain; charset=utf-8').send('ok');
     });

@@ -158,6 +158,30 @@ describe('konnectorRules', () => {
     expect(() => konnectorRules({ binding: '', resources })).toThrow();
   });
 
+  it('refuses bound resources in the core group or Kubernetes’ own groups', () => {
+    for (const group of [
+      '',
+      'apps',
+      'rbac.authorization.k8s.io',
+      'k8s.io',
+      'kube-bind.io',
+      'A.io',
+    ]) {
+      expect(
+        () => konnectorRules({ binding: 'b', resources: [{ group, resource: 'secrets' }] }),
+        group,
+      ).toThrow(/not a custom resource/);
+    }
+    // Custom groups, x-k8s.io projects included, are fine.
+    for (const group of ['wildwest.dev', 'cluster.x-k8s.io']) {
+      expect(
+        konnectorRules({ binding: 'b', resources: [{ group, resource: 'things' }] })[0],
+      ).toMatchObject({
+        apiGroups: [group],
+      });
+    }
+  });
+
   it('does not share verb arrays between rules', () => {
     const [a, , c] = konnectorRules({ binding: 'b', resources });
     expect(a?.verbs).not.toBe(c?.verbs);

@@ -109,11 +109,31 @@ function byGroup(
   );
 }
 
+/**
+ * Whether a bound resource's group can be a CustomResourceDefinition the konnector installs:
+ * a DNS name with a dot, outside Kubernetes' own `k8s.io` groups and kube-bind's. Anything else
+ * (the core group, `apps`, `rbac.authorization.k8s.io`, …) would grant the provider's export
+ * every verb on the consumer's built-in objects (issue 16, item 8): refused.
+ */
+export function isBindableGroup(group: string): boolean {
+  const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+  if (group.length > 253 || !dns.test(group)) return false;
+  return group !== 'k8s.io' && !group.endsWith('.k8s.io') && group !== 'kube-bind.io';
+}
+
 /** The rules of one binding's ClusterRole, in a stable order. */
 export function konnectorRules(
   input: Pick<KonnectorRBACInput, 'binding' | 'resources' | 'permissionClaims'>,
 ): PolicyRule[] {
   if (!input.binding) throw new Error('binding name is empty');
+  for (const ref of input.resources) {
+    if (!isBindableGroup(ref.group ?? '')) {
+      throw new Error(
+        `bound resource ${ref.resource}.${ref.group ?? ''} is not a custom resource the konnector ` +
+          'may be granted (its group must be a DNS name with a dot, outside k8s.io and kube-bind.io)',
+      );
+    }
+  }
   const rules: PolicyRule[] = [];
   const bound = byGroup(input.resources);
   for (const [group, resources] of bound) {

@@ -69,6 +69,22 @@ describe('the backend controllers together', () => {
     );
     runControllers(admin, controllers, [contract]);
 
+    // The provider offers the binding, with its claim (a request may claim only what a template
+    // offers: issue 16, item 2).
+    const templates = new ResourceClient(admin, kb.APIServiceExportTemplates);
+    const template = `${prefix}cowboys`;
+    await templates.create({
+      metadata: { name: template },
+      spec: {
+        scope: 'Namespaced',
+        resources: [{ group: 'wildwest.dev', resource: 'cowboys' }],
+        permissionClaims: [{ group: '', resource: 'secrets', selector: {} }],
+      },
+    });
+    onTestFinished(async () => {
+      await templates.delete(template).catch(() => undefined);
+    });
+
     // The consumer asks, with its own credentials.
     const requests = new ResourceClient(consumer, kb.APIServiceExportRequests, contract);
     await requests.create({

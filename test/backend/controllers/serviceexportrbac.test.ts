@@ -62,7 +62,14 @@ async function consumers(admin: KubeClient, count: number): Promise<Consumer[]> 
         await namespaces.delete(name).catch(() => undefined);
       });
     }
-    await namespaces.create({ metadata: { name: service } });
+    // As the servicenamespace controller makes it: only a namespace annotated for the
+    // APIServiceNamespace is granted anything (issue 16, item 2).
+    await namespaces.create({
+      metadata: {
+        name: service,
+        annotations: { 'kube-bind.io/api-service-namespace': `${namespace}/wild` },
+      },
+    });
     const asns = new ResourceClient(admin, kb.APIServiceNamespaces, namespace);
     const asn = await asns.create({ metadata: { name: 'wild' }, spec: {} });
     await asns.updateStatus({ ...asn, status: { namespace: service } });

@@ -71,18 +71,36 @@ async function finished(s: Setup, name: string): Promise<kb.APIServiceExportRequ
 
 const cowboys = { group: 'wildwest.dev', resource: 'cowboys' };
 
+/** A template (of a unique name, deleted after the test) offering `resources` and `claims`. */
+async function offeredByTemplate(
+  s: Setup,
+  resources: kb.APIServiceExportResource[],
+  claims: kb.PermissionClaim[],
+): Promise<void> {
+  const templates = new ResourceClient(s.admin, kb.APIServiceExportTemplates);
+  const name = `${s.ns}-offer`;
+  await templates.create({
+    metadata: { name },
+    spec: { scope: 'Namespaced', resources, permissionClaims: claims },
+  });
+  onTestFinished(async () => {
+    await templates.delete(name).catch(() => undefined);
+  });
+}
+
 describe('serviceexportrequest controller', () => {
   it('creates BoundSchemas, the export and namespaces, and succeeds', async () => {
     const s = await start();
+    const claim = {
+      group: '',
+      resource: 'secrets',
+      selector: { namedResources: [{ name: 'creds' }] },
+    };
+    // A request may claim only what a template offers (issue 16; claims-confinement.test.ts).
+    await offeredByTemplate(s, [cowboys], [claim]);
     await s.requests.create({
       metadata: { name: 'cowboys' },
-      spec: {
-        resources: [cowboys],
-        permissionClaims: [
-          { group: '', resource: 'secrets', selector: { namedResources: [{ name: 'creds' }] } },
-        ],
-        namespaces: [{ name: 'wild' }],
-      },
+      spec: { resources: [cowboys], permissionClaims: [claim], namespaces: [{ name: 'wild' }] },
     });
     const done = await finished(s, 'cowboys');
     expect(done.status?.phase).toBe('Succeeded');

@@ -2,7 +2,10 @@
 // service account access to the resources its export carries and to the consumer objects it
 // claims, with per-consumer roles (see decide.ts). Objects are annotated with the export they
 // serve; when the export goes, so do they (cluster-scoped ones are also owned by the contract
-// namespace, so deleting a consumer cleans up even while the backend is down).
+// namespace, so deleting a consumer cleans up even while the backend is down). A service
+// namespace counts only when it was created for that APIServiceNamespace (its annotation says so)
+// and is no system namespace: a `status.namespace` pointing anywhere else (written by an older
+// backend that adopted existing namespaces) grants nothing, and what was granted there goes.
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type {
   ClusterRole,
@@ -41,6 +44,11 @@ import type { Cluster } from '../../../runtime/cluster.ts';
 import { perCluster } from '../per-cluster.ts';
 import { crdSource, type SchemaSource } from '../../options/values.ts';
 import { exportedSchemaSource, type ExportedSchemas } from '../exported-schemas.ts';
+import {
+  apiServiceNamespaceAnnotation,
+  servesAPIServiceNamespace,
+  servingKey,
+} from '../servicenamespace/decide.ts';
 
 export const serviceExportRBACControllerName = 'kube-bind-backend-serviceexport-rbac';
 const byExportIndex = 'rbacByExport';
@@ -93,7 +101,7 @@ export function serviceExportRBACController(
   return {
     name: serviceExportRBACControllerName,
     watches: (cluster) => {
-      const { exports, serviceNamespaces, exported, rbac } = informersOf(cluster);
+      const { exports, serviceNamespaces, exported, namespaces, rbac } = informersOf(cluster);
       const ref = (exp: kb.APIServiceExport) => ({
         namespace: exp.metadata?.namespace,
         name: exp.metadata?.name ?? '',
@@ -105,6 +113,14 @@ export function serviceExportRBACController(
             exports.lister.byIndex(namespaceIndex, asn.metadata?.namespace ?? '').map(ref),
         }),
         exported.watch((key) => exports.lister.byIndex(exportsBySourceIndex, key).map(ref)),
+        // A service namespace appearing (or changing) decides whether it is granted anything.
+        watch(namespaces, {
+          map: (ns) => {
+            const serving = ns.metadata?.annotations?.[apiServiceNamespaceAnnotation] ?? '';
+            const contract = serving.split('/')[0] ?? '';
+            return contract ? exports.lister.byIndex(namespaceIndex, contract).map(ref) : [];
+          },
+        }),
         // Someone changed or deleted what we made: put it back.
         ...rbac.map(({ informer }) =>
           watch(informer, {
@@ -143,7 +159,13 @@ function desiredFor(
   const contract = exp.metadata?.namespace ?? '';
   const serviceNamespaces = informers.serviceNamespaces.lister
     .byIndex(namespaceIndex, contract)
-    .flatMap((asn) => (asn.status?.namespace ? [asn.status.namespace] : []));
+    .flatMap((asn) => {
+      const target = asn.status?.namespace;
+      const serving = servingKey(contract, asn.metadata?.name ?? '');
+      return target && servesAPIServiceNamespace(informers.namespaces.lister.get(target), serving)
+        ? [target]
+        : [];
+    });
   return desiredRoles({
     export: exp,
     consumerScope,

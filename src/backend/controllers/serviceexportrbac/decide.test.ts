@@ -102,7 +102,7 @@ describe('desiredRoles', () => {
     ]);
   });
 
-  it('makes everything cluster-wide with consumer scope Cluster', () => {
+  it('with consumer scope Cluster makes resources cluster-wide but keeps claims per namespace', () => {
     const exp = exportOf(
       [{ group: 'example.com', resource: 'widgets' }],
       [claim('', 'secrets'), claim(undefined, 'configmaps')],
@@ -110,12 +110,13 @@ describe('desiredRoles', () => {
     const roles = desiredRoles(
       input(exp, { consumerScope: 'Cluster', serviceNamespaces: ['ns-a', 'ns-b'] }),
     );
+    const claimRules = [rule('', 'configmaps'), rule('', 'secrets')];
+    // Never a ClusterRole over claimed Secrets: that would be every Secret of the provider.
     expect(roles).toEqual([
       { name: `kube-binder-resources-${contract}-widgets`, rules: [widgetRule] },
-      {
-        name: `kube-binder-claims-${contract}-widgets`,
-        rules: [rule('', 'configmaps'), rule('', 'secrets')],
-      },
+      { namespace: contract, name: 'kube-binder-claims-widgets', rules: claimRules },
+      { namespace: 'ns-a', name: 'kube-binder-claims-widgets', rules: claimRules },
+      { namespace: 'ns-b', name: 'kube-binder-claims-widgets', rules: claimRules },
     ]);
   });
 

@@ -8,7 +8,13 @@
 //   namespace and in each service namespace (the konnector watches exactly those).
 // - Cluster consumer scope, or cluster-scoped resources: a ClusterRole and ClusterRoleBinding (the
 //   konnector watches cluster-wide).
-// - Claims (configmaps, secrets, serviceaccounts) follow the same rule.
+// - Claims (configmaps, secrets, serviceaccounts) are granted only per namespace, in the contract
+//   namespace and the consumer's service namespaces, whatever the consumer scope. Upstream grants
+//   them cluster-wide with `--consumer-scope=Cluster`: a consumer claiming secrets could then read
+//   every Secret of the provider cluster. (A konnector that watches claimed objects cluster-wide,
+//   as upstream's does with Cluster scope, cannot sync claims then; ours watches per namespace.)
+// - The service namespaces passed in must be the ones created for this consumer (the controller
+//   checks their annotation); nothing is ever granted in another namespace.
 import type { PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import { resourceGroupName, sameGroupResource } from '../../../apis/kubebind/group-resource.ts';
 import type { APIServiceExport } from '../../../apis/kubebind/types.gen.ts';
@@ -52,20 +58,24 @@ export function desiredRoles(input: RBACInput): DesiredRole[] {
   const namespaces = [...new Set([contract, ...input.serviceNamespaces])].sort();
 
   const roles: DesiredRole[] = [];
-  const add = (kind: 'resources' | 'claims', list: { group: string; resource: string }[]) => {
-    const cluster = rulesFor(list.filter(clusterWide));
+  const add = (
+    kind: 'resources' | 'claims',
+    list: { group: string; resource: string }[],
+    wide: (gr: { group: string; resource: string }) => boolean,
+  ) => {
+    const cluster = rulesFor(list.filter(wide));
     if (cluster.length > 0) {
       roles.push({ name: `kube-binder-${kind}-${contract}-${exportName}`, rules: cluster });
     }
-    const local = rulesFor(list.filter((gr) => !clusterWide(gr)));
+    const local = rulesFor(list.filter((gr) => !wide(gr)));
     if (local.length === 0) return;
     for (const namespace of namespaces) {
       roles.push({ namespace, name: `kube-binder-${kind}-${exportName}`, rules: local });
     }
   };
-  add('resources', resources);
-  // Claimed core resources are always namespaced: per namespace unless the scope is Cluster.
-  add('claims', claims);
+  add('resources', resources, clusterWide);
+  // Claimed core resources are always namespaced, and granted only per namespace.
+  add('claims', claims, () => false);
   return roles;
 }
 

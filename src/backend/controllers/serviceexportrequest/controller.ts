@@ -2,7 +2,11 @@
 // into BoundSchemas, an APIServiceExport of the same name and pre-seeded APIServiceNamespaces,
 // and reports the outcome truthfully in the request's status. The exported source schemas (CRDs,
 // or on kcp APIResourceSchemas: `--schema-source`) are watched, so a request with
-// SchemaUpdatePolicy Always carries a schema change to its BoundSchemas at once.
+// SchemaUpdatePolicy Always carries a schema change to its BoundSchemas at once. Unlike upstream,
+// a request may claim only what an APIServiceExportTemplate offers, and may pre-seed only
+// namespaces that can become its own service namespaces (never a system namespace nor an existing
+// one made for anything else); otherwise it fails before anything is created (decide.ts).
+import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Logger } from 'pino';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
@@ -11,6 +15,7 @@ import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { PatchType } from '../../../kube/client.ts';
 import { AlreadyExistsError, ignoreAlreadyExists, ignoreNotFound } from '../../../kube/errors.ts';
 import { ResourceClient, type KubeObject } from '../../../kube/resource.ts';
+import { Namespaces } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
@@ -22,15 +27,20 @@ import { sourceSpecHashAnnotation } from '../serviceexport/decide.ts';
 import { hasResources } from '../well-formed.ts';
 import {
   boundSchemaSpec,
+  claimsOffered,
   desiredExportSpec,
   exportMatches,
+  maxNamespaces,
+  namespacesAllowed,
   validateRequest,
+  type Failure,
   type ConsumerScope,
   type Isolation,
   type ResolvedResource,
 } from './decide.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import { perCluster } from '../per-cluster.ts';
+import { serviceNamespaceName } from '../servicenamespace/decide.ts';
 import { crdSource, type SchemaSource } from '../../options/values.ts';
 import {
   exportedSchemaSource,
@@ -141,6 +151,13 @@ class RequestReconcile {
       }
       return this.#collect(request);
     }
+    if (phase === 'Pending') {
+      const refused = await this.#refusal(request);
+      if (refused) {
+        await this.#fail(request, refused.condition, refused.reason, refused.message);
+        return this.#collect(request);
+      }
+    }
     const alwaysSync = request.spec.schemaUpdatePolicy === 'Always';
     const existing = await this.#liveExport(request);
     if (phase === 'Pending' || alwaysSync) {
@@ -164,6 +181,31 @@ class RequestReconcile {
       );
     }
     return this.#collect(request);
+  }
+
+  /**
+   * Why the request may not have what it asks, beyond the schemas: claims no template offers, or
+   * namespaces that may not become service namespaces. Read from the server (templates and
+   * namespaces made a moment ago count), once per request while it is Pending.
+   */
+  async #refusal(request: kb.APIServiceExportRequest): Promise<Failure | undefined> {
+    if ((request.spec.permissionClaims ?? []).length > 0) {
+      const templates = new ResourceClient(this.#cluster.client, kb.APIServiceExportTemplates);
+      const { items } = await templates.listAll({ signal: this.#signal });
+      const offered = claimsOffered(request, items);
+      if (offered) return offered;
+    }
+    const wanted = (request.spec.namespaces ?? []).slice(0, maxNamespaces + 1);
+    const nsClient = new ResourceClient(this.#cluster.client, Namespaces);
+    const existing = new Map<string, Namespace>();
+    for (const { name: consumerNs } of wanted.length > maxNamespaces ? [] : wanted) {
+      const target = serviceNamespaceName(ns(request), consumerNs, this.#config.isolation);
+      const live = await ignoreNotFound(nsClient.get(target, this.#signal));
+      if (live) existing.set(target, live);
+    }
+    return namespacesAllowed(request, ns(request), this.#config.isolation, (name) =>
+      existing.get(name),
+    );
   }
 
   /** Read from the server: the cache may lag an export created a moment ago. */

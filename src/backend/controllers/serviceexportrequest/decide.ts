@@ -3,14 +3,18 @@
 // is created, so a bad request ends Failed with a message and leaves nothing behind; unlike
 // upstream, a request never stays Pending silently (spec README item 7).
 import { resourceGroupName, sameGroupResource } from '../../../apis/kubebind/group-resource.ts';
+import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type {
   APIServiceExport,
   APIServiceExportRequest,
   APIServiceExportResource,
   APIServiceExportSpec,
+  APIServiceExportTemplate,
   BoundSchemaSpec,
+  PermissionClaim,
 } from '../../../apis/kubebind/types.gen.ts';
 import { sameContent } from '../same.ts';
+import { checkTarget, serviceNamespaceName, servingKey } from '../servicenamespace/decide.ts';
 
 export type ConsumerScope = 'Namespaced' | 'Cluster';
 export type Isolation = 'Prefixed' | 'Namespaced' | 'None';
@@ -32,6 +36,7 @@ export interface ResolvedResource {
 export type Validation =
   | { ok: true; resolved: ResolvedResource[] }
   | { ok: false; condition: 'ExportsReady' | 'PermissionClaim'; reason: string; message: string };
+export type Failure = Extract<Validation, { ok: false }>;
 
 /**
  * Checks a request against the exported schemas (keyed `<plural>.<group>`); `sourceNoun` names
@@ -95,13 +100,88 @@ function validateClaims(req: APIServiceExportRequest): Validation | undefined {
   return undefined;
 }
 
-const exportsFailure = (reason: string, message: string): Validation => ({
+/**
+ * Whether an APIServiceExportTemplate offers what the request claims (a deliberate difference
+ * from upstream, which grants whatever a request claims): one template must offer every requested
+ * resource and every claim, each claim exactly as the template words it (group, resource and
+ * selector). `kubectl bind` copies the template's claims into its request, so its requests pass;
+ * a consumer writing its own request with its issued kubeconfig cannot widen them. A request
+ * without claims needs no template (what it may bind is limited to exported schemas).
+ */
+export function claimsOffered(
+  req: APIServiceExportRequest,
+  templates: readonly APIServiceExportTemplate[],
+): Failure | undefined {
+  const claims = req.spec.permissionClaims ?? [];
+  if (claims.length === 0) return undefined;
+  const covering = templates.filter((t) =>
+    req.spec.resources.every((r) => t.spec.resources.some((o) => sameGroupResource(o, r))),
+  );
+  const offers = (t: APIServiceExportTemplate) =>
+    claims.every((c) => (t.spec.permissionClaims ?? []).some((o) => sameClaim(o, c)));
+  if (covering.some(offers)) return undefined;
+  const resources = req.spec.resources.map(resourceGroupName).join(', ');
+  const unoffered = claims.filter(
+    (c) => !covering.some((t) => (t.spec.permissionClaims ?? []).some((o) => sameClaim(o, c))),
+  );
+  const named = (unoffered.length > 0 ? unoffered : claims).map(describeClaim).join('; ');
+  return claimFailure(
+    'PermissionClaimNotOffered',
+    covering.length === 0
+      ? `the request claims ${named}, but no APIServiceExportTemplate offers ${resources}; a request may claim only what a template offers`
+      : `no APIServiceExportTemplate that offers ${resources} offers ${named}; a request may claim only what one template offers, with the same selector`,
+  );
+}
+
+function sameClaim(a: PermissionClaim, b: PermissionClaim): boolean {
+  return sameGroupResource(a, b) && sameContent(a.selector, b.selector);
+}
+
+/** `secrets (selector {...})`, bounded: selectors come from whoever wrote the request. */
+function describeClaim(c: PermissionClaim): string {
+  const selector = JSON.stringify(c.selector);
+  const shown = selector.length > 200 ? `${selector.slice(0, 200)}…` : selector;
+  return `${resourceGroupName(c)} (selector ${shown})`;
+}
+
+/** How many namespaces one request may pre-seed (each is an object and a namespace). */
+export const maxNamespaces = 100;
+
+/**
+ * Whether the namespaces a request pre-seeds may become service namespaces: the provider
+ * namespace each would get must not be a system namespace nor an existing namespace made for
+ * anything else (`existing` looks one up by name). Checked before anything is created, so the
+ * request fails with the reason instead of leaving APIServiceNamespaces that never get one.
+ */
+export function namespacesAllowed(
+  req: APIServiceExportRequest,
+  contractNs: string,
+  isolation: Isolation,
+  existing: (name: string) => Namespace | undefined,
+): Failure | undefined {
+  const names = (req.spec.namespaces ?? []).map((n) => n.name);
+  if (names.length > maxNamespaces) {
+    return exportsFailure(
+      'TooManyNamespaces',
+      `the request names ${names.length} namespaces; at most ${maxNamespaces} are pre-seeded`,
+    );
+  }
+  for (const name of names) {
+    const serving = servingKey(contractNs, name);
+    const target = serviceNamespaceName(contractNs, name, isolation);
+    const verdict = checkTarget(target, serving, existing(target));
+    if (!verdict.ok) return exportsFailure(verdict.reason, verdict.message);
+  }
+  return undefined;
+}
+
+const exportsFailure = (reason: string, message: string): Failure => ({
   ok: false,
   condition: 'ExportsReady',
   reason,
   message,
 });
-const claimFailure = (reason: string, message: string): Validation => ({
+const claimFailure = (reason: string, message: string): Failure => ({
   ok: false,
   condition: 'PermissionClaim',
   reason,

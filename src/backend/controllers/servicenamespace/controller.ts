@@ -3,7 +3,9 @@
 // `<contract-ns>-<consumer-ns>` with isolation Prefixed or Namespaced, the consumer's own name
 // with None. The namespace is annotated with the APIServiceNamespace it serves; when that is
 // deleted, the namespaces annotated for it are deleted too (upstream guesses the name, and misses
-// the None case).
+// the None case). A namespace that exists but was not created for the APIServiceNamespace, or a
+// system namespace, is refused (see decide.ts): the status stays without a namespace and a
+// Warning event says why.
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { PatchType } from '../../../kube/client.ts';
@@ -16,20 +18,17 @@ import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import type { Isolation } from '../serviceexportrequest/decide.ts';
+import {
+  apiServiceNamespaceAnnotation,
+  checkTarget,
+  serviceNamespaceName,
+  servingKey,
+} from './decide.ts';
 import { perCluster } from '../per-cluster.ts';
 
 export const serviceNamespaceControllerName = 'kube-bind-backend-servicenamespace';
-export const apiServiceNamespaceAnnotation = 'kube-bind.io/api-service-namespace';
+export { apiServiceNamespaceAnnotation, serviceNamespaceName };
 const byServingIndex = 'namespacesByAPIServiceNamespace';
-
-/** The provider namespace for a consumer namespace, before one is recorded in status. */
-export function serviceNamespaceName(
-  contractNs: string,
-  consumerNs: string,
-  isolation: Isolation,
-): string {
-  return isolation === 'None' ? consumerNs : `${contractNs}-${consumerNs}`;
-}
 
 interface Informers {
   serviceNamespaces: Informer<kb.APIServiceNamespace>;
@@ -69,7 +68,7 @@ export function serviceNamespaceController(
     },
     reconcile: async (req, { cluster, signal }) => {
       const { serviceNamespaces, namespaces } = informersOf(cluster);
-      const serving = `${req.namespace}/${req.name}`;
+      const serving = servingKey(req.namespace, req.name);
       const nsClient = new ResourceClient(cluster.client, Namespaces);
       const asn = serviceNamespaces.lister.get(namespacedKey(req.namespace, req.name));
       if (!asn) {
@@ -80,31 +79,56 @@ export function serviceNamespaceController(
       }
       const target =
         asn.status?.namespace || serviceNamespaceName(req.namespace, req.name, isolation);
-      if (!namespaces.lister.get(target)) {
-        const created = await ignoreAlreadyExists(
-          nsClient.create(
-            {
-              metadata: { name: target, annotations: { [apiServiceNamespaceAnnotation]: serving } },
-            },
-            { signal },
-          ),
-        );
-        if (created) {
-          await events.event(asn, 'Normal', 'NamespaceCreated', `created namespace ${target}`);
-        }
-      }
-      if (asn.status?.namespace !== target) {
+      const ok = await ensureNamespace(nsClient, namespaces, asn, target, serving, signal, events);
+      const recorded = ok ? target : undefined;
+      if ((asn.status?.namespace || undefined) !== recorded) {
         await new ResourceClient(cluster.client, kb.APIServiceNamespaces, req.namespace).patch(
           req.name,
           PatchType.merge,
           // Guarded: a decision from a stale cache must not overwrite a name recorded meanwhile.
+          // A refused name is removed (null), so no konnector keeps syncing into it.
           {
             metadata: { resourceVersion: asn.metadata?.resourceVersion },
-            status: { namespace: target },
+            status: { namespace: recorded ?? null },
           },
           { subresource: 'status', signal },
         );
       }
     },
   };
+}
+
+/**
+ * Creates the service namespace, or finds the one created for this APIServiceNamespace; false
+ * (with a Warning event) when `target` may not serve it.
+ */
+async function ensureNamespace(
+  nsClient: ResourceClient<Namespace>,
+  namespaces: Informer<Namespace>,
+  asn: kb.APIServiceNamespace,
+  target: string,
+  serving: string,
+  signal: AbortSignal,
+  events: EventRecorder,
+): Promise<boolean> {
+  let existing = namespaces.lister.get(target);
+  let verdict = checkTarget(target, serving, existing);
+  if (verdict.ok && !existing) {
+    const created = await ignoreAlreadyExists(
+      nsClient.create(
+        { metadata: { name: target, annotations: { [apiServiceNamespaceAnnotation]: serving } } },
+        { signal },
+      ),
+    );
+    if (created) {
+      await events.event(asn, 'Normal', 'NamespaceCreated', `created namespace ${target}`);
+      return true;
+    }
+    // Our cache lags, or someone was faster: judge the namespace that is there.
+    existing = await ignoreNotFound(nsClient.get(target, signal));
+    verdict = checkTarget(target, serving, existing);
+  }
+  if (verdict.ok) return true;
+  await events.event(asn, 'Warning', verdict.reason, verdict.message);
+  return false;
 }

@@ -87,7 +87,7 @@ describe("the konnector's per-binding grants", () => {
     });
   });
 
-  it('grant a custom resource all verbs, its CRD by name, and nothing built in', async () => {
+  it('grant a custom resource all verbs, its CRD by name, claims read-only, nothing else', async () => {
     const admin = await kubeAdmin();
     const sa = { namespace: 'kube-bind', name: `konnector-${uniqueSuffix()}` };
     const binding = `cowboys-${uniqueSuffix()}`;
@@ -98,6 +98,7 @@ describe("the konnector's per-binding grants", () => {
         binding,
         serviceAccount: sa,
         resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+        permissionClaims: [{ group: '', resource: 'secrets', selector: {} }],
       },
       { kind: 'APIServiceBinding', metadata: { name: binding, uid: 'u' } },
       'kube-bind-ts-tests',
@@ -107,7 +108,16 @@ describe("the konnector's per-binding grants", () => {
       cowboys: await may(admin, sa, { verb: 'create', group: 'wildwest.dev', resource: 'cowboys' }),
       ownCRD: await may(admin, sa, { verb: 'delete', ...crd, name: 'cowboys.wildwest.dev' }),
       otherCRD: await may(admin, sa, { verb: 'delete', ...crd, name: 'sheriffs.wildwest.dev' }),
-      secrets: await may(admin, sa, { verb: 'get', group: '', resource: 'secrets' }),
+      // The claimed secrets are read (consumer → provider), never written.
+      readSecrets: await may(admin, sa, { verb: 'watch', group: '', resource: 'secrets' }),
+      writeSecrets: await may(admin, sa, {
+        verb: 'update',
+        group: '',
+        resource: 'secrets',
+        namespace: 'kube-system',
+        name: 'any',
+      }),
+      configmaps: await may(admin, sa, { verb: 'get', group: '', resource: 'configmaps' }),
       roles: await may(admin, sa, {
         verb: 'create',
         group: 'rbac.authorization.k8s.io',
@@ -118,7 +128,9 @@ describe("the konnector's per-binding grants", () => {
       cowboys: true,
       ownCRD: true,
       otherCRD: false,
-      secrets: false,
+      readSecrets: true,
+      writeSecrets: false,
+      configmaps: false,
       roles: false,
     });
   });

@@ -8,7 +8,7 @@
 // - the consumer CRDs of those resources (installed from the BoundSchemas): update and delete by
 //   name (creating is in the base role: RBAC cannot restrict creation by name);
 // - the claimed resources (configmaps, secrets, serviceaccounts in the core group), only those
-//   the export claims.
+//   the export claims, and only to read them (claims are copied consumer → provider).
 //
 // Whoever creates the binding with a cluster admin's rights applies them (the kubectl bind plugin;
 // the backend's one-click apply for a bundle), owned by the binding (or bundle), so the garbage
@@ -31,6 +31,7 @@ export const defaultServiceAccount = { namespace: 'kube-bind', name: 'konnector'
 
 const allVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const writeByName = ['get', 'update', 'patch'];
+const readVerbs = ['get', 'list', 'watch'];
 
 /** The claimable resources (group `""`); claims of anything else are not granted. */
 export const claimableResources: readonly string[] = ['configmaps', 'secrets', 'serviceaccounts'];
@@ -157,8 +158,9 @@ export function konnectorRules(
       verbs: ['get', 'update', 'patch', 'delete'],
     });
   }
+  // Claimed objects only travel consumer → provider: reading them is all the konnector does.
   const claimed = byGroup((input.permissionClaims ?? []).filter(isClaimable)).get('');
-  if (claimed) rules.push({ apiGroups: [''], resources: claimed, verbs: [...allVerbs] });
+  if (claimed) rules.push({ apiGroups: [''], resources: claimed, verbs: [...readVerbs] });
   return rules;
 }
 

@@ -5,6 +5,7 @@ import {
   bindingLabelValue,
   konnectorRBAC,
   konnectorRules,
+  namedOnly,
   rbacName,
   unsupportedClaims,
 } from './konnector-rbac.ts';
@@ -158,6 +159,41 @@ describe('konnectorRules', () => {
       konnectorRules({ binding: 'b', resources: [{ group: '*', resource: 'r' }] }),
     ).toThrow();
     expect(() => konnectorRules({ binding: '', resources })).toThrow();
+  });
+
+  it('grants a claim that names its objects those names only, read-only', () => {
+    const named = (...names: string[]): PermissionClaim => ({
+      group: '',
+      resource: 'secrets',
+      selector: { namedResources: names.map((name) => ({ name, namespace: 'ns' })) },
+    });
+    const rules = konnectorRules({
+      binding: 'b',
+      resources,
+      permissionClaims: [named('colt', 'b'), named('colt'), claim('configmaps')],
+    });
+    expect(rules.filter((r) => r.apiGroups?.[0] === '')).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['b', 'colt'],
+        verbs: ['get', 'list', 'watch'],
+      },
+    ]);
+    // A label selector or references next to the names: the konnector must see every secret.
+    const mixed = {
+      ...named('colt'),
+      selector: { namedResources: [{ name: 'colt' }], labelSelector: { matchLabels: { a: 'b' } } },
+    };
+    expect(namedOnly(mixed.selector)).toBeUndefined();
+    expect(namedOnly(named('colt').selector)).toEqual([{ name: 'colt', namespace: 'ns' }]);
+    expect(namedOnly({ namedResources: [{ name: 'x,y' }] })).toBeUndefined();
+    expect(
+      konnectorRules({ binding: 'b', resources, permissionClaims: [named('colt'), mixed] }).filter(
+        (r) => r.apiGroups?.[0] === '',
+      ),
+    ).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]);
   });
 
   it('refuses bound resources in the core group or Kubernetes’ own groups', () => {

@@ -158,9 +158,69 @@ export function konnectorRules(
       verbs: ['get', 'update', 'patch', 'delete'],
     });
   }
-  // Claimed objects only travel consumer → provider: reading them is all the konnector does.
-  const claimed = byGroup((input.permissionClaims ?? []).filter(isClaimable)).get('');
-  if (claimed) rules.push({ apiGroups: [''], resources: claimed, verbs: [...readVerbs] });
+  rules.push(...claimRules(input.permissionClaims ?? []));
+  return rules;
+}
+
+/** A claimed object named by a claim (no namespace: that name in any namespace). */
+export interface NamedTarget {
+  name: string;
+  namespace?: string;
+}
+
+const objectName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/**
+ * The objects a claim selects when it selects by name only (no label selector, no references);
+ * undefined otherwise, when the konnector has to see every object of the resource to select.
+ * The konnector then watches just these names, and is granted just these (`resourceNames`).
+ */
+export function namedOnly(selector: ClaimRef['selector']): NamedTarget[] | undefined {
+  if (!selector) return undefined;
+  const labels = selector.labelSelector;
+  const byLabel =
+    !!labels &&
+    (Object.keys(labels.matchLabels ?? {}).length > 0 ||
+      (labels.matchExpressions ?? []).length > 0);
+  const named = selector.namedResources ?? [];
+  if (byLabel || (selector.references ?? []).length > 0 || named.length === 0) return undefined;
+  if (!named.every((n) => n.name.length <= 253 && objectName.test(n.name))) return undefined;
+  return named.map((n) => ({ name: n.name, ...(n.namespace && { namespace: n.namespace }) }));
+}
+
+/**
+ * Read rights on the claimed core resources (claimed objects only travel consumer → provider):
+ * by name where every claim of a resource names its objects, on the whole resource otherwise.
+ */
+function claimRules(claims: readonly ClaimRef[]): PolicyRule[] {
+  const whole = new Set<string>();
+  const names = new Map<string, Set<string>>();
+  for (const claim of claims.filter(isClaimable)) {
+    if (!validResource.test(claim.resource)) {
+      throw new Error(`invalid resource name ${JSON.stringify(claim.resource)}`);
+    }
+    const targets = namedOnly(claim.selector);
+    if (!targets) {
+      whole.add(claim.resource);
+      continue;
+    }
+    let set = names.get(claim.resource);
+    if (!set) names.set(claim.resource, (set = new Set()));
+    for (const t of targets) set.add(t.name);
+  }
+  const rules: PolicyRule[] = [];
+  if (whole.size > 0) {
+    rules.push({ apiGroups: [''], resources: [...whole].sort(), verbs: [...readVerbs] });
+  }
+  for (const [resource, set] of [...names].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (whole.has(resource)) continue;
+    rules.push({
+      apiGroups: [''],
+      resources: [resource],
+      resourceNames: [...set].sort(),
+      verbs: [...readVerbs],
+    });
+  }
   return rules;
 }
 

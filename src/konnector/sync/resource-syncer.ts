@@ -20,11 +20,13 @@ import type { ProviderCluster } from '../cluster.ts';
 import { namespaceMap } from '../placement.ts';
 import type { Placement, WatchScope } from '../placement.ts';
 import { isOwnProviderObject } from '../provenance.ts';
+import { namedOnly } from '../../apis/kubebind/konnector-rbac.ts';
 import { isClaimed, referencedKeys } from './claims.ts';
 import type { SyncObject } from './decide.ts';
 import type { RunningSyncer } from './registry.ts';
 import { ownerLabel, reconcileSpec, releaseConsumerObject } from './spec.ts';
 import { reconcileStatus } from './status.ts';
+import { unionInformer } from './union-informer.ts';
 
 export interface ResourceSyncSettings {
   binding: string;
@@ -87,7 +89,7 @@ export function startResourceSyncer(
     ...factoryOpts,
   });
   const providerFactory = new SharedInformerFactory({ client: cluster.client, ...factoryOpts });
-  const consumer = consumerFactory.informerFor(settings.consumerType);
+  const consumer = consumerInformer(consumerFactory, settings);
   const providers = new Map<string, Informer<SyncObject>>();
   // Claimed copies are labelled: watch only those (a provider's own Secrets stay unseen).
   const claimedOnly = settings.claim ? { labelSelector: `${ownerLabel}=consumer` } : {};
@@ -227,6 +229,25 @@ export function startResourceSyncer(
       log.info('syncer stopped');
     },
   };
+}
+
+/**
+ * The consumer objects the syncer sees: every object of the resource, or, for a claim that names
+ * its objects, those names only (the konnector is granted no more, konnector-rbac.ts).
+ */
+function consumerInformer(
+  factory: SharedInformerFactory,
+  settings: ResourceSyncSettings,
+): Informer<SyncObject> {
+  const named = settings.claim && namedOnly(settings.claim.selector);
+  if (!named) return factory.informerFor(settings.consumerType);
+  const parts = named.map((n) =>
+    factory.informerFor(settings.consumerType, {
+      fieldSelector: `metadata.name=${n.name}`,
+      ...(n.namespace && { namespace: n.namespace }),
+    }),
+  );
+  return unionInformer(settings.consumerType.resource, parts);
 }
 
 /** The consumer ↔ provider namespace map of the contract namespace's APIServiceNamespaces. */

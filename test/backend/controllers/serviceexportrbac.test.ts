@@ -2,7 +2,8 @@
 // backend issues: each consumer can work with its exported resources and claimed secrets in its
 // own namespaces and nothing in another consumer's (upstream's singleton binding would hand the
 // last-reconciled consumer everyone's access); cluster-scoped exports are granted cluster-wide;
-// deleting an export takes its access away and leaves the other consumer's alone.
+// deleting an export takes its access away and leaves the other consumer's alone; a recorded
+// namespace not created for the consumer (kube-system, say) is granted nothing (issue 16).
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Cowboys, Sheriffs, wildwestCRDs } from '../../../src/apis/examples/wildwest.ts';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
@@ -188,5 +189,46 @@ describe('serviceexportrbac controller', () => {
     await allowed('A to list sheriffs', () => new ResourceClient(a.as, Sheriffs).list());
     await forbidden(new ResourceClient(b.as, Sheriffs).list());
     await forbidden(new ResourceClient(a.as, Cowboys, a.service).list());
+  });
+
+  it('grants nothing in a recorded namespace that was not created for the consumer', async () => {
+    const admin = await kubeAdmin();
+    const [a] = await consumers(admin, 1);
+    if (!a) throw new Error('one consumer');
+    const namespaces = new ResourceClient(admin, Namespaces);
+    const unannotated = `${a.contract}-plain`;
+    await namespaces.create({ metadata: { name: unannotated } });
+    const asns = new ResourceClient(admin, kb.APIServiceNamespaces, a.contract);
+    // What an older backend could have recorded: kube-system adopted, a namespace not made for
+    // this APIServiceNamespace.
+    for (const [name, recorded] of [
+      ['kube-system', 'kube-system'],
+      ['plain', unannotated],
+    ] as const) {
+      const asn = await asns.create({ metadata: { name }, spec: {} });
+      await asns.updateStatus({ ...asn, status: { namespace: recorded } });
+    }
+    await new ResourceClient(admin, kb.APIServiceExports, a.contract).create({
+      metadata: { name: 'cowboys' },
+      spec: {
+        resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+        permissionClaims: [{ group: '', resource: 'secrets', selector: {} }],
+        informerScope: 'Namespaced',
+        isolation: 'None',
+      },
+    });
+    runControllers(admin, [serviceExportRBACController('Namespaced')], [a.contract]);
+    await allowed('A to list secrets in its service namespace', () =>
+      new ResourceClient(a.as, Secrets, a.service).list(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const ns of ['kube-system', unannotated]) {
+      await forbidden(new ResourceClient(a.as, Secrets, ns).list());
+      await forbidden(new ResourceClient(a.as, Cowboys, ns).list());
+      const ours = (await new ResourceClient(admin, Roles, ns).list()).items.filter((r) =>
+        r.metadata?.annotations?.['kube-bind.io/export']?.startsWith(`${a.contract}/`),
+      );
+      expect(ours).toEqual([]);
+    }
   });
 });

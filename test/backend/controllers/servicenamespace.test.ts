@@ -1,12 +1,21 @@
 // The servicenamespace controller on the real kube-apiserver: an APIServiceNamespace gets its
 // provider namespace (prefixed, or the consumer's name with isolation None), recorded in status
-// and sticky; deleting the APIServiceNamespace deletes the namespace made for it.
+// and sticky; deleting the APIServiceNamespace deletes the namespace made for it; a namespace it
+// did not create is never adopted (issue 16, item 2).
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
 import { serviceNamespaceController } from '../../../src/backend/controllers/servicenamespace/controller.ts';
 import { ResourceClient } from '../../../src/kube/resource.ts';
-import { Namespaces } from '../../../src/kube/resources.ts';
-import { eventually, kubeAdmin, testNamespace, uniqueSuffix } from '../../harness/context.ts';
+import { Events, Namespaces } from '../../../src/kube/resources.ts';
+import { realClock } from '../../../src/runtime/clock.ts';
+import { ClientEventRecorder } from '../../../src/runtime/events.ts';
+import {
+  eventually,
+  kubeAdmin,
+  testLogger,
+  testNamespace,
+  uniqueSuffix,
+} from '../../harness/context.ts';
 import { runControllers } from '../../harness/controllers.ts';
 import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
 
@@ -69,5 +78,72 @@ describe('servicenamespace controller', () => {
         : undefined,
     );
     expect((await asns.get('old')).status?.namespace).toBe(sticky);
+  });
+
+  it('never adopts a namespace it did not create: a recorded one is given up, with a warning', async () => {
+    const admin = await kubeAdmin();
+    const contract = await testNamespace(admin, 'contract');
+    const namespaces = new ResourceClient(admin, Namespaces);
+    const foreign = `foreign-${uniqueSuffix()}`;
+    const adopted = `adopted-${uniqueSuffix()}`;
+    await namespaces.create({ metadata: { name: foreign, labels: { keep: 'me' } } });
+    for (const name of [foreign, adopted]) {
+      onTestFinished(async () => {
+        await namespaces.delete(name).catch(() => undefined);
+      });
+    }
+    const asns = new ResourceClient(admin, kb.APIServiceNamespaces, contract);
+    // As an older backend that adopted existing namespaces would have left it.
+    const created = await asns.create({ metadata: { name: adopted }, spec: {} });
+    await asns.updateStatus({ ...created, status: { namespace: foreign } });
+    // And as a consumer would ask with isolation None: its name is an existing namespace.
+    await asns.create({ metadata: { name: foreign }, spec: {} });
+    runControllers(
+      admin,
+      [
+        serviceNamespaceController(
+          'None',
+          new ClientEventRecorder({
+            client: admin,
+            component: 'kube-bind-backend',
+            clock: realClock,
+            log: testLogger(),
+          }),
+        ),
+      ],
+      [contract],
+    );
+    for (const name of [adopted, foreign]) {
+      const said = await eventually(`a warning about ${name}`, async () => {
+        const list = await new ResourceClient(admin, Events, contract).list({
+          fieldSelector: `involvedObject.name=${name},type=Warning`,
+        });
+        return list.items[0];
+      });
+      expect(said.reason).toBe('NamespaceTaken');
+      expect(said.message).toContain(`namespace ${foreign} already exists`);
+    }
+    // The one whose own name is free gets a namespace made for it; the other gets none.
+    expect(
+      await eventually('the given-up name to be replaced', async () => {
+        const recorded = (await asns.get(adopted)).status?.namespace;
+        return recorded && recorded !== foreign ? recorded : undefined;
+      }),
+    ).toBe(adopted);
+    expect(
+      (await namespaces.get(adopted)).metadata?.annotations?.['kube-bind.io/api-service-namespace'],
+    ).toBe(`${contract}/${adopted}`);
+    expect((await asns.get(foreign)).status?.namespace ?? '').toBe('');
+    const live = await namespaces.get(foreign);
+    expect(live.metadata?.labels).toMatchObject({ keep: 'me' });
+    expect(live.metadata?.annotations?.['kube-bind.io/api-service-namespace']).toBeUndefined();
+    // Deleting the APIServiceNamespaces leaves the foreign namespace alone: it was never theirs.
+    await asns.delete(adopted);
+    await asns.delete(foreign);
+    await eventually('the namespace made for it to go', async () => {
+      const ns = await namespaces.get(adopted).catch(() => undefined);
+      return !ns || ns.metadata?.deletionTimestamp ? true : undefined;
+    });
+    expect((await namespaces.get(foreign)).metadata?.deletionTimestamp).toBeUndefined();
   });
 });

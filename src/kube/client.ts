@@ -52,6 +52,13 @@ export interface KubeClientOptions {
   /** Time allowed for a non-watch request to send headers, and between body chunks. */
   requestTimeoutMs?: number;
   observer?: RequestObserver;
+  /**
+   * Largest response body (and watch event line) read from this server, in bytes; larger ones
+   * fail with ResponseTooLarge. Set it for servers someone else names (an uploaded consumer
+   * kubeconfig, a provider's kubeconfig): without it such a server could stream any amount into
+   * this process's memory. Default: unbounded for bodies, 64 MiB per watch event.
+   */
+  maxResponseBytes?: number;
   /** Injected for tests; defaults to timers. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -63,6 +70,7 @@ interface Shared {
   retry: RetryPolicy;
   requestTimeoutMs: number;
   observer: RequestObserver | undefined;
+  maxResponseBytes: number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   openWatches: number;
 }
@@ -106,6 +114,7 @@ export class KubeClient {
       retry: opts.retry ?? defaultRetryPolicy,
       requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
       observer: opts.observer,
+      maxResponseBytes: opts.maxResponseBytes ?? Number.POSITIVE_INFINITY,
       sleep: opts.sleep ?? ((ms, signal) => sleepTimer(ms, undefined, { signal })),
       openWatches: 0,
     };
@@ -143,7 +152,7 @@ export class KubeClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.#send(method, path, opts, false);
-        const text = await res.body.text();
+        const text = await readCapped(res.body, this.#shared.maxResponseBytes);
         return parseBody(text, res.headers['content-type']) as T;
       } catch (err) {
         const delay = opts.signal?.aborted
@@ -169,7 +178,10 @@ export class KubeClient {
     const res = await this.#send('GET', path, opts, true);
     this.#shared.openWatches++;
     try {
-      yield* parseEventStream<T>(res.body);
+      yield* parseEventStream<T>(
+        res.body,
+        Math.min(this.#shared.maxResponseBytes, defaultMaxEventBytes),
+      );
     } finally {
       this.#shared.openWatches--;
       res.body.destroy();
@@ -238,7 +250,7 @@ export class KubeClient {
     }
     observe(String(res.statusCode));
     if (res.statusCode < 200 || res.statusCode > 299) {
-      const parsed = parseBody(await res.body.text(), res.headers['content-type']);
+      const parsed = await errorBody(res);
       const retryAfter = res.headers['retry-after'];
       throw apiErrorFrom(
         method,
@@ -275,6 +287,45 @@ function watchBodyTimeoutMs(query: Query | undefined): number {
   return seconds > 0 ? (seconds + 30) * 1000 : 0;
 }
 
+/** A watch event larger than this is refused even from a trusted server (etcd stores ~1.5 MiB). */
+const defaultMaxEventBytes = 64 * 2 ** 20;
+
+/** A metav1.Status is a few hundred bytes; a larger error body is not worth holding. */
+const maxErrorBodyBytes = 64 * 2 ** 10;
+
+/** The server sent more than the client was set to read (KubeClientOptions.maxResponseBytes). */
+export class ResponseTooLarge extends Error {
+  constructor(limit: number) {
+    super(`the server's response is larger than ${limit} bytes`);
+    this.name = 'ResponseTooLarge';
+  }
+}
+
+/** The body as text, refusing (and dropping the connection) past `limit` bytes. */
+async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  if (limit === Number.POSITIVE_INFINITY) return body.text();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new ResponseTooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** An error response's Status, or its first bytes as text when it is not a small JSON one. */
+async function errorBody(res: Dispatcher.ResponseData): Promise<unknown> {
+  try {
+    return parseBody(await readCapped(res.body, maxErrorBodyBytes), res.headers['content-type']);
+  } catch {
+    return '(an error response that is not a Kubernetes Status)';
+  }
+}
+
 function parseBody(text: string, contentType: string | string[] | undefined): unknown {
   const ct = Array.isArray(contentType) ? contentType[0] : contentType;
   const json = ct === undefined || ct.includes('json');
@@ -284,11 +335,16 @@ function parseBody(text: string, contentType: string | string[] | undefined): un
 /** Splits a watch response (one JSON event per line) into events. */
 export async function* parseEventStream<T>(
   body: AsyncIterable<Uint8Array>,
+  maxEventBytes = defaultMaxEventBytes,
 ): AsyncGenerator<WatchEvent<T>> {
   const decoder = new TextDecoder();
   let buffered = '';
   for await (const chunk of body) {
     buffered += decoder.decode(chunk, { stream: true });
+    // Characters, not bytes: at most 3× looser for non-ASCII, still bounded.
+    if (buffered.length > maxEventBytes && buffered.indexOf('\n') < 0) {
+      throw new ResponseTooLarge(maxEventBytes);
+    }
     let start = 0;
     for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n', start)) {
       const line = buffered.slice(start, nl);

@@ -224,7 +224,11 @@ export async function bindFromResponse(
     io.stderr('The provider sent no export requests: nothing to bind.\n');
     return;
   }
-  const providerClient = new KubeClient(response.connection, { userAgent: pluginUserAgent });
+  // The provider's server, named by its BindingResponse: bound what it may send back.
+  const providerClient = new KubeClient(response.connection, {
+    userAgent: pluginUserAgent,
+    maxResponseBytes: 16 * 2 ** 20,
+  });
   const names: string[] = [];
   try {
     for (const request of response.requests) {

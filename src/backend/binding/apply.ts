@@ -122,7 +122,11 @@ async function installOnConsumer(
   signal: AbortSignal,
   exports: readonly kb.APIServiceExport[],
 ): Promise<ApplyBindingResponse> {
-  const client = new KubeClient(input.consumer.connection, { userAgent: 'kube-bind-backend' });
+  // A server the uploader names: bound what it may send back (its answers are single objects).
+  const client = new KubeClient(input.consumer.connection, {
+    userAgent: 'kube-bind-backend',
+    maxResponseBytes: 16 * 2 ** 20,
+  });
   try {
     await ensure(client, Namespaces, { metadata: { name: konnectorNamespace } });
     await installCRDs(client, consumerCRDs(), { fieldManager, timeoutMs: 30_000, signal });

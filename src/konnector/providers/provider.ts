@@ -183,6 +183,8 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     const { ref: secret, text, contract: contractNamespace, connection } = want;
     const client = new KubeClient(connection, {
       userAgent: 'kube-bind-ts-konnector',
+      // The provider's server, named by its Secret: bounded, with room for paged lists.
+      maxResponseBytes: 256 * 2 ** 20,
       ...(metrics?.requests && { observer: metrics.requests }),
     });
     const factory = new SharedInformerFactory({

@@ -188,6 +188,19 @@ describe('serviceexportrequest controller', () => {
       },
       'secrets.core is claimed more than once',
     ],
+    [
+      'a claim no template offers',
+      {
+        resources: [cowboys],
+        permissionClaims: [{ resource: 'secrets', selector: { namedResources: [{ name: 'x' }] } }],
+      },
+      'a request may claim only what a template offers',
+    ],
+    [
+      'a namespace name that makes no namespace',
+      { resources: [cowboys], namespaces: [{ name: '..' }] },
+      'which is not a valid namespace name',
+    ],
   ] as const)('fails %s with a message and creates nothing', async (_what, spec, message) => {
     const s = await start();
     await s.requests.create({

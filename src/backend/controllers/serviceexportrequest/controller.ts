@@ -40,7 +40,7 @@ import {
 } from './decide.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import { perCluster } from '../per-cluster.ts';
-import { serviceNamespaceName } from '../servicenamespace/decide.ts';
+import { isNamespaceName, serviceNamespaceName } from '../servicenamespace/decide.ts';
 import { crdSource, type SchemaSource } from '../../options/values.ts';
 import {
   exportedSchemaSource,
@@ -200,6 +200,7 @@ class RequestReconcile {
     const existing = new Map<string, Namespace>();
     for (const { name: consumerNs } of wanted.length > maxNamespaces ? [] : wanted) {
       const target = serviceNamespaceName(ns(request), consumerNs, this.#config.isolation);
+      if (!isNamespaceName(target)) continue; // refused below, without asking the server
       const live = await ignoreNotFound(nsClient.get(target, this.#signal));
       if (live) existing.set(target, live);
     }

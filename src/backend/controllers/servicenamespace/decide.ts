@@ -40,6 +40,9 @@ const contractOf = (serving: string): string => serving.split('/')[0] ?? '';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** Whether `name` can name a namespace (a DNS-1123 label of at most 63 characters). */
+export const isNamespaceName = (name: string): boolean => name.length <= 63 && dnsLabel.test(name);
+
 export type TargetVerdict =
   | { ok: true }
   | {
@@ -57,7 +60,7 @@ export function checkTarget(
   serving: string,
   existing: Namespace | undefined,
 ): TargetVerdict {
-  if (target.length > 63 || !dnsLabel.test(target)) {
+  if (!isNamespaceName(target)) {
     return {
       ok: false,
       reason: 'InvalidNamespaceName',

@@ -123,9 +123,12 @@ describe('backend processes sharing Redis behind a load balancer', () => {
     const first = await replica('first process');
     const balancer = await startRoundRobin([first.origin], lbPort);
     onTestFinished(() => balancer.close());
-    const toDex = (
-      await hop(cliAuthorize(balancer.origin, 'RESTART0SESSION00000000000'))
-    ).headers.get('location');
+    const started = await hop(cliAuthorize(balancer.origin, 'RESTART0SESSION00000000000'));
+    const toDex = started.headers.get('location');
+    // The browser keeps its login cookie (the callback must come from the same browser).
+    const [name = '', value = ''] =
+      (started.headers.getSetCookie()[0] ?? '').split(';')[0]?.split('=') ?? [];
+    const jar = new Map([[`${balancer.origin} ${name}`, value]]);
     expect(toDex).toContain(dex.issuer);
     await first.stop();
     // A new process (new memory, same Redis) answers the callback.
@@ -133,7 +136,7 @@ describe('backend processes sharing Redis behind a load balancer', () => {
     await balancer.close();
     const again = await startRoundRobin([second.origin], lbPort);
     onTestFinished(() => again.close());
-    const back = await followUntil(toDex ?? '', 'http://127.0.0.1:1/callback');
+    const back = await followUntil(toDex ?? '', 'http://127.0.0.1:1/callback', jar);
     const token = back.searchParams.get('access_token') ?? '';
     expect(token).not.toBe('');
     const res = await fetch(`${second.origin}/api/ping`, {

@@ -117,11 +117,14 @@ describe('the front door under hostile input', () => {
       session_id: 'replay',
       client_type: 'cli',
     });
-    const toIdp = (await hop(start)).headers.get('location') ?? '';
+    const started = await hop(start);
+    const toIdp = started.headers.get('location') ?? '';
+    // The browser's login cookie: a callback is only accepted with it (login CSRF).
+    const browser = { cookie: started.headers.getSetCookie()[0]?.split(';')[0] ?? '' };
     const callback = (await hop(toIdp)).headers.get('location') ?? '';
     expect(callback).toContain('/api/callback?');
-    expect((await hop(callback)).status).toBe(302);
-    const replay = await hop(callback);
+    expect((await hop(callback, { headers: browser })).status).toBe(302);
+    const replay = await hop(callback, { headers: browser });
     expect(replay.status).toBe(400);
     expect(((await replay.json()) as { message: string }).message).toBe('Unknown or expired login');
 

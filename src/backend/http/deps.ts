@@ -9,13 +9,15 @@ import type {
   ConsumerStatus,
 } from '../../apis/kubebind/documents.ts';
 import type { LoginService } from '../auth/login.ts';
+import type { Subject } from '../binding/authorize.ts';
 import type { User } from '../binding/service.ts';
 import type { HostAlias, ServerOptions } from '../options/options.ts';
 
 /** The binding service as the HTTP layer uses it (src/backend/binding/service.ts). */
 export interface BindingPort {
   ready(): boolean;
-  authorize(clusterId: string, user: Pick<User, 'subject' | 'groups'>): Promise<void>;
+  /** `groups` from the IdP; `trustedGroups` from our configuration (binding/authorize.ts). */
+  authorize(clusterId: string, user: Subject): Promise<void>;
   templates(clusterId: string): unknown;
   collections(clusterId: string): unknown;
   bind(

@@ -240,67 +240,76 @@ describe('konnector', () => {
     );
   });
 
-  it('syncs a claimed secret a cowboy references, and drops it when no longer referenced', async () => {
-    const p = await providerWithLogin({
-      resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
-      permissionClaims: [
+  // Claims are granted per namespace under either consumer scope, so they are watched so too.
+  it.each(['Namespaced', 'Cluster'])(
+    'syncs a claimed secret a cowboy references, and drops it when no longer referenced (--consumer-scope=%s)',
+    async (consumerScope) => {
+      const p = await providerWithLogin(
         {
-          group: '',
-          resource: 'secrets',
-          selector: {
-            references: [
-              {
-                group: 'wildwest.dev',
-                resource: 'cowboys',
-                jsonPath: { name: 'spec.secretRefs.#.name' },
+          resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+          permissionClaims: [
+            {
+              group: '',
+              resource: 'secrets',
+              selector: {
+                references: [
+                  {
+                    group: 'wildwest.dev',
+                    resource: 'cowboys',
+                    jsonPath: { name: 'spec.secretRefs.#.name' },
+                  },
+                ],
               },
-            ],
-          },
+            },
+          ],
         },
-      ],
-    });
-    const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
-    await startKonnector({
-      kubeconfig: consumerCluster.adminKubeconfigPath,
-      logDir: dir,
-      name: 'konnector-claims',
-    });
-    const name = `claims-${uniqueSuffix()}`;
-    await bind(p, name);
-    await waitReady(consumer, name);
-    const ns = `dodge-${uniqueSuffix()}`;
-    await new ResourceClient(consumer, Namespaces).create({ metadata: { name: ns } });
-    const secrets = new ResourceClient(consumer, Secrets, ns);
-    await secrets.create({ metadata: { name: 'colt' }, stringData: { bullets: '6' } });
-    await secrets.create({ metadata: { name: 'unrelated' }, stringData: { x: 'y' } });
-    await new ResourceClient(consumer, Cowboys, ns).create({
-      apiVersion: 'wildwest.dev/v1alpha1',
-      kind: 'Cowboy',
-      metadata: { name: 'wyatt' },
-      spec: { intent: 'ride', secretRefs: [{ name: 'colt' }] },
-    });
-    const providerSecrets = new ResourceClient(p.admin, Secrets, `${p.contractNamespace}-${ns}`);
-    const copy = await eventually('the claimed secret on the provider', () =>
-      ignoreNotFound(providerSecrets.get('colt')),
-    );
-    expect(Buffer.from(copy.data?.['bullets'] ?? '', 'base64').toString()).toBe('6');
-    expect(copy.metadata?.labels).toMatchObject({ 'kube-bind.io/owner': 'consumer' });
-    expect(await ignoreNotFound(providerSecrets.get('unrelated'))).toBeUndefined();
+        [`--consumer-scope=${consumerScope}`],
+      );
+      const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+      await startKonnector({
+        kubeconfig: consumerCluster.adminKubeconfigPath,
+        logDir: dir,
+        name: `konnector-claims-${consumerScope.toLowerCase()}`,
+      });
+      const name = `claims-${uniqueSuffix()}`;
+      await bind(p, name);
+      await waitReady(consumer, name);
+      const ns = `dodge-${uniqueSuffix()}`;
+      await new ResourceClient(consumer, Namespaces).create({ metadata: { name: ns } });
+      const secrets = new ResourceClient(consumer, Secrets, ns);
+      await secrets.create({ metadata: { name: 'colt' }, stringData: { bullets: '6' } });
+      await secrets.create({ metadata: { name: 'unrelated' }, stringData: { x: 'y' } });
+      await new ResourceClient(consumer, Cowboys, ns).create({
+        apiVersion: 'wildwest.dev/v1alpha1',
+        kind: 'Cowboy',
+        metadata: { name: 'wyatt' },
+        spec: { intent: 'ride', secretRefs: [{ name: 'colt' }] },
+      });
+      const providerSecrets = new ResourceClient(p.admin, Secrets, `${p.contractNamespace}-${ns}`);
+      const copy = await eventually('the claimed secret on the provider', () =>
+        ignoreNotFound(providerSecrets.get('colt')),
+      );
+      expect(Buffer.from(copy.data?.['bullets'] ?? '', 'base64').toString()).toBe('6');
+      expect(copy.metadata?.labels).toMatchObject({ 'kube-bind.io/owner': 'consumer' });
+      expect(await ignoreNotFound(providerSecrets.get('unrelated'))).toBeUndefined();
 
-    // A changed secret follows; one no longer referenced is removed from the provider.
-    await secrets.patch('colt', PatchType.merge, { stringData: { bullets: '5' } });
-    await eventually('the new data on the provider', async () => {
-      const s = await providerSecrets.get('colt');
-      return Buffer.from(s.data?.['bullets'] ?? '', 'base64').toString() === '5' ? true : undefined;
-    });
-    await new ResourceClient(consumer, Cowboys, ns).patch('wyatt', PatchType.merge, {
-      spec: { secretRefs: [] },
-    });
-    await eventually('the unreferenced secret to leave the provider', async () =>
-      (await ignoreNotFound(providerSecrets.get('colt'))) === undefined ? true : undefined,
-    );
-    await unbind(name, 'cowboys.wildwest.dev');
-  });
+      // A changed secret follows; one no longer referenced is removed from the provider.
+      await secrets.patch('colt', PatchType.merge, { stringData: { bullets: '5' } });
+      await eventually('the new data on the provider', async () => {
+        const s = await providerSecrets.get('colt');
+        return Buffer.from(s.data?.['bullets'] ?? '', 'base64').toString() === '5'
+          ? true
+          : undefined;
+      });
+      await new ResourceClient(consumer, Cowboys, ns).patch('wyatt', PatchType.merge, {
+        spec: { secretRefs: [] },
+      });
+      await eventually('the unreferenced secret to leave the provider', async () =>
+        (await ignoreNotFound(providerSecrets.get('colt'))) === undefined ? true : undefined,
+      );
+      await unbind(name, 'cowboys.wildwest.dev');
+    },
+  );
 
   it('syncs cluster-scoped sheriffs under the contract-namespace prefix (isolation Prefixed)', async () => {
     const p = await providerWithLogin({

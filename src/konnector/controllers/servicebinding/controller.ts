@@ -373,8 +373,11 @@ function claimSettings(
       providerScope: 'Namespaced',
       contractNamespace: cluster.contractNamespace,
     }),
+    // Claimed objects are watched per namespace whatever the export's informer scope: the
+    // backend grants claims only in the contract and service namespaces (never cluster-wide,
+    // which would reach every Secret of the provider), so a cluster-wide watch is Forbidden.
     scope: watchScope({
-      informerScope: exp.spec.informerScope,
+      informerScope: 'Namespaced',
       providerScope: 'Namespaced',
       contractNamespace: cluster.contractNamespace,
       serviceNamespaces: serviceNamespaces.map((sn) => sn.status?.namespace ?? ''),

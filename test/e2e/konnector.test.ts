@@ -4,7 +4,7 @@
 // plugin; objects sync both ways; a referenced secret follows its claim; restarts of the
 // konnector and the backend lose nothing; unbinding cleans up both sides; and the web UI's
 // one-click apply binds through a bundle that the same konnector serves.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -21,18 +21,17 @@ import {
   ClusterRoles,
   CustomResourceDefinitions,
   Namespaces,
-  RoleBindings,
-  Roles,
   Secrets,
-  ServiceAccounts,
 } from '../../src/kube/resources.ts';
-import { konnectorObjects } from '../../src/apis/kubebind/konnector-manifests.ts';
-import { buildKubeconfig } from '../harness/kubeconfig.ts';
 import { launchBrowser, newPage, screenshot } from '../harness/browser.ts';
 import { controlPlane, eventually } from '../harness/context.ts';
 import { defaultDexClient, startDex, type Dex } from '../harness/dex.ts';
 import { startKubeCluster, type KubeCluster } from '../harness/kube-cluster.ts';
-import { startKonnector, type KonnectorUnderTest } from '../harness/konnector.ts';
+import {
+  konnectorServiceAccount,
+  startKonnector,
+  type KonnectorUnderTest,
+} from '../harness/konnector.ts';
 import { freePort } from '../harness/ports.ts';
 import { ManagedProcess } from '../harness/process.ts';
 import { repoRoot } from '../harness/tools.ts';
@@ -71,7 +70,7 @@ beforeAll(async () => {
   consumerAdmin = await adminOf(consumer);
   backend = await startBackend();
   await providerCatalog(providerAdmin);
-  konnectorKubeconfig = await konnectorServiceAccount(consumerAdmin, consumer);
+  konnectorKubeconfig = await konnectorServiceAccount(consumerAdmin, consumer, dir);
   konnector = await startKonnector({
     kubeconfig: konnectorKubeconfig,
     logDir: dir,
@@ -80,45 +79,6 @@ beforeAll(async () => {
     stopWhenTestEnds: false,
   });
 }, 300_000);
-
-/**
- * The konnector runs as its service account with only the base role the install objects grant
- * (no `*\/*\/*`); each binding's rights come from whoever binds. A kubeconfig with a token from
- * the TokenRequest API.
- */
-async function konnectorServiceAccount(admin: KubeClient, cluster: KubeCluster): Promise<string> {
-  const objects = konnectorObjects({ image: 'not-run-here' });
-  await new ResourceClient(admin, Namespaces).create(objects.namespace);
-  await new ResourceClient(admin, ServiceAccounts, 'kube-bind').create(objects.serviceAccount);
-  await new ResourceClient(admin, ClusterRoles).create(objects.clusterRole);
-  await new ResourceClient(admin, ClusterRoleBindings).create(objects.clusterRoleBinding);
-  await new ResourceClient(admin, Roles, 'kube-bind').create(objects.role);
-  await new ResourceClient(admin, RoleBindings, 'kube-bind').create(objects.roleBinding);
-  const review = await admin.request<{ status: { token: string } }>(
-    'POST',
-    '/api/v1/namespaces/kube-bind/serviceaccounts/konnector/token',
-    {
-      body: {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'TokenRequest',
-        spec: { expirationSeconds: 7200 },
-      },
-    },
-  );
-  const conn = await connectionFromKubeconfig({ file: cluster.adminKubeconfigPath });
-  const path = join(dir, 'konnector.kubeconfig');
-  writeFileSync(
-    path,
-    buildKubeconfig({
-      name: 'konnector',
-      user: 'system:serviceaccount:kube-bind:konnector',
-      server: conn.server,
-      caPem: conn.caPem ?? '',
-      token: review.status.token,
-    }),
-  );
-  return path;
-}
 
 afterAll(async () => {
   // Whatever beforeAll got to start is stopped, even when it failed half-way.

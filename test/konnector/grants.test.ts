@@ -15,7 +15,7 @@ import {
   ClusterRoles,
   SubjectAccessReviews,
 } from '../../src/kube/resources.ts';
-import { kubeAdmin, uniqueSuffix } from '../harness/context.ts';
+import { eventually, kubeAdmin, uniqueSuffix } from '../harness/context.ts';
 
 /** Whether the service account may do `verb` on `resource` (cluster-wide when no namespace). */
 async function may(
@@ -104,6 +104,12 @@ describe("the konnector's per-binding grants", () => {
       'kube-bind-ts-tests',
     );
     const crd = { group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' };
+    // The apiserver's RBAC authorizer sees new roles through its informers, a moment later.
+    await eventually('the grant to take effect', async () =>
+      (await may(admin, sa, { verb: 'create', group: 'wildwest.dev', resource: 'cowboys' }))
+        ? true
+        : undefined,
+    );
     const matrix = {
       cowboys: await may(admin, sa, { verb: 'create', group: 'wildwest.dev', resource: 'cowboys' }),
       ownCRD: await may(admin, sa, { verb: 'delete', ...crd, name: 'cowboys.wildwest.dev' }),

@@ -4,25 +4,14 @@
 // secret is synced, and the konnector's rights on the consumer's secrets are that name only
 // (SubjectAccessReview matrix): before, the claim granted every verb on every Secret.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { konnectorObjects } from '../../src/apis/kubebind/konnector-manifests.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
-import { connectionFromKubeconfig } from '../../src/kube/config.ts';
 import { ignoreNotFound } from '../../src/kube/errors.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
-import {
-  ClusterRoleBindings,
-  ClusterRoles,
-  Namespaces,
-  RoleBindings,
-  Roles,
-  Secrets,
-  ServiceAccounts,
-  SubjectAccessReviews,
-} from '../../src/kube/resources.ts';
+import { Namespaces, Secrets, SubjectAccessReviews } from '../../src/kube/resources.ts';
 import {
   allowToBind,
   controllersFor,
@@ -40,8 +29,7 @@ import {
 } from '../harness/context.ts';
 import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 import { startKubeCluster, type KubeCluster } from '../harness/kube-cluster.ts';
-import { buildKubeconfig } from '../harness/kubeconfig.ts';
-import { startKonnector } from '../harness/konnector.ts';
+import { konnectorServiceAccount, startKonnector } from '../harness/konnector.ts';
 import { kubectlBind, run } from '../kubectl-bind/run.ts';
 
 let consumerCluster: KubeCluster;
@@ -55,41 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await consumerCluster.stop();
 });
-
-/** The konnector's service account with its base role only; a kubeconfig with its token. */
-async function konnectorServiceAccount(admin: KubeClient): Promise<string> {
-  const objects = konnectorObjects({ image: 'not-run-here' });
-  await new ResourceClient(admin, Namespaces).create(objects.namespace);
-  await new ResourceClient(admin, ServiceAccounts, 'kube-bind').create(objects.serviceAccount);
-  await new ResourceClient(admin, ClusterRoles).create(objects.clusterRole);
-  await new ResourceClient(admin, ClusterRoleBindings).create(objects.clusterRoleBinding);
-  await new ResourceClient(admin, Roles, 'kube-bind').create(objects.role);
-  await new ResourceClient(admin, RoleBindings, 'kube-bind').create(objects.roleBinding);
-  const review = await admin.request<{ status: { token: string } }>(
-    'POST',
-    '/api/v1/namespaces/kube-bind/serviceaccounts/konnector/token',
-    {
-      body: {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'TokenRequest',
-        spec: { expirationSeconds: 3600 },
-      },
-    },
-  );
-  const conn = await connectionFromKubeconfig({ file: consumerCluster.adminKubeconfigPath });
-  const path = join(dir, 'konnector.kubeconfig');
-  writeFileSync(
-    path,
-    buildKubeconfig({
-      name: 'konnector',
-      user: 'system:serviceaccount:kube-bind:konnector',
-      server: conn.server,
-      caPem: conn.caPem ?? '',
-      token: review.status.token,
-    }),
-  );
-  return path;
-}
 
 async function may(
   admin: KubeClient,
@@ -123,7 +76,7 @@ describe('a permission claim that names its secret', () => {
     const contract = await controllersFor(admin, door, identity);
 
     const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
-    const kubeconfig = await konnectorServiceAccount(consumer);
+    const kubeconfig = await konnectorServiceAccount(consumer, consumerCluster, dir);
     await startKonnector({
       kubeconfig,
       logDir: dir,

@@ -87,7 +87,7 @@ describe("the konnector's per-binding grants", () => {
     });
   });
 
-  it('grant a custom resource all verbs, its CRD by name, claims read-only, nothing else', async () => {
+  it('grant a custom resource all verbs, its CRD by name, its claims, nothing else', async () => {
     const admin = await kubeAdmin();
     const sa = { namespace: 'kube-bind', name: `konnector-${uniqueSuffix()}` };
     const binding = `cowboys-${uniqueSuffix()}`;
@@ -114,16 +114,44 @@ describe("the konnector's per-binding grants", () => {
       cowboys: await may(admin, sa, { verb: 'create', group: 'wildwest.dev', resource: 'cowboys' }),
       ownCRD: await may(admin, sa, { verb: 'delete', ...crd, name: 'cowboys.wildwest.dev' }),
       otherCRD: await may(admin, sa, { verb: 'delete', ...crd, name: 'sheriffs.wildwest.dev' }),
-      // The claimed secrets are read (consumer → provider), never written.
+      // The claimed secrets are read (consumer → provider) and written (provider → consumer);
+      // a claim by label or reference may select any Secret, wherever the binding maps to.
       readSecrets: await may(admin, sa, { verb: 'watch', group: '', resource: 'secrets' }),
       writeSecrets: await may(admin, sa, {
         verb: 'update',
         group: '',
         resource: 'secrets',
-        namespace: 'kube-system',
+        namespace: 'wild-west',
         name: 'any',
       }),
+      deleteSecrets: await may(admin, sa, {
+        verb: 'delete',
+        group: '',
+        resource: 'secrets',
+        namespace: 'wild-west',
+        name: 'any',
+      }),
+      // Not a verb the sync uses: it deletes one copy at a time.
+      deleteCollectionSecrets: await may(admin, sa, {
+        verb: 'deletecollection',
+        group: '',
+        resource: 'secrets',
+        namespace: 'wild-west',
+      }),
       configmaps: await may(admin, sa, { verb: 'get', group: '', resource: 'configmaps' }),
+      createConfigmaps: await may(admin, sa, {
+        verb: 'create',
+        group: '',
+        resource: 'configmaps',
+        namespace: 'wild-west',
+      }),
+      serviceaccountTokens: await may(admin, sa, {
+        verb: 'create',
+        group: '',
+        resource: 'serviceaccounts/token',
+        namespace: 'wild-west',
+        name: 'any',
+      }),
       roles: await may(admin, sa, {
         verb: 'create',
         group: 'rbac.authorization.k8s.io',
@@ -135,8 +163,12 @@ describe("the konnector's per-binding grants", () => {
       ownCRD: true,
       otherCRD: false,
       readSecrets: true,
-      writeSecrets: false,
+      writeSecrets: true,
+      deleteSecrets: true,
+      deleteCollectionSecrets: false,
       configmaps: false,
+      createConfigmaps: false,
+      serviceaccountTokens: false,
       roles: false,
     });
   });

@@ -2,7 +2,9 @@
 // on a private consumer cluster as its own service account, with only the base role and the
 // per-binding role `kubectl bind` grants; the shared kube-apiserver is the provider. The named
 // secret is synced, and the konnector's rights on the consumer's secrets are that name only
-// (SubjectAccessReview matrix): before, the claim granted every verb on every Secret.
+// (SubjectAccessReview matrix): before, the claim granted every verb on every Secret. Issue 17:
+// claimed objects flow both ways, so the name may be written (update, patch, delete) and secrets
+// created (RBAC cannot restrict `create` by name); reading or writing any other name stays refused.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -155,17 +157,50 @@ describe('a permission claim that names its secret', () => {
         namespace: ns,
         name: secretName,
       }),
+      deleteNamed: await may(consumer, {
+        verb: 'delete',
+        resource: 'secrets',
+        namespace: ns,
+        name: secretName,
+      }),
+      updateOther: await may(consumer, {
+        verb: 'update',
+        resource: 'secrets',
+        namespace: ns,
+        name: 'unrelated',
+      }),
+      deleteOther: await may(consumer, {
+        verb: 'delete',
+        resource: 'secrets',
+        namespace: ns,
+        name: 'unrelated',
+      }),
+      deleteCollection: await may(consumer, {
+        verb: 'deletecollection',
+        resource: 'secrets',
+        namespace: ns,
+      }),
       createAny: await may(consumer, { verb: 'create', resource: 'secrets', namespace: ns }),
       configmaps: await may(consumer, { verb: 'list', resource: 'configmaps' }),
+      createConfigmaps: await may(consumer, {
+        verb: 'create',
+        resource: 'configmaps',
+        namespace: ns,
+      }),
     };
     expect(matrix).toEqual({
       getNamed: true,
       watchNamed: true,
       getOther: false,
       listAll: false,
-      updateNamed: false,
-      createAny: false,
+      updateNamed: true,
+      deleteNamed: true,
+      updateOther: false,
+      deleteOther: false,
+      deleteCollection: false,
+      createAny: true,
       configmaps: false,
+      createConfigmaps: false,
     });
   });
 });

@@ -39,7 +39,8 @@ describe('konnectorRBAC', () => {
         resourceNames: ['cowboys.wildwest.dev'],
         verbs: ['get', 'update', 'patch', 'delete'],
       },
-      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get', 'list', 'watch'] },
+      // Claimed objects flow both ways: the provider's are written on the consumer.
+      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: all },
     ]);
   });
 
@@ -132,9 +133,7 @@ describe('konnectorRules', () => {
     const added = withClaims.filter(
       (r) => !without.some((w) => JSON.stringify(w) === JSON.stringify(r)),
     );
-    expect(added).toEqual([
-      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch'] },
-    ]);
+    expect(added).toEqual([{ apiGroups: [''], resources: ['serviceaccounts'], verbs: all }]);
     // Without claims no core resource is granted (namespaces and events are in the base role).
     const core = without.filter((r) => r.apiGroups?.includes('')).flatMap((r) => r.resources);
     expect(core).toEqual([]);
@@ -144,7 +143,7 @@ describe('konnectorRules', () => {
     const claims = [claim('secrets'), claim('deployments', 'apps'), claim('pods'), claim('*')];
     const rules = konnectorRules({ binding: 'b', resources, permissionClaims: claims });
     expect(rules.filter((r) => r.apiGroups?.[0] === '')).toEqual([
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: all },
     ]);
     expect(JSON.stringify(rules)).not.toMatch(/deployments|pods|\*/);
     expect(unsupportedClaims(claims).map((c) => c.resource)).toEqual(['deployments', 'pods', '*']);
@@ -161,7 +160,7 @@ describe('konnectorRules', () => {
     expect(() => konnectorRules({ binding: '', resources })).toThrow();
   });
 
-  it('grants a claim that names its objects those names only, read-only', () => {
+  it('grants a claim that names its objects those names only, and create (never by name)', () => {
     const named = (...names: string[]): PermissionClaim => ({
       group: '',
       resource: 'secrets',
@@ -173,12 +172,40 @@ describe('konnectorRules', () => {
       permissionClaims: [named('colt', 'b'), named('colt'), claim('configmaps')],
     });
     expect(rules.filter((r) => r.apiGroups?.[0] === '')).toEqual([
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: all },
+      // RBAC matches `create` without a name, so resourceNames could never allow it.
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       {
         apiGroups: [''],
         resources: ['secrets'],
         resourceNames: ['b', 'colt'],
-        verbs: ['get', 'list', 'watch'],
+        verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'],
+      },
+    ]);
+    // Two named resources share one `create` rule; no other verb goes without a name.
+    const configmap: PermissionClaim = {
+      group: '',
+      resource: 'configmaps',
+      selector: { namedResources: [{ name: 'endpoint' }] },
+    };
+    const both = konnectorRules({
+      binding: 'b',
+      resources,
+      permissionClaims: [named('colt'), configmap],
+    }).filter((r) => r.apiGroups?.[0] === '');
+    expect(both).toEqual([
+      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['create'] },
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['endpoint'],
+        verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'],
+      },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['colt'],
+        verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'],
       },
     ]);
     // A label selector or references next to the names: the konnector must see every secret.
@@ -193,7 +220,7 @@ describe('konnectorRules', () => {
       konnectorRules({ binding: 'b', resources, permissionClaims: [named('colt'), mixed] }).filter(
         (r) => r.apiGroups?.[0] === '',
       ),
-    ).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]);
+    ).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: all }]);
   });
 
   it('refuses bound resources in the core group or Kubernetes’ own groups', () => {

@@ -8,7 +8,15 @@
 // - the consumer CRDs of those resources (installed from the BoundSchemas): update and delete by
 //   name (creating is in the base role: RBAC cannot restrict creation by name);
 // - the claimed resources (configmaps, secrets, serviceaccounts in the core group), only those
-//   the export claims, and only to read them (claims are copied consumer → provider).
+//   the export claims (issue 17: claimed objects flow both ways, so the konnector reads the
+//   consumer's objects and writes the copies of the provider's): every verb on the resource when
+//   a claim selects by label or by reference; when every claim of a resource names its objects,
+//   get/list/watch/update/patch/delete on those names only (`resourceNames`) and `create` on the
+//   resource, because RBAC cannot restrict creation by name (the request has no name to match).
+//   These are cluster-wide, like the bound resources: the consumer namespaces a binding maps are
+//   wherever the consumer creates bound objects, known only at run time, and a Role per namespace
+//   would have to be created by the konnector, i.e. with the RBAC `bind` verb on its own role in
+//   every namespace, which confines nothing a compromised konnector could not undo.
 //
 // Whoever creates the binding with a cluster admin's rights applies them (the kubectl bind plugin;
 // the backend's one-click apply for a bundle), owned by the binding (or bundle), so the garbage
@@ -31,7 +39,8 @@ export const defaultServiceAccount = { namespace: 'kube-bind', name: 'konnector'
 
 const allVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const writeByName = ['get', 'update', 'patch'];
-const readVerbs = ['get', 'list', 'watch'];
+/** Claimed objects named by a claim: read and write those names (creation is not by name). */
+const byNameVerbs = ['get', 'list', 'watch', 'update', 'patch', 'delete'];
 
 /** The claimable resources (group `""`); claims of anything else are not granted. */
 export const claimableResources: readonly string[] = ['configmaps', 'secrets', 'serviceaccounts'];
@@ -189,8 +198,9 @@ export function namedOnly(selector: ClaimRef['selector']): NamedTarget[] | undef
 }
 
 /**
- * Read rights on the claimed core resources (claimed objects only travel consumer → provider):
- * by name where every claim of a resource names its objects, on the whole resource otherwise.
+ * Rights on the claimed core resources, read and write (claimed objects flow both ways): every
+ * verb on the resource unless every claim of it names its objects; then the names only, and
+ * `create` on the resource (RBAC checks `create` without a name: `resourceNames` never matches it).
  */
 function claimRules(claims: readonly ClaimRef[]): PolicyRule[] {
   const whole = new Set<string>();
@@ -210,15 +220,20 @@ function claimRules(claims: readonly ClaimRef[]): PolicyRule[] {
   }
   const rules: PolicyRule[] = [];
   if (whole.size > 0) {
-    rules.push({ apiGroups: [''], resources: [...whole].sort(), verbs: [...readVerbs] });
+    rules.push({ apiGroups: [''], resources: [...whole].sort(), verbs: [...allVerbs] });
   }
-  for (const [resource, set] of [...names].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (whole.has(resource)) continue;
+  const named = [...names]
+    .filter(([resource]) => !whole.has(resource))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (named.length > 0) {
+    rules.push({ apiGroups: [''], resources: named.map(([r]) => r), verbs: ['create'] });
+  }
+  for (const [resource, set] of named) {
     rules.push({
       apiGroups: [''],
       resources: [resource],
       resourceNames: [...set].sort(),
-      verbs: [...readVerbs],
+      verbs: [...byNameVerbs],
     });
   }
   return rules;

@@ -146,4 +146,49 @@ describe('servicenamespace controller', () => {
     });
     expect((await namespaces.get(foreign)).metadata?.deletionTimestamp).toBeUndefined();
   });
+
+  it('gives one consumer at most its quota of service namespaces', async () => {
+    const admin = await kubeAdmin();
+    const contract = await testNamespace(admin, 'contract');
+    const events = new ClientEventRecorder({
+      client: admin,
+      component: 'kube-bind-backend',
+      clock: realClock,
+      log: testLogger(),
+    });
+    runControllers(
+      admin,
+      [serviceNamespaceController('Prefixed', events, { perConsumer: 2, recheckMs: 500 })],
+      [contract],
+    );
+    const asns = new ResourceClient(admin, kb.APIServiceNamespaces, contract);
+    for (const name of ['one', 'two']) {
+      await asns.create({ metadata: { name }, spec: {} });
+      await eventually(
+        `${name} to be served`,
+        async () => (await asns.get(name)).status?.namespace,
+      );
+    }
+    await asns.create({ metadata: { name: 'three' }, spec: {} });
+    const said = await eventually('a warning about the third', async () => {
+      const list = await new ResourceClient(admin, Events, contract).list({
+        fieldSelector: 'involvedObject.name=three,type=Warning',
+      });
+      return list.items[0];
+    });
+    expect(said.reason).toBe('TooManyNamespaces');
+    expect((await asns.get('three')).status?.namespace ?? '').toBe('');
+    const made = await new ResourceClient(admin, Namespaces)
+      .get(`${contract}-three`)
+      .catch(() => undefined);
+    expect(made).toBeUndefined();
+    // Room again once one goes: the refused one looks again and is served.
+    await asns.delete('one');
+    expect(
+      await eventually(
+        'the third to be served',
+        async () => (await asns.get('three')).status?.namespace,
+      ),
+    ).toBe(`${contract}-three`);
+  });
 });

@@ -14,17 +14,29 @@ import { ResourceClient } from '../../../kube/resource.ts';
 import { Namespaces } from '../../../kube/resources.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
+import { namespaceIndex } from '../../../runtime/cache/store.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
+import { done, requeueAfter } from '../../../runtime/controller/result.ts';
 import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import type { Isolation } from '../serviceexportrequest/decide.ts';
 import {
   apiServiceNamespaceAnnotation,
+  checkQuota,
   checkTarget,
+  maxServiceNamespaces,
   serviceNamespaceName,
   servingKey,
 } from './decide.ts';
 import { perCluster } from '../per-cluster.ts';
+
+/** The per-consumer bound of service namespaces (tests lower both). */
+export interface QuotaOptions {
+  /** Service namespaces one consumer may have. */
+  perConsumer?: number;
+  /** When a refused APIServiceNamespace looks again for room (another may have gone). */
+  recheckMs?: number;
+}
 
 export const serviceNamespaceControllerName = 'kube-bind-backend-servicenamespace';
 export { apiServiceNamespaceAnnotation, serviceNamespaceName };
@@ -38,7 +50,10 @@ interface Informers {
 export function serviceNamespaceController(
   isolation: Isolation,
   events: EventRecorder = noEvents,
+  quota: QuotaOptions = {},
 ): ControllerSpec {
+  const perConsumer = quota.perConsumer ?? maxServiceNamespaces;
+  const recheckMs = quota.recheckMs ?? 60_000;
   const informersOf = perCluster((cluster): Informers => {
     const namespaces = cluster.informers.informerFor(Namespaces);
     namespaces.addIndexer(byServingIndex, (ns) => {
@@ -75,11 +90,17 @@ export function serviceNamespaceController(
         for (const ns of namespaces.lister.byIndex(byServingIndex, serving)) {
           await ignoreNotFound(nsClient.delete(ns.metadata?.name ?? '', { signal }));
         }
-        return;
+        return done;
       }
       const target =
         asn.status?.namespace || serviceNamespaceName(req.namespace, req.name, isolation);
-      const ok = await ensureNamespace(nsClient, namespaces, asn, target, serving, signal, events);
+      const room = asn.status?.namespace
+        ? { ok: true as const }
+        : checkQuota(serving, servedCount(serviceNamespaces, req.namespace), perConsumer);
+      if (!room.ok) await events.event(asn, 'Warning', room.reason, room.message);
+      const ok =
+        room.ok &&
+        (await ensureNamespace(nsClient, namespaces, asn, target, serving, signal, events));
       const recorded = ok ? target : undefined;
       if ((asn.status?.namespace || undefined) !== recorded) {
         await new ResourceClient(cluster.client, kb.APIServiceNamespaces, req.namespace).patch(
@@ -94,8 +115,16 @@ export function serviceNamespaceController(
           { subresource: 'status', signal },
         );
       }
+      return room.ok ? done : requeueAfter(recheckMs);
     },
   };
+}
+
+/** How many APIServiceNamespaces of a consumer have a service namespace recorded. */
+function servedCount(serviceNamespaces: Informer<kb.APIServiceNamespace>, contract: string) {
+  return serviceNamespaces.lister
+    .byIndex(namespaceIndex, contract)
+    .filter((asn) => !!asn.status?.namespace).length;
 }
 
 /**

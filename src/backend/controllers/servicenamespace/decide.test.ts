@@ -1,6 +1,7 @@
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import {
+  checkQuota,
   checkTarget,
   isSystemNamespace,
   serviceNamespaceName,
@@ -78,5 +79,15 @@ describe('servesAPIServiceNamespace', () => {
     expect(servesAPIServiceNamespace(ns('kube-system', 'c/kube-system'), 'c/kube-system')).toBe(
       false,
     );
+  });
+});
+
+describe('checkQuota', () => {
+  it('allows service namespaces up to the quota, then refuses with the reason', () => {
+    expect(checkQuota('c/wild', 0, 2)).toEqual({ ok: true });
+    expect(checkQuota('c/wild', 1, 2)).toEqual({ ok: true });
+    const refused = checkQuota('c/wild', 2, 2);
+    expect(refused).toMatchObject({ ok: false, reason: 'TooManyNamespaces' });
+    expect(!refused.ok && refused.message).toContain('consumer c has 2 already');
   });
 });

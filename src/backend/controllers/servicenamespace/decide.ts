@@ -47,9 +47,33 @@ export type TargetVerdict =
   | { ok: true }
   | {
       ok: false;
-      reason: 'InvalidNamespaceName' | 'SystemNamespace' | 'NamespaceTaken';
+      reason: 'InvalidNamespaceName' | 'SystemNamespace' | 'NamespaceTaken' | 'TooManyNamespaces';
       message: string;
     };
+
+/**
+ * How many service namespaces one consumer may have. Each APIServiceNamespace a consumer creates
+ * makes the backend create a namespace; without a bound, anyone with an issued kubeconfig could
+ * fill the provider with namespaces. A consumer uses one per consumer namespace it binds in.
+ */
+export const maxServiceNamespaces = 1000;
+
+/**
+ * Whether one more service namespace may be created for the consumer of `serving`, which has
+ * `served` already. Checked only before the first one is recorded: a recorded one is kept.
+ */
+export function checkQuota(
+  serving: string,
+  served: number,
+  quota = maxServiceNamespaces,
+): TargetVerdict {
+  if (served < quota) return { ok: true };
+  return {
+    ok: false,
+    reason: 'TooManyNamespaces',
+    message: `${serving} gets no service namespace: consumer ${contractOf(serving)} has ${served} already, the most one consumer may have (${quota}); delete APIServiceNamespaces that are no longer used`,
+  };
+}
 
 /**
  * Whether `target` may serve the APIServiceNamespace `serving` (`<contract>/<name>`), given the

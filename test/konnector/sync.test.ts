@@ -96,7 +96,13 @@ async function waitReady(consumer: KubeClient, name: string): Promise<void> {
   const bindings = new ResourceClient(consumer, kb.APIServiceBindings);
   await eventually(
     `binding ${name} to be Ready`,
-    async () => (condition(await bindings.get(name), 'Ready') === 'True' ? true : undefined),
+    async () => {
+      const b = await bindings.get(name);
+      if (condition(b, 'Ready') === 'True') return true;
+      // Say which condition holds it back when this times out.
+      const failing = (b.status?.conditions ?? []).filter((c) => c.status !== 'True');
+      throw new Error(failing.map((c) => `${c.type}: ${c.message ?? ''}`).join('; '));
+    },
     { timeoutMs: 60_000 },
   );
 }

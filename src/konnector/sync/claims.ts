@@ -92,14 +92,41 @@ export function referencedKeys(
     .filter((k) => k.name !== '');
 }
 
-/** Whether `obj` is claimed by `selector`; `referenced` holds `namespace/name` of references. */
+/**
+ * The claim's reference index (issue 17, item 4): files each referencing object under the
+ * `namespace/name` keys it references, so "is this key referenced?" is one lookup in the
+ * informer's index, updated per referencing-object event, instead of a walk over every
+ * referencing object on every change. The index name tells paths apart when one resource is
+ * referenced through several.
+ */
+export function referenceIndex(jsonPath: { name?: string; namespace?: string }): {
+  name: string;
+  fn: (obj: KubeObject) => string[];
+} {
+  return {
+    name: `claim-references:${jsonPath.name ?? ''}:${jsonPath.namespace ?? ''}`,
+    fn: (obj) =>
+      referencedKeys(obj, jsonPath)
+        .filter((k) => k.namespace !== '')
+        .map((k) => `${k.namespace}/${k.name}`),
+  };
+}
+
+/** Whether a `namespace/name` key is referenced; answered by the reference index. */
+export type IsReferenced = (key: string) => boolean;
+
+/**
+ * Whether `obj` is claimed by `selector`. `namespace` is where the object counts as living (a
+ * provider object is judged in the consumer namespace its own maps to); `referenced` answers
+ * for `references`.
+ */
 export function isClaimed(
   obj: KubeObject,
   selector: Selector,
-  referenced: ReadonlySet<string> = new Set(),
+  referenced: IsReferenced = () => false,
+  namespace: string = obj.metadata?.namespace ?? '',
 ): boolean {
   const name = obj.metadata?.name ?? '';
-  const namespace = obj.metadata?.namespace ?? '';
   if (!name) return false;
   if (
     nonEmptySelector(selector.labelSelector) &&
@@ -110,5 +137,5 @@ export function isClaimed(
   const named = (selector.namedResources ?? []).some(
     (n) => n.name === name && (!n.namespace || n.namespace === namespace),
   );
-  return named || referenced.has(`${namespace}/${name}`);
+  return named || referenced(`${namespace}/${name}`);
 }

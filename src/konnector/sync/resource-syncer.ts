@@ -1,7 +1,8 @@
 // The spec and status syncers of one bound resource of one binding: a consumer informer for the
 // resource, provider informers as the export's informer scope allows (one cluster-wide, or one
-// per provider namespace), and two controllers keyed by the consumer object. Started and stopped
-// by the servicebinding controller through the cluster's SyncerRegistry.
+// per provider namespace), and two controllers keyed by the consumer object. A permission claim
+// gets the same informers and one claim controller (claim.ts), keyed by the consumer name too.
+// Started and stopped by the servicebinding controller through the cluster's SyncerRegistry.
 import type { Logger } from 'pino';
 import type { APIServiceExport, Selector } from '../../apis/kubebind/types.gen.ts';
 import * as kb from '../../apis/kubebind/types.gen.ts';
@@ -21,10 +22,11 @@ import { namespaceMap } from '../placement.ts';
 import type { Placement, WatchScope } from '../placement.ts';
 import { isOwnProviderObject } from '../provenance.ts';
 import { namedOnly } from '../../apis/kubebind/konnector-rbac.ts';
-import { isClaimed, referencedKeys } from './claims.ts';
+import { reconcileClaim, releaseClaims } from './claim.ts';
+import { isClaimed, referencedKeys, referenceIndex } from './claims.ts';
 import type { SyncObject } from './decide.ts';
 import type { RunningSyncer } from './registry.ts';
-import { ownerLabel, reconcileSpec, releaseConsumerObject } from './spec.ts';
+import { reconcileSpec, releaseConsumerObject } from './spec.ts';
 import { reconcileStatus } from './status.ts';
 import { unionInformer } from './union-informer.ts';
 
@@ -38,8 +40,8 @@ export interface ResourceSyncSettings {
   placement: Placement;
   scope: WatchScope;
   /**
-   * A permission claim: only the objects it selects are synced (consumer → provider, no
-   * finalizer, no status), and their provider copies are labelled `kube-bind.io/owner=consumer`.
+   * A permission claim: only the objects it selects are synced, both ways by owner
+   * (claim-decide.ts), without finalizers or status.
    */
   claim?: {
     selector: Selector;
@@ -66,8 +68,11 @@ export interface SyncView {
   provider(key: { namespace?: string; name: string }): SyncObject | undefined | 'unwatched';
   /** The contract Namespace's UID, read once per syncer. */
   contractNamespaceUID(): Promise<string | undefined>;
-  /** Whether this consumer object is synced at all (claims select; bound resources: all). */
-  selects(obj: SyncObject): boolean;
+  /**
+   * Whether this object is synced at all (claims select; bound resources: all). `namespace` is
+   * the consumer namespace it counts in (a provider object's maps to one).
+   */
+  selects(obj: SyncObject, namespace?: string): boolean;
 }
 
 export function startResourceSyncer(
@@ -91,45 +96,30 @@ export function startResourceSyncer(
   const providerFactory = new SharedInformerFactory({ client: cluster.client, ...factoryOpts });
   const consumer = consumerInformer(consumerFactory, settings);
   const providers = new Map<string, Informer<SyncObject>>();
-  // Claimed copies are labelled: watch only those (a provider's own Secrets stay unseen).
-  const claimedOnly = settings.claim ? { labelSelector: `${ownerLabel}=consumer` } : {};
   if (settings.scope.clusterWide) {
-    providers.set('', providerFactory.informerFor(settings.providerType, claimedOnly));
+    providers.set('', providerFactory.informerFor(settings.providerType));
   } else {
     for (const ns of settings.scope.namespaces) {
-      providers.set(
-        ns,
-        providerFactory.informerFor(settings.providerType, { namespace: ns, ...claimedOnly }),
-      );
+      providers.set(ns, providerInformer(providerFactory, settings, ns));
     }
   }
   const serviceNamespaces = cluster.informers.informerFor(kb.APIServiceNamespaces, {
     namespace: cluster.contractNamespace,
   });
   const claim = settings.claim;
-  const references = (claim?.references ?? []).map((r) => ({
-    informer: consumerFactory.informerFor(r.type),
-    jsonPath: r.jsonPath,
-  }));
-  // The referenced keys, recomputed after any referencing object changed.
-  let referenced: Set<string> | undefined;
-  for (const r of references) {
-    const forget = () => (referenced = undefined);
-    r.informer.addEventHandler({ add: forget, update: forget, delete: forget });
-  }
-  const referencedNow = (): Set<string> => {
-    referenced ??= new Set(
-      references.flatMap((r) =>
-        r.informer.lister
-          .list()
-          .flatMap((o) => referencedKeys(o, r.jsonPath).map((k) => `${k.namespace}/${k.name}`)),
-      ),
-    );
-    return referenced;
-  };
+  // Referencing objects are indexed by the keys they reference (claims.ts referenceIndex): one
+  // change re-files one object, and "is this key referenced?" is a lookup per reference.
+  const references = (claim?.references ?? []).map((r) => {
+    const informer = consumerFactory.informerFor(r.type);
+    const index = referenceIndex(r.jsonPath);
+    informer.addIndexer(index.name, index.fn);
+    return { informer, jsonPath: r.jsonPath, index: index.name };
+  });
+  const referenced = (key: string) =>
+    references.some((r) => r.informer.lister.byIndex(r.index, key).length > 0);
   let namespaceUID: Promise<string | undefined> | undefined;
   const view: SyncView = {
-    selects: (obj) => !claim || isClaimed(obj, claim.selector, referencedNow()),
+    selects: (obj, namespace) => !claim || isClaimed(obj, claim.selector, referenced, namespace),
     settings,
     cluster,
     consumer,
@@ -154,19 +144,40 @@ export function startResourceSyncer(
     },
   };
 
+  /** Every consumer name a claim may have a copy under, on either side. */
+  const claimKeys = () => {
+    const keys = new Map<string, { namespace: string; name: string }>();
+    const add = (namespace: string | undefined, name: string | undefined) => {
+      if (namespace && name) keys.set(`${namespace}/${name}`, { namespace, name });
+    };
+    for (const o of consumer.lister.list()) add(o.metadata?.namespace, o.metadata?.name);
+    const map = namespaceMapOf(serviceNamespaces);
+    for (const informer of providers.values()) {
+      for (const o of informer.lister.list()) {
+        add(map.consumerNamespace(o.metadata?.namespace ?? ''), o.metadata?.name);
+      }
+    }
+    return keys.values();
+  };
   const contract = cluster.contractNamespace;
   const toConsumerRefs = (obj: SyncObject) => {
-    if (!isOwnProviderObject(obj, contract)) return [];
+    // Claimed objects: anything in a service namespace may be the provider's or a copy.
+    if (!claim && !isOwnProviderObject(obj, contract)) return [];
     const { namespace, name } = obj.metadata ?? {};
     if (!name) return [];
     const ns = namespaceMapOf(serviceNamespaces);
     const key = settings.placement.toConsumer({ ...(namespace && { namespace }), name }, ns);
     return key ? [{ namespace: key.namespace, name: key.name }] : [];
   };
-  const inNamespace = (sn: kb.APIServiceNamespace) =>
-    consumer.lister
-      .byIndex(namespaceIndex, sn.metadata?.name ?? '')
-      .map((o) => ({ namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' }));
+  const inNamespace = (sn: kb.APIServiceNamespace) => {
+    const ns = sn.metadata?.name ?? '';
+    const names = consumer.lister.byIndex(namespaceIndex, ns).map((o) => o.metadata?.name ?? '');
+    // A claim's provider objects already in the provider namespace the backend just assigned.
+    const providerNs = sn.status?.namespace;
+    const informer = claim && providerNs ? providers.get(providerNs) : undefined;
+    if (informer) names.push(...informer.lister.list().map((o) => o.metadata?.name ?? ''));
+    return [...new Set(names)].map((name) => ({ namespace: ns, name }));
+  };
   const referencedRefs = (jsonPath: { name?: string; namespace?: string }) => (o: KubeObject) =>
     referencedKeys(o, jsonPath).map((k) => ({ namespace: k.namespace, name: k.name }));
   const watches = () => [
@@ -182,7 +193,8 @@ export function startResourceSyncer(
       name: claim ? 'konnector-claims' : 'konnector-spec',
       workers,
       watches,
-      reconcile: (req, ctx) => reconcileSpec(view, req, ctx),
+      reconcile: (req, ctx) =>
+        claim ? reconcileClaim(view, req, ctx) : reconcileSpec(view, req, ctx),
     },
     opts,
   );
@@ -218,6 +230,10 @@ export function startResourceSyncer(
       references.every((r) => r.informer.hasSynced()),
     async release(signal) {
       await stopControllers();
+      if (claim) {
+        await releaseClaims(view, claimKeys(), signal, log);
+        return;
+      }
       for (const obj of consumer.lister.list()) {
         const { namespace, name = '' } = obj.metadata ?? {};
         await releaseConsumerObject(view, { ...(namespace && { namespace }), name }, obj, signal);
@@ -229,6 +245,27 @@ export function startResourceSyncer(
       log.info('syncer stopped');
     },
   };
+}
+
+/**
+ * The provider objects of one provider namespace the syncer sees: every object of the resource,
+ * or, for a claim that names its objects, those names only (watched one name at a time).
+ */
+function providerInformer(
+  factory: SharedInformerFactory,
+  settings: ResourceSyncSettings,
+  namespace: string,
+): Informer<SyncObject> {
+  const named = settings.claim && namedOnly(settings.claim.selector);
+  if (!named) return factory.informerFor(settings.providerType, { namespace });
+  const names = [...new Set(named.map((n) => n.name))];
+  const parts = names.map((name) =>
+    factory.informerFor(settings.providerType, {
+      namespace,
+      fieldSelector: `metadata.name=${name}`,
+    }),
+  );
+  return unionInformer(settings.providerType.resource, parts);
 }
 
 /**

@@ -23,9 +23,6 @@ import { patchFinalizer } from './finalizer.ts';
 import type { SyncView } from './resource-syncer.ts';
 import { namespaceMapOf } from './resource-syncer.ts';
 
-/** On claimed copies: who owns the object (upstream's label). */
-export const ownerLabel = 'kube-bind.io/owner';
-
 /** How soon to look again while the backend assigns a provider namespace. */
 const namespaceWaitMs = 1_000;
 
@@ -49,11 +46,9 @@ export async function reconcileSpec(
     return undefined;
   }
 
-  // Claimed objects carry no finalizer: their copies go when the consumer object's deletion is
-  // seen, or, after a restart, when the provider copy's consumer object is found missing.
   // Go on in the same pass: waiting for the finalizer's update event to come round the queue
   // would put every new object behind the whole backlog (measured in bench/konnector.ts).
-  if (!settings.claim && !hasFinalizer(consumer)) {
+  if (!hasFinalizer(consumer)) {
     const updated = await patchFinalizer(
       consumerClient,
       consumer,
@@ -107,14 +102,14 @@ export async function reconcileSpec(
   return undefined;
 }
 
-/** The provider copy of `consumer`; claimed copies are labelled as the consumer's. */
+/** The provider copy of `consumer`. */
 async function desiredObject(
   view: SyncView,
   consumer: SyncObject,
   key: ObjectKey,
 ): Promise<SyncObject> {
   const { settings, cluster } = view;
-  const desired = desiredProviderObject(consumer, {
+  return desiredProviderObject(consumer, {
     key,
     apiVersion: apiVersion(settings.providerType),
     kind: settings.providerType.kind,
@@ -122,12 +117,6 @@ async function desiredObject(
     strategy: settings.placement.strategy,
     contractNamespaceUID: await view.contractNamespaceUID(),
   });
-  if (!settings.claim) return desired;
-  const metadata = desired.metadata ?? {};
-  return {
-    ...desired,
-    metadata: { ...metadata, labels: { ...metadata.labels, [ownerLabel]: 'consumer' } },
-  };
 }
 
 /**

@@ -22,7 +22,7 @@ import type { Result } from '../../../runtime/controller/result.ts';
 import type { ProviderCluster } from '../../cluster.ts';
 import { secretKeyRefName } from '../../cluster.ts';
 import { exportIsolation, placement, watchScope } from '../../placement.ts';
-import type { Scope } from '../../placement.ts';
+import type { Scope, WatchScope } from '../../placement.ts';
 import { refOf } from '../../providers/kubeconfig-secret.ts';
 import { isClaimable } from '../../../apis/kubebind/konnector-rbac.ts';
 import type { SyncObject } from '../../sync/decide.ts';
@@ -374,14 +374,11 @@ function claimSettings(
       contractNamespace: cluster.contractNamespace,
     }),
     // Claimed objects are watched per namespace whatever the export's informer scope: the
-    // backend grants claims only in the contract and service namespaces (never cluster-wide,
-    // which would reach every Secret of the provider), so a cluster-wide watch is Forbidden.
-    scope: watchScope({
-      informerScope: 'Namespaced',
-      providerScope: 'Namespaced',
-      contractNamespace: cluster.contractNamespace,
-      serviceNamespaces: serviceNamespaces.map((sn) => sn.status?.namespace ?? ''),
-    }),
+    // backend grants claims only in the service namespaces (never cluster-wide, which would
+    // reach every Secret of the provider), so a cluster-wide watch is Forbidden. Not in the
+    // contract namespace either: it maps to no consumer namespace, and holds the consumer's
+    // own credentials.
+    scope: claimScope(cluster.contractNamespace, serviceNamespaces),
     claim: {
       selector: claim.selector,
       references: (claim.selector.references ?? []).map((ref) => ({
@@ -396,6 +393,22 @@ function claimSettings(
       })),
     },
   };
+}
+
+/** A claim's provider namespaces: the service namespaces, without the contract namespace. */
+function claimScope(
+  contractNamespace: string,
+  serviceNamespaces: readonly kb.APIServiceNamespace[],
+): WatchScope {
+  const all = watchScope({
+    informerScope: 'Namespaced',
+    providerScope: 'Namespaced',
+    contractNamespace,
+    serviceNamespaces: serviceNamespaces.map((sn) => sn.status?.namespace ?? ''),
+  });
+  return all.clusterWide
+    ? all
+    : { clusterWide: false, namespaces: all.namespaces.filter((ns) => ns !== contractNamespace) };
 }
 
 /** What a syncer restarts for when it changes. */

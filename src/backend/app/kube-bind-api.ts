@@ -1,7 +1,9 @@
 // The first step of the backend's start: the kube-bind.io API must be served before any
 // controller or handler touches it. With --install-crds (the default) the backend applies its CRDs
 // with server-side apply — an upgrade of the backend upgrades them in place — and waits until they
-// are Established; without it, it only checks they are there and says what is missing.
+// are Established; without it, it only checks they are there and says what is missing. With
+// installation on it also applies the ValidatingAdmissionPolicy that keeps consumers off the
+// provider's claimed objects (serviceexportrbac/admission-policy.ts).
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Logger } from 'pino';
 import { kubeBindCRDs } from '../../apis/kubebind/crds/index.ts';
@@ -10,6 +12,7 @@ import { installCRDs, isEstablished } from '../../kube/crds.ts';
 import { ignoreNotFound } from '../../kube/errors.ts';
 import { ResourceClient } from '../../kube/resource.ts';
 import { CustomResourceDefinitions } from '../../kube/resources.ts';
+import { ensureProviderOwnedClaimsPolicy } from '../controllers/serviceexportrbac/admission-policy.ts';
 
 export const crdFieldManager = 'kube-bind-ts-backend';
 
@@ -47,6 +50,8 @@ export async function ensureKubeBindAPI(
       ...(opts.signal && { signal: opts.signal }),
     });
     opts.log.info({ crds: names.length, ms: Date.now() - started }, 'kube-bind.io CRDs applied');
+    // Only with the real kube-bind.io API (tests pass copies of CRDs in groups of their own).
+    if (!opts.crds) await ensureProviderOwnedClaimsPolicy(client, opts.log, opts.signal);
     return;
   }
   const live = new ResourceClient(client, CustomResourceDefinitions);

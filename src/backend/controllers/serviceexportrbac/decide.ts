@@ -13,6 +13,10 @@
 //   them cluster-wide with `--consumer-scope=Cluster`: a consumer claiming secrets could then read
 //   every Secret of the provider cluster. (A konnector that watches claimed objects cluster-wide,
 //   as upstream's does with Cluster scope, cannot sync claims then; ours watches per namespace.)
+// - Claims are granted every verb: the konnector writes the copies of the consumer's objects there
+//   and reads the provider's (issue 17). RBAC cannot tell the two apart by their
+//   `kube-bind.io/owner` label; the ValidatingAdmissionPolicy of admission-policy.ts refuses
+//   consumer writes to the provider's objects.
 // - The service namespaces passed in must be the ones created for this consumer (the controller
 //   checks their annotation); nothing is ever granted in another namespace.
 import type { PolicyRule } from 'kubernetes-types/rbac/v1.js';

@@ -12,6 +12,17 @@
 //     client) and, on the provider, less the backend's (its own rest_client_requests_total); the
 //     konnector's own count is printed beside it as a cross-check. An apiserver counts a WATCH
 //     when it ends, so the odd watch that times out during a phase shows as a few hundredths.
+// Claimed objects (issue 17), in the same binding, whose export claims Secrets labelled
+// `bench.kube-bind.io/claimed=true` or named by a cowboy's `spec.secretRefs.#.name`:
+//   - claimed Secrets consumer → provider, p50/p99: 1,000 labelled Secrets created on the
+//     consumer until a watch on the provider delivers the copy; requests per object;
+//   - a reference change with n referencing objects: each of the 1,000 cowboys patched to name a
+//     Secret that exists (unclaimed) on the consumer, until the copy is on the provider: what a
+//     change costs while every cowboy is a referencing object (latency, CPU, requests);
+//   - provider-owned Secrets provider → consumer, p50/p99: 1,000 Secrets labelled
+//     `kube-bind.io/owner=provider` created in the provider namespace until a watch on the
+//     consumer delivers the copy; requests per object. A konnector that does not copy them (one
+//     warm-up Secret not there within 30 s) skips this part with a printed line.
 // The consumer is provisioned like `kubectl bind` without a browser: a BindableResourcesRequest
 // yields the kubeconfig of a contract namespace, an APIServiceExportRequest made with that
 // kubeconfig exports cowboys, and the consumer gets the Secret and the APIServiceBinding. One
@@ -22,7 +33,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cowboys, type WildwestObject, wildwestCRDs } from '../src/apis/examples/wildwest.ts';
+import { Cowboys, wildwestCRDs } from '../src/apis/examples/wildwest.ts';
 import { kubeBindCRDs } from '../src/apis/kubebind/crds/index.ts';
 import * as kb from '../src/apis/kubebind/types.gen.ts';
 import { connectionFromKubeconfig } from '../src/kube/config.ts';
@@ -31,6 +42,7 @@ import { installCRDs, isEstablished } from '../src/kube/crds.ts';
 import { ignoreNotFound } from '../src/kube/errors.ts';
 import { ResourceClient } from '../src/kube/resource.ts';
 import { CustomResourceDefinitions, Namespaces, Secrets } from '../src/kube/resources.ts';
+import type { KubeObject } from '../src/kube/resource.ts';
 import { startKubeCluster, type KubeCluster } from '../test/harness/kube-cluster.ts';
 import { freePort } from '../test/harness/ports.ts';
 import { killAllNow, ManagedProcess } from '../test/harness/process.ts';
@@ -48,6 +60,16 @@ const nameOf = (i: number): string => `cowboy-${String(i).padStart(5, '0')}`;
 const names = Array.from({ length: objects }, (_, i) => nameOf(i));
 /** The status the driver sets on the provider copy of `name`, and expects back on the consumer. */
 const resultFor = (name: string): string => `rode ${name}`;
+
+/** The label the export's claim selects Secrets by. */
+const claimLabel = 'bench.kube-bind.io/claimed';
+/** The ownership label (upstream's): `provider` marks the provider's claimed objects. */
+const ownerLabel = 'kube-bind.io/owner';
+const claimedName = (i: number): string => `claimed-${String(i).padStart(5, '0')}`;
+const referencedName = (i: number): string => `referenced-${String(i).padStart(5, '0')}`;
+const providedName = (i: number): string => `provided-${String(i).padStart(5, '0')}`;
+/** How long the provider → consumer warm-up Secret may take before that part is skipped. */
+const providerOwnedProbeMs = 30_000;
 
 // ---- API request counting -------------------------------------------------------------------
 
@@ -320,6 +342,37 @@ async function provisionConsumer(
   };
 }
 
+/** The export's claim: Secrets labelled `claimLabel=true` or named by a cowboy's secretRefs. */
+const permissionClaims: readonly kb.PermissionClaim[] = [
+  {
+    group: '',
+    resource: 'secrets',
+    selector: {
+      labelSelector: { matchLabels: { [claimLabel]: 'true' } },
+      references: [
+        {
+          group: 'wildwest.dev',
+          resource: 'cowboys',
+          versions: ['v1alpha1'],
+          jsonPath: { name: 'spec.secretRefs.#.name' },
+        },
+      ],
+    },
+  },
+];
+
+/** The provider's offer of cowboys with that claim (a request may claim only what one offers). */
+async function offerCowboys(provider: Side): Promise<void> {
+  await new ResourceClient(provider.admin, kb.APIServiceExportTemplates).create({
+    metadata: { name: exportName },
+    spec: {
+      scope: 'Namespaced',
+      resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+      permissionClaims: [...permissionClaims],
+    },
+  });
+}
+
 /** Requests the cowboys export with the consumer's own provider kubeconfig, as kubectl bind does. */
 async function exportCowboys(kubeconfig: string, namespace: string): Promise<void> {
   const binder = new KubeClient(await connectionFromKubeconfig({ text: kubeconfig }), {
@@ -329,7 +382,10 @@ async function exportCowboys(kubeconfig: string, namespace: string): Promise<voi
     const requests = new ResourceClient(binder, kb.APIServiceExportRequests, namespace);
     await requests.create({
       metadata: { name: exportName },
-      spec: { resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }] },
+      spec: {
+        resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
+        permissionClaims: [...permissionClaims],
+      },
     });
     await until('the APIServiceExportRequest to succeed', async () => {
       const r = await requests.get(exportName);
@@ -426,10 +482,11 @@ async function konnectorQuiet(konnector: Server, quietMs = 2_000): Promise<void>
  * Watches `resource` from `resourceVersion` and stamps, per name, when an event first shows
  * `arrived(object)`: arrival times come from the watch, not from polling.
  */
-function watchArrivals(
-  resource: ResourceClient<WildwestObject>,
+function watchArrivals<T extends KubeObject>(
+  resource: ResourceClient<T>,
   resourceVersion: string,
-  arrived: (c: WildwestObject) => boolean,
+  arrived: (c: T) => boolean,
+  expected: readonly string[] = names,
 ) {
   const at = new Map<string, number>();
   const abort = new AbortController();
@@ -460,10 +517,10 @@ function watchArrivals(
     /** Resolves once every name has arrived; fails with the missing ones after `timeoutMs`. */
     async all(timeoutMs: number): Promise<void> {
       const deadline = Date.now() + timeoutMs;
-      while (names.some((n) => !at.has(n))) {
+      while (expected.some((n) => !at.has(n))) {
         if (failure !== undefined) throw failure;
         if (Date.now() > deadline) {
-          const missing = names.filter((n) => !at.has(n));
+          const missing = expected.filter((n) => !at.has(n));
           throw new Error(
             `${missing.length} objects did not arrive in ${timeoutMs / 1000}s, e.g. ${missing.slice(0, 5).join(', ')}`,
           );
@@ -491,24 +548,26 @@ interface PhaseResult {
  * Issues `call(name)` for every object (bounded concurrency), stamping its return, while
  * `watched` is watched for `arrived`; returns the latencies.
  */
-async function measurePhase(
-  watched: ResourceClient<WildwestObject>,
-  arrived: (c: WildwestObject) => boolean,
-  call: (name: string) => Promise<unknown>,
+async function measurePhase<T extends KubeObject>(
+  watched: ResourceClient<T>,
+  arrived: (c: T) => boolean,
+  call: (name: string, i: number) => Promise<unknown>,
+  /** The name that arrives for object i, when the watched object is not named after the call's. */
+  arrivingAs: (i: number) => string = nameOf,
 ): Promise<PhaseResult> {
+  const expected = Array.from({ length: objects }, (_, i) => arrivingAs(i));
   const list = await watched.list({ limit: 1 });
-  const arrivals = watchArrivals(watched, list.metadata?.resourceVersion ?? '', arrived);
+  const arrivals = watchArrivals(watched, list.metadata?.resourceVersion ?? '', arrived, expected);
   const returned = new Map<string, number>();
   const started = performance.now();
   try {
     await forEachBounded(objects, concurrency, async (i) => {
-      const name = nameOf(i);
-      await call(name);
-      returned.set(name, performance.now());
+      await call(nameOf(i), i);
+      returned.set(arrivingAs(i), performance.now());
     });
     const callsMs = performance.now() - started;
     await arrivals.all(syncTimeoutMs);
-    const latencies = names
+    const latencies = expected
       .map((n) => (arrivals.at.get(n) ?? NaN) - (returned.get(n) ?? NaN))
       .sort((a, b) => a - b);
     const last = [...arrivals.at.values()].reduce((a, b) => Math.max(a, b), -Infinity);
@@ -622,6 +681,148 @@ interface Results {
   statusRequests: KonnectorRequests;
   /** Idle after engaging, after the spec sync, after the status sync. */
   snapshots: [Snapshot, Snapshot, Snapshot];
+  claims: ClaimResults;
+}
+
+/** One claimed-object phase: latencies, the konnector's requests and its CPU seconds. */
+interface ClaimPhase {
+  result: PhaseResult;
+  requests: KonnectorRequests;
+  cpu: number;
+}
+
+interface ClaimResults {
+  /** Labelled Secrets created on the consumer, copied to the provider. */
+  toProvider: ClaimPhase;
+  /** Cowboys patched to reference existing Secrets, copied to the provider. */
+  references: ClaimPhase;
+  /** Provider-owned Secrets, copied to the consumer; a reason when skipped. */
+  toConsumer: ClaimPhase | string;
+  /** Snapshots after each claim phase (for the log summary). */
+  snapshots: Snapshot[];
+}
+
+/** Measures one claimed-object phase from an idle konnector (`from`) to idle again. */
+async function claimPhase(
+  env: Env,
+  from: Snapshot,
+  run: () => Promise<PhaseResult>,
+): Promise<{ phase: ClaimPhase; to: Snapshot }> {
+  const result = await run();
+  await konnectorQuiet(env.konnector);
+  const to = await snapshot(env);
+  return {
+    phase: {
+      result,
+      requests: konnectorRequests(env, from, to),
+      cpu: to.usage.cpu - from.usage.cpu,
+    },
+    to,
+  };
+}
+
+/** Creates `count` Secrets on one side (set-up, not measured). */
+async function createSecrets(
+  secrets: ResourceClient<KubeObject & { stringData?: Record<string, string> }>,
+  name: (i: number) => string,
+  labels: Record<string, string>,
+): Promise<void> {
+  await forEachBounded(objects, concurrency, async (i) => {
+    await secrets.create({ metadata: { name: name(i), labels }, stringData: { n: String(i) } });
+  });
+}
+
+async function measureClaims(env: Env, from: Snapshot): Promise<ClaimResults> {
+  const consumerSecrets = new ResourceClient(env.consumer.admin, Secrets, consumerNamespace);
+  const providerSecrets = new ResourceClient(env.provider.admin, Secrets, env.providerNamespace);
+  const consumerCowboys = new ResourceClient(env.consumer.admin, Cowboys, consumerNamespace);
+  const claimed = { [claimLabel]: 'true' };
+
+  process.stderr.write(`creating ${objects} claimed Secrets on the consumer…\n`);
+  const toProvider = await claimPhase(env, from, () =>
+    measurePhase(
+      providerSecrets,
+      () => true,
+      (_, i) =>
+        consumerSecrets.create({
+          metadata: { name: claimedName(i), labels: claimed },
+          stringData: { n: String(i) },
+        }),
+      claimedName,
+    ),
+  );
+
+  process.stderr.write(`creating ${objects} unclaimed Secrets, then one cowboy reference each…\n`);
+  await createSecrets(consumerSecrets, referencedName, {});
+  await konnectorQuiet(env.konnector);
+  const beforeReferences = await snapshot(env);
+  const references = await claimPhase(env, beforeReferences, () =>
+    measurePhase(
+      providerSecrets,
+      () => true,
+      (name, i) =>
+        consumerCowboys.patch(name, PatchType.merge, {
+          spec: { secretRefs: [{ name: referencedName(i) }] },
+        }),
+      referencedName,
+    ),
+  );
+
+  const toConsumer = await measureToConsumer(env, consumerSecrets, providerSecrets);
+  return {
+    toProvider: toProvider.phase,
+    references: references.phase,
+    toConsumer: typeof toConsumer === 'string' ? toConsumer : toConsumer.phase,
+    snapshots: [
+      toProvider.to,
+      beforeReferences,
+      references.to,
+      ...(typeof toConsumer === 'string' ? [] : [toConsumer.to]),
+    ],
+  };
+}
+
+/**
+ * Provider-owned Secrets copied to the consumer, or why not: a konnector that does not copy them
+ * (one warm-up Secret absent after 30 s) is told apart from a slow one, and the part is skipped.
+ */
+async function measureToConsumer(
+  env: Env,
+  consumerSecrets: ResourceClient,
+  providerSecrets: ResourceClient<KubeObject & { stringData?: Record<string, string> }>,
+): Promise<{ phase: ClaimPhase; to: Snapshot } | string> {
+  const provided = { [claimLabel]: 'true', [ownerLabel]: 'provider' };
+  await providerSecrets.create({
+    metadata: { name: 'provided-warm-up', labels: provided },
+    stringData: { n: 'warm-up' },
+  });
+  const copied = await until(
+    'the provider-owned warm-up Secret on the consumer',
+    async () => (await ignoreNotFound(consumerSecrets.get('provided-warm-up'))) ?? undefined,
+    providerOwnedProbeMs,
+  ).catch(() => undefined);
+  if (!copied) {
+    await ignoreNotFound(providerSecrets.delete('provided-warm-up'));
+    return (
+      'skipped: this konnector does not copy provider-owned claimed objects to the consumer ' +
+      `(a Secret labelled ${ownerLabel}=provider was not there after ${providerOwnedProbeMs / 1000} s)`
+    );
+  }
+  await konnectorQuiet(env.konnector);
+  const start = await snapshot(env);
+  process.stderr.write(`creating ${objects} provider-owned Secrets on the provider…\n`);
+  return claimPhase(env, start, () =>
+    measurePhase(
+      consumerSecrets,
+      () => true,
+      (_, i) =>
+        providerSecrets.create({
+          metadata: { name: providedName(i), labels: provided },
+          stringData: { n: String(i) },
+        }),
+      providedName,
+    ),
+  );
 }
 
 async function measure(env: Env): Promise<Results> {
@@ -655,12 +856,14 @@ async function measure(env: Env): Promise<Results> {
   );
   await konnectorQuiet(env.konnector);
   const s2 = await snapshot(env);
+  const claims = await measureClaims(env, s2);
   return {
     spec,
     status,
     specRequests: konnectorRequests(env, s0, s1),
     statusRequests: konnectorRequests(env, s1, s2),
     snapshots: [s0, s1, s2],
+    claims,
   };
 }
 
@@ -795,7 +998,100 @@ function report(env: Env, r: Results): string {
     `  status sync: ${reconcileBreakdown(r.statusRequests.reconciles)}`,
     '',
   ];
-  return [...table, ...figureLines(r, idle, after, perThousand), ''].join('\n');
+  return [
+    ...table,
+    ...claimsReport(r.claims),
+    ...figureLines(r, idle, after, perThousand),
+    ...claimFigureLines(r.claims),
+    '',
+  ].join('\n');
+}
+
+/** Everything a konnector request count says per object: reads / writes on each side. */
+function claimRequestsRow(k: KonnectorRequests): string {
+  return `consumer ${requestsRow(k.consumer)}, provider ${requestsRow(k.provider)}`;
+}
+
+const totalPerObject = (k: KonnectorRequests): number => {
+  const sum = (c: Counts) => {
+    const { reads, writes } = readsAndWrites(c);
+    return reads + writes;
+  };
+  return (sum(k.consumer) + sum(k.provider)) / objects;
+};
+
+function claimsReport(c: ClaimResults): string[] {
+  const row = (name: string, value: string) => `| ${name.padEnd(48)} | ${value.padEnd(52)} |`;
+  const cpu = (p: ClaimPhase) => `${((p.cpu / objects) * 1000).toFixed(2)} ms`;
+  const phaseRows = (label: string, p: ClaimPhase) => [
+    row(label, ''),
+    row('  p50 / p99 / max', latencyRow(p.result)),
+    row(`  all ${objects} there after`, throughputRow(p.result)),
+    row('  requests/object R / W', claimRequestsRow(p.requests)),
+    row('  requests/object, both clusters', totalPerObject(p.requests).toFixed(2)),
+    row('  konnector CPU per object', cpu(p)),
+  ];
+  const toConsumer = c.toConsumer;
+  const lines = [
+    '',
+    `claimed objects: ${objects} Secrets each way; ${objects + 1} cowboys (the referencing objects)`,
+    row('measure', 'figure'),
+    row('-'.repeat(48), '-'.repeat(52)),
+    ...phaseRows('claimed Secret consumer → provider', c.toProvider),
+    ...phaseRows(`reference change, ${objects + 1} referencing`, c.references),
+    ...(typeof toConsumer === 'string'
+      ? [row('provider-owned Secret provider → consumer', 'skipped (see below)')]
+      : phaseRows('provider-owned Secret provider → consumer', toConsumer)),
+    '',
+    'claimed-object requests per object by verb and resource (from the apiservers):',
+    `  consumer → provider, consumer: ${breakdown(c.toProvider.requests.consumer)}`,
+    `  consumer → provider, provider: ${breakdown(c.toProvider.requests.provider)}`,
+    `  reference change, consumer:    ${breakdown(c.references.requests.consumer)}`,
+    `  reference change, provider:    ${breakdown(c.references.requests.provider)}`,
+  ];
+  if (typeof toConsumer === 'string') {
+    lines.push(`  provider → consumer: ${toConsumer}`);
+  } else {
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    const p50 = (p: ClaimPhase) => percentile(p.result.latencies, 0.5);
+    const p99 = (p: ClaimPhase) => percentile(p.result.latencies, 0.99);
+    lines.push(
+      `  provider → consumer, consumer: ${breakdown(toConsumer.requests.consumer)}`,
+      `  provider → consumer, provider: ${breakdown(toConsumer.requests.provider)}`,
+      `provider → consumer vs consumer → provider: p50 ${ratio(p50(toConsumer), p50(c.toProvider))}, ` +
+        `p99 ${ratio(p99(toConsumer), p99(c.toProvider))}, requests/object ` +
+        ratio(totalPerObject(toConsumer.requests), totalPerObject(c.toProvider.requests)),
+    );
+  }
+  lines.push(
+    'konnector reconciles per object:',
+    `  claims consumer → provider: ${reconcileBreakdown(c.toProvider.requests.reconciles)}`,
+    `  reference change:           ${reconcileBreakdown(c.references.requests.reconciles)}`,
+    ...(typeof toConsumer === 'string'
+      ? []
+      : [`  claims provider → consumer: ${reconcileBreakdown(toConsumer.requests.reconciles)}`]),
+    '',
+  );
+  return lines;
+}
+
+function claimFigureLines(c: ClaimResults): string[] {
+  const phases: [string, ClaimPhase | string][] = [
+    ['claims_to_provider', c.toProvider],
+    ['claims_reference_change', c.references],
+    ['claims_to_consumer', c.toConsumer],
+  ];
+  return phases.flatMap(([name, p]) =>
+    typeof p === 'string'
+      ? [`${name}_skipped 1`]
+      : [
+          `${name}_p50_ms ${percentile(p.result.latencies, 0.5).toFixed(1)}`,
+          `${name}_p99_ms ${percentile(p.result.latencies, 0.99).toFixed(1)}`,
+          `${name}_all_s ${(p.result.allArrivedMs / 1000).toFixed(2)}`,
+          `${name}_requests_per_object ${totalPerObject(p.requests).toFixed(2)}`,
+          `${name}_cpu_ms_per_object ${((p.cpu / objects) * 1000).toFixed(2)}`,
+        ],
+  );
 }
 
 /** One `name value` line per figure, for scripts. */
@@ -836,7 +1132,17 @@ function konnectorLogSummary(konnector: Server, snapshots?: readonly Snapshot[])
   const phaseOf = (time: number | undefined): string => {
     if (!snapshots || time === undefined) return '';
     const i = snapshots.findIndex((s) => time < s.at);
-    return ['set-up', 'spec sync', 'status sync'][i] ?? 'after';
+    return (
+      [
+        'set-up',
+        'spec sync',
+        'status sync',
+        'claims → provider',
+        'claims set-up',
+        'reference change',
+        'claims → consumer',
+      ][i] ?? 'after'
+    );
   };
   const text = readFileSync(konnector.proc.logFile, 'utf8').trim();
   const groups = new Map<string, { count: number; example: string }>();
@@ -891,6 +1197,7 @@ try {
   process.stderr.write('starting bin/backend --frontend-disabled; provisioning the consumer…\n');
   const backend = await startBackend(provider, dir);
   cleanups.push(() => backend.proc.stop());
+  await offerCowboys(provider);
   const contract = await provisionConsumer(provider);
   await exportCowboys(contract.kubeconfig, contract.namespace);
 
@@ -906,7 +1213,9 @@ try {
   const env = { provider, consumer, backend, konnector: started, providerNamespace };
   const results = await measure(env);
   process.stdout.write(report(env, results));
-  process.stdout.write(konnectorLogSummary(started, results.snapshots));
+  process.stdout.write(
+    konnectorLogSummary(started, [...results.snapshots, ...results.claims.snapshots]),
+  );
 } catch (err) {
   if (konnector) {
     process.stderr.write(`last konnector log lines:\n${konnector.proc.tail(10)}\n`);

@@ -12,6 +12,7 @@ import { PatchType, type KubeClient } from '../../src/kube/client.ts';
 import { ignoreAlreadyExists, ignoreNotFound } from '../../src/kube/errors.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
 import {
+  ConfigMaps,
   CustomResourceDefinitions,
   Leases,
   Namespaces,
@@ -314,6 +315,240 @@ describe('konnector', () => {
         (await ignoreNotFound(providerSecrets.get('colt'))) === undefined ? true : undefined,
       );
       await unbind(name, 'cowboys.wildwest.dev');
+    },
+  );
+
+  // Issue 17: claimed objects flow both ways. The test plays the provider's controller: it reads
+  // the cowboy's copy on the provider and writes the Secret the cowboy names, and a ConfigMap
+  // selected by label, into the service namespace; the konnector copies them to the consumer.
+  it.each(['Prefixed', 'None', 'Namespaced'])(
+    'delivers provider-owned claimed objects to the consumer, both ways by owner (isolation %s)',
+    async (isolation) => {
+      const saloon = `saloon-${uniqueSuffix()}`;
+      const clusterScoped = isolation === 'Namespaced';
+      const endpointLabel = { 'wildwest.dev/endpoint': 'true' };
+      const p = await providerWithLogin(
+        {
+          // The provider pre-seeds the namespace: its APIServiceNamespace and the consumer
+          // namespace exist before any consumer object does.
+          namespaces: [{ name: saloon }],
+          permissionClaims: [
+            {
+              group: '',
+              resource: 'secrets',
+              selector: {
+                references: [
+                  {
+                    group: 'wildwest.dev',
+                    resource: 'cowboys',
+                    // Cluster-scoped cowboys (isolation Namespaced) say where their secrets are.
+                    jsonPath: {
+                      name: 'spec.secretRefs.#.name',
+                      ...(clusterScoped && { namespace: 'metadata.annotations.secrets' }),
+                    },
+                  },
+                ],
+              },
+            },
+            {
+              group: '',
+              resource: 'configmaps',
+              selector: { labelSelector: { matchLabels: endpointLabel } },
+            },
+          ],
+        },
+        [`--isolation=${isolation}`],
+      );
+      const admin = p.admin;
+      const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+      const providerNs = isolation === 'None' ? saloon : `${p.contractNamespace}-${saloon}`;
+      if (isolation === 'None') {
+        onTestFinished(async () => {
+          await new ResourceClient(admin, Namespaces).delete(saloon).catch(() => undefined);
+        });
+      }
+      const konnectorName = `konnector-owned-${isolation.toLowerCase()}`;
+      let konnector = await startKonnector({
+        kubeconfig: consumerCluster.adminKubeconfigPath,
+        logDir: dir,
+        name: konnectorName,
+        stopWhenTestEnds: false,
+      });
+      onTestFinished(() => konnector.stop());
+      const name = `owned-${uniqueSuffix()}`;
+      await bind(p, name);
+      await waitReady(consumer, name);
+      await eventually('the pre-seeded namespace on the consumer', () =>
+        ignoreNotFound(new ResourceClient(consumer, Namespaces).get(saloon)),
+      );
+
+      // A cowboy that needs the secret "colt", which only the provider writes.
+      const cowboy = {
+        apiVersion: 'wildwest.dev/v1alpha1',
+        kind: 'Cowboy',
+        metadata: {
+          name: 'wyatt',
+          ...(clusterScoped && { annotations: { secrets: saloon } }),
+        },
+        spec: { intent: 'ride', secretRefs: [{ name: 'colt' }] },
+      };
+      await (
+        clusterScoped
+          ? new ResourceClient(consumer, { ...Cowboys, namespaced: false })
+          : new ResourceClient(consumer, Cowboys, saloon)
+      ).create(cowboy);
+      const providerCowboys = clusterScoped
+        ? new ResourceClient(admin, Cowboys, p.contractNamespace)
+        : new ResourceClient(admin, Cowboys, providerNs);
+      const copy = await eventually('the cowboy on the provider', () =>
+        ignoreNotFound(providerCowboys.get('wyatt')),
+      );
+
+      // The provider's controller: the secret its cowboy names, and an endpoint ConfigMap.
+      const pSecrets = new ResourceClient(admin, Secrets, providerNs);
+      const pConfigMaps = new ResourceClient(admin, ConfigMaps, providerNs);
+      const secretName = copy.spec?.secretRefs?.[0]?.name ?? '';
+      expect(secretName).toBe('colt');
+      const pSecret = await pSecrets.create({
+        metadata: { name: secretName },
+        stringData: { password: 'one' },
+      });
+      await pConfigMaps.create({
+        metadata: { name: 'endpoint', labels: endpointLabel },
+        data: { url: 'https://saloon.example' },
+      });
+      await pConfigMaps.create({ metadata: { name: 'private' }, data: { x: 'y' } });
+
+      const cSecrets = new ResourceClient(consumer, Secrets, saloon);
+      const cConfigMaps = new ResourceClient(consumer, ConfigMaps, saloon);
+      const text = (s: { data?: Record<string, string> } | undefined, k: string) =>
+        Buffer.from(s?.data?.[k] ?? '', 'base64').toString();
+      const secretIs = (value: string) => async () => {
+        const s = await ignoreNotFound(cSecrets.get(secretName));
+        return text(s, 'password') === value ? s : undefined;
+      };
+      const consumerSecret = await eventually(
+        'the provider’s secret on the consumer',
+        secretIs('one'),
+      );
+      expect(consumerSecret.metadata?.labels).toMatchObject({ 'kube-bind.io/owner': 'provider' });
+      expect(consumerSecret.metadata?.annotations).toMatchObject({
+        'kube-bind.io/provider-namespace': providerNs,
+        'kube-bind.io/provider-uid': pSecret.metadata?.uid,
+      });
+      const endpoint = await eventually('the endpoint ConfigMap on the consumer', () =>
+        ignoreNotFound(cConfigMaps.get('endpoint')),
+      );
+      expect(endpoint.data).toEqual({ url: 'https://saloon.example' });
+      expect(endpoint.metadata?.labels).toEqual({
+        ...endpointLabel,
+        'kube-bind.io/owner': 'provider',
+      });
+      expect(await ignoreNotFound(cConfigMaps.get('private'))).toBeUndefined();
+
+      // Updates follow the owner; an edit of the copy on the consumer is overwritten.
+      await pSecrets.patch(secretName, PatchType.merge, { stringData: { password: 'two' } });
+      await eventually('the provider’s update on the consumer', secretIs('two'));
+      await cSecrets.patch(secretName, PatchType.merge, { stringData: { password: 'mine' } });
+      await eventually('the consumer’s edit to be overwritten', secretIs('two'));
+
+      // Deletes follow the owner.
+      await pConfigMaps.delete('endpoint');
+      await eventually('the endpoint copy to leave the consumer', async () =>
+        (await ignoreNotFound(cConfigMaps.get('endpoint'))) === undefined ? true : undefined,
+      );
+
+      // Changes while the konnector is down arrive after it restarts.
+      await konnector.stop();
+      await pSecrets.patch(secretName, PatchType.merge, { stringData: { password: 'three' } });
+      await pConfigMaps.create({
+        metadata: { name: 'endpoint', labels: endpointLabel },
+        data: { url: 'https://saloon-2.example' },
+      });
+      await pConfigMaps.create({ metadata: { name: 'doomed', labels: endpointLabel } });
+      konnector = await startKonnector({
+        kubeconfig: consumerCluster.adminKubeconfigPath,
+        logDir: dir,
+        name: `${konnectorName}-2`,
+        stopWhenTestEnds: false,
+      });
+      await eventually('the update made while down', secretIs('three'));
+      await eventually('the ConfigMap created while down', async () =>
+        (await ignoreNotFound(cConfigMaps.get('endpoint')))?.data?.['url'] ===
+        'https://saloon-2.example'
+          ? true
+          : undefined,
+      );
+      await eventually('doomed on the consumer', () => ignoreNotFound(cConfigMaps.get('doomed')));
+      await konnector.stop();
+      await pConfigMaps.delete('doomed');
+      konnector = await startKonnector({
+        kubeconfig: consumerCluster.adminKubeconfigPath,
+        logDir: dir,
+        name: `${konnectorName}-3`,
+        stopWhenTestEnds: false,
+      });
+      await eventually('the copy of a ConfigMap deleted while down to go', async () =>
+        (await ignoreNotFound(cConfigMaps.get('doomed'))) === undefined ? true : undefined,
+      );
+
+      // Ownership provider → consumer: the provider relabels its secret.
+      await pSecrets.patch(secretName, PatchType.merge, {
+        metadata: { labels: { 'kube-bind.io/owner': 'consumer' } },
+      });
+      const handedOver = await eventually('the consumer’s secret to be its own', async () => {
+        const s = await cSecrets.get(secretName);
+        return s.metadata?.labels?.['kube-bind.io/owner'] === 'consumer' &&
+          !s.metadata.annotations?.['kube-bind.io/provider-uid']
+          ? s
+          : undefined;
+      });
+      await eventually('the provider’s secret to be the consumer’s copy', async () => {
+        const s = await pSecrets.get(secretName);
+        return s.metadata?.annotations?.['kube-bind.io/consumer-uid'] === handedOver.metadata?.uid
+          ? true
+          : undefined;
+      });
+      await cSecrets.patch(secretName, PatchType.merge, { stringData: { password: 'four' } });
+      await eventually('the consumer’s change on the provider', async () =>
+        text(await pSecrets.get(secretName), 'password') === 'four' ? true : undefined,
+      );
+
+      // Ownership consumer → provider: the consumer relabels it back.
+      await cSecrets.patch(secretName, PatchType.merge, {
+        metadata: { labels: { 'kube-bind.io/owner': 'provider' } },
+      });
+      await eventually('the provider’s secret to be its own again', async () => {
+        const s = await pSecrets.get(secretName);
+        return s.metadata?.labels?.['kube-bind.io/owner'] === 'provider' &&
+          !s.metadata.annotations?.['kube-bind.io/consumer-uid']
+          ? true
+          : undefined;
+      });
+      await pSecrets.patch(secretName, PatchType.merge, { stringData: { password: 'five' } });
+      await eventually('the provider’s change on the consumer again', secretIs('five'));
+
+      // A consumer-owned ConfigMap selected by the same label goes to the provider.
+      await cConfigMaps.create({
+        metadata: { name: 'menu', labels: endpointLabel },
+        data: { a: 'b' },
+      });
+      await eventually('the consumer’s ConfigMap on the provider', () =>
+        ignoreNotFound(pConfigMaps.get('menu')),
+      );
+
+      // Unbinding removes the copies on the side that does not own them, and only those.
+      await unbind(name, 'cowboys.wildwest.dev');
+      await eventually('the copies to be gone', async () =>
+        (await ignoreNotFound(cSecrets.get(secretName))) === undefined &&
+        (await ignoreNotFound(cConfigMaps.get('endpoint'))) === undefined &&
+        (await ignoreNotFound(pConfigMaps.get('menu'))) === undefined
+          ? true
+          : undefined,
+      );
+      expect(text(await pSecrets.get(secretName), 'password')).toBe('five');
+      expect((await pConfigMaps.get('endpoint')).data).toEqual({ url: 'https://saloon-2.example' });
+      expect((await cConfigMaps.get('menu')).data).toEqual({ a: 'b' });
     },
   );
 

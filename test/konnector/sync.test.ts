@@ -552,6 +552,115 @@ describe('konnector', () => {
     },
   );
 
+  // Issue 17: the API requests one claimed object costs, counted by the konnector's own client
+  // metrics (both clusters): every read comes from the informers' caches.
+  it('spends one write per claimed object and change, and no reads', async () => {
+    const saloon = `saloon-${uniqueSuffix()}`;
+    const label = { 'wildwest.dev/bill': 'true' };
+    const byLabel = { labelSelector: { matchLabels: label } };
+    const p = await providerWithLogin({
+      namespaces: [{ name: saloon }],
+      permissionClaims: [
+        { group: '', resource: 'secrets', selector: byLabel },
+        { group: '', resource: 'configmaps', selector: byLabel },
+      ],
+    });
+    const consumer = await clientFor(consumerCluster.adminKubeconfigPath);
+    const k = await startKonnector({
+      kubeconfig: consumerCluster.adminKubeconfigPath,
+      logDir: dir,
+      name: 'konnector-requests',
+    });
+    const name = `requests-${uniqueSuffix()}`;
+    await bind(p, name);
+    await waitReady(consumer, name);
+    await eventually('the pre-seeded namespace on the consumer', () =>
+      ignoreNotFound(new ResourceClient(consumer, Namespaces).get(saloon)),
+    );
+    const providerNs = `${p.contractNamespace}-${saloon}`;
+    const pSecrets = new ResourceClient(p.admin, Secrets, providerNs);
+    const cSecrets = new ResourceClient(consumer, Secrets, saloon);
+    const cConfigMaps = new ResourceClient(consumer, ConfigMaps, saloon);
+    const pConfigMaps = new ResourceClient(p.admin, ConfigMaps, providerNs);
+    const n = 40;
+    const names = Array.from({ length: n }, (_, i) => `bill-${i}`);
+    type Listed = { metadata?: { name?: string }; data?: Record<string, string> };
+    const ours = (o: Listed) => !!o.metadata?.name?.startsWith('bill-');
+    const count = async (
+      list: () => Promise<{ items: Listed[] }>,
+      want: (d?: Record<string, string>) => boolean,
+    ) => (await list()).items.filter((o) => ours(o) && want(o.data)).length;
+    const settled = (
+      what: string,
+      list: () => Promise<{ items: Listed[] }>,
+      want: (d?: Record<string, string>) => boolean,
+      expected = n,
+    ) =>
+      eventually(what, async () => ((await count(list, want)) === expected ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+    const any = () => true;
+    const measure = async (step: () => Promise<void>) => {
+      const before = await clientRequests(k.port);
+      await step();
+      const after = await clientRequests(k.port);
+      return {
+        reads: (after.reads - before.reads) / n,
+        writes: (after.writes - before.writes) / n,
+      };
+    };
+
+    const providerToConsumer = {
+      create: await measure(async () => {
+        for (const s of names) {
+          await pSecrets.create({ metadata: { name: s, labels: label }, stringData: { v: '1' } });
+        }
+        await settled('the secrets on the consumer', () => cSecrets.list(), any);
+      }),
+      update: await measure(async () => {
+        for (const s of names) {
+          await pSecrets.patch(s, PatchType.merge, { stringData: { v: '2' } });
+        }
+        await settled(
+          'the updates on the consumer',
+          () => cSecrets.list(),
+          (d) => d?.['v'] === 'Mg==',
+        );
+      }),
+      delete: await measure(async () => {
+        for (const s of names) await pSecrets.delete(s);
+        await settled('the copies gone', () => cSecrets.list(), any, 0);
+      }),
+    };
+    const consumerToProvider = {
+      create: await measure(async () => {
+        for (const c of names) {
+          await cConfigMaps.create({ metadata: { name: c, labels: label }, data: { v: '1' } });
+        }
+        await settled('the ConfigMaps on the provider', () => pConfigMaps.list(), any);
+      }),
+      update: await measure(async () => {
+        for (const c of names) await cConfigMaps.patch(c, PatchType.merge, { data: { v: '2' } });
+        await settled(
+          'the updates on the provider',
+          () => pConfigMaps.list(),
+          (d) => d?.['v'] === '2',
+        );
+      }),
+      delete: await measure(async () => {
+        for (const c of names) await cConfigMaps.delete(c);
+        await settled('the provider copies gone', () => pConfigMaps.list(), any, 0);
+      }),
+    };
+    console.log(JSON.stringify({ providerToConsumer, consumerToProvider }));
+    for (const m of [...Object.values(providerToConsumer), ...Object.values(consumerToProvider)]) {
+      expect(m.reads).toBe(0);
+      expect(m.writes).toBeGreaterThanOrEqual(1);
+      expect(m.writes).toBeLessThanOrEqual(1.1); // a rare conflict retried
+    }
+    await unbind(name, 'cowboys.wildwest.dev');
+  });
+
   it('syncs cluster-scoped sheriffs under the contract-namespace prefix (isolation Prefixed)', async () => {
     const p = await providerWithLogin({
       scope: 'Cluster',
@@ -788,6 +897,24 @@ describe('konnector', () => {
     await unbind(name, 'cowboys.wildwest.dev');
   });
 });
+
+/** The konnector's own API requests on claimable resources: reads and writes, both clusters. */
+async function clientRequests(port: number): Promise<{ reads: number; writes: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let reads = 0;
+  let writes = 0;
+  for (const line of text.split('\n')) {
+    const m = /^rest_client_requests_total\{(.*)\} (\d+)$/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const x of (m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)) labels[x[1] ?? ''] = x[2] ?? '';
+    if (!['secrets', 'configmaps'].includes(labels['resource'] ?? '')) continue;
+    const value = Number(m[2]);
+    if (['get', 'list'].includes(labels['verb'] ?? '')) reads += value;
+    if (['create', 'update', 'patch', 'delete'].includes(labels['verb'] ?? '')) writes += value;
+  }
+  return { reads, writes };
+}
 
 /** The konnector process whose log says it acquired the Lease as `identity`. */
 function findLeader(candidates: readonly KonnectorUnderTest[], identity: string) {

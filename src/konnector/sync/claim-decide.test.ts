@@ -345,6 +345,16 @@ describe('decideClaim', () => {
         }),
       ),
     ).toEqual({ action: 'conflict' });
+    expect(
+      decideClaim(
+        state({
+          consumer: secret(consumerNamespace, 'c'),
+          provider: secret(providerNamespace, 'p'),
+          consumerSelected: false,
+          providerSelected: false,
+        }),
+      ),
+    ).toEqual({ action: 'none' });
   });
 
   it('waits while the copy is being deleted', () => {

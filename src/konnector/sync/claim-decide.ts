@@ -145,7 +145,12 @@ export function claimOwner(
 export function decideClaim(state: ClaimState): ClaimAction {
   const owner = claimOwner(state);
   if (owner === undefined) return { action: 'none' };
-  if (owner === 'conflict') return { action: 'conflict' };
+  if (owner === 'conflict') {
+    // Two unrelated objects of one name (say, kube-root-ca.crt in every namespace) are a
+    // conflict only when the claim selects one of them.
+    const selected = state.consumerSelected || state.providerSelected;
+    return selected ? { action: 'conflict' } : { action: 'none' };
+  }
   const source = objectOn(state, owner);
   const target = objectOn(state, other(owner));
 

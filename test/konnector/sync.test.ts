@@ -17,6 +17,7 @@ import {
   Leases,
   Namespaces,
   Secrets,
+  ServiceAccounts,
 } from '../../src/kube/resources.ts';
 import {
   allowToBind,
@@ -355,6 +356,16 @@ describe('konnector', () => {
               resource: 'configmaps',
               selector: { labelSelector: { matchLabels: endpointLabel } },
             },
+            {
+              group: '',
+              resource: 'serviceaccounts',
+              selector: {
+                namedResources: [
+                  { name: 'deputy', namespace: saloon },
+                  { name: 'posse', namespace: saloon },
+                ],
+              },
+            },
           ],
         },
         [`--isolation=${isolation}`],
@@ -445,6 +456,23 @@ describe('konnector', () => {
         'kube-bind.io/owner': 'provider',
       });
       expect(await ignoreNotFound(cConfigMaps.get('private'))).toBeUndefined();
+
+      // By name, both ways: the provider's ServiceAccount "deputy" and the consumer's "posse".
+      const pAccounts = new ResourceClient(admin, ServiceAccounts, providerNs);
+      const cAccounts = new ResourceClient(consumer, ServiceAccounts, saloon);
+      await pAccounts.create({ metadata: { name: 'deputy' }, automountServiceAccountToken: false });
+      await cAccounts.create({ metadata: { name: 'posse' } });
+      await cAccounts.create({ metadata: { name: 'outlaw' } });
+      const deputy = await eventually('the provider’s ServiceAccount on the consumer', () =>
+        ignoreNotFound(cAccounts.get('deputy')),
+      );
+      expect(deputy.automountServiceAccountToken).toBe(false);
+      expect(deputy.metadata?.labels).toEqual({ 'kube-bind.io/owner': 'provider' });
+      const posse = await eventually('the consumer’s ServiceAccount on the provider', () =>
+        ignoreNotFound(pAccounts.get('posse')),
+      );
+      expect(posse.metadata?.labels).toEqual({ 'kube-bind.io/owner': 'consumer' });
+      expect(await ignoreNotFound(pAccounts.get('outlaw'))).toBeUndefined();
 
       // Updates follow the owner; an edit of the copy on the consumer is overwritten.
       await pSecrets.patch(secretName, PatchType.merge, { stringData: { password: 'two' } });
@@ -542,13 +570,17 @@ describe('konnector', () => {
       await eventually('the copies to be gone', async () =>
         (await ignoreNotFound(cSecrets.get(secretName))) === undefined &&
         (await ignoreNotFound(cConfigMaps.get('endpoint'))) === undefined &&
-        (await ignoreNotFound(pConfigMaps.get('menu'))) === undefined
+        (await ignoreNotFound(pConfigMaps.get('menu'))) === undefined &&
+        (await ignoreNotFound(cAccounts.get('deputy'))) === undefined &&
+        (await ignoreNotFound(pAccounts.get('posse'))) === undefined
           ? true
           : undefined,
       );
       expect(text(await pSecrets.get(secretName), 'password')).toBe('five');
       expect((await pConfigMaps.get('endpoint')).data).toEqual({ url: 'https://saloon-2.example' });
       expect((await cConfigMaps.get('menu')).data).toEqual({ a: 'b' });
+      expect(await pAccounts.get('deputy')).toBeTruthy();
+      expect(await cAccounts.get('posse')).toBeTruthy();
     },
   );
 

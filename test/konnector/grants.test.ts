@@ -131,7 +131,14 @@ describe("the konnector's per-binding grants", () => {
         namespace: 'wild-west',
         name: 'any',
       }),
-      // Not a verb the sync uses: it deletes one copy at a time.
+      // Not verbs the sync uses: it updates whole objects and deletes one copy at a time.
+      patchSecrets: await may(admin, sa, {
+        verb: 'patch',
+        group: '',
+        resource: 'secrets',
+        namespace: 'wild-west',
+        name: 'any',
+      }),
       deleteCollectionSecrets: await may(admin, sa, {
         verb: 'deletecollection',
         group: '',
@@ -165,6 +172,7 @@ describe("the konnector's per-binding grants", () => {
       readSecrets: true,
       writeSecrets: true,
       deleteSecrets: true,
+      patchSecrets: false,
       deleteCollectionSecrets: false,
       configmaps: false,
       createConfigmaps: false,

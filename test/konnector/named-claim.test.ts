@@ -3,7 +3,7 @@
 // per-binding role `kubectl bind` grants; the shared kube-apiserver is the provider. The named
 // secret is synced, and the konnector's rights on the consumer's secrets are that name only
 // (SubjectAccessReview matrix): before, the claim granted every verb on every Secret. Issue 17:
-// claimed objects flow both ways, so the name may be written (update, patch, delete) and secrets
+// claimed objects flow both ways, so the name may be written (update, delete) and secrets
 // created (RBAC cannot restrict `create` by name); reading or writing any other name stays refused.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -157,6 +157,12 @@ describe('a permission claim that names its secret', () => {
         namespace: ns,
         name: secretName,
       }),
+      patchNamed: await may(consumer, {
+        verb: 'patch',
+        resource: 'secrets',
+        namespace: ns,
+        name: secretName,
+      }),
       deleteNamed: await may(consumer, {
         verb: 'delete',
         resource: 'secrets',
@@ -194,6 +200,7 @@ describe('a permission claim that names its secret', () => {
       getOther: false,
       listAll: false,
       updateNamed: true,
+      patchNamed: false,
       deleteNamed: true,
       updateOther: false,
       deleteOther: false,

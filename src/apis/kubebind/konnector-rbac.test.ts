@@ -17,6 +17,9 @@ const claim = (resource: string, group?: string): PermissionClaim => ({
 });
 
 const all = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+/** What the claim syncer does with claimed objects: no patch, no deletecollection. */
+const claimVerbs = ['get', 'list', 'watch', 'create', 'update', 'delete'];
+const byName = ['get', 'list', 'watch', 'update', 'delete'];
 
 describe('konnectorRBAC', () => {
   const { clusterRole, clusterRoleBinding } = konnectorRBAC({
@@ -40,7 +43,7 @@ describe('konnectorRBAC', () => {
         verbs: ['get', 'update', 'patch', 'delete'],
       },
       // Claimed objects flow both ways: the provider's are written on the consumer.
-      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: all },
+      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: claimVerbs },
     ]);
   });
 
@@ -133,7 +136,7 @@ describe('konnectorRules', () => {
     const added = withClaims.filter(
       (r) => !without.some((w) => JSON.stringify(w) === JSON.stringify(r)),
     );
-    expect(added).toEqual([{ apiGroups: [''], resources: ['serviceaccounts'], verbs: all }]);
+    expect(added).toEqual([{ apiGroups: [''], resources: ['serviceaccounts'], verbs: claimVerbs }]);
     // Without claims no core resource is granted (namespaces and events are in the base role).
     const core = without.filter((r) => r.apiGroups?.includes('')).flatMap((r) => r.resources);
     expect(core).toEqual([]);
@@ -143,7 +146,7 @@ describe('konnectorRules', () => {
     const claims = [claim('secrets'), claim('deployments', 'apps'), claim('pods'), claim('*')];
     const rules = konnectorRules({ binding: 'b', resources, permissionClaims: claims });
     expect(rules.filter((r) => r.apiGroups?.[0] === '')).toEqual([
-      { apiGroups: [''], resources: ['secrets'], verbs: all },
+      { apiGroups: [''], resources: ['secrets'], verbs: claimVerbs },
     ]);
     expect(JSON.stringify(rules)).not.toMatch(/deployments|pods|\*/);
     expect(unsupportedClaims(claims).map((c) => c.resource)).toEqual(['deployments', 'pods', '*']);
@@ -172,14 +175,14 @@ describe('konnectorRules', () => {
       permissionClaims: [named('colt', 'b'), named('colt'), claim('configmaps')],
     });
     expect(rules.filter((r) => r.apiGroups?.[0] === '')).toEqual([
-      { apiGroups: [''], resources: ['configmaps'], verbs: all },
+      { apiGroups: [''], resources: ['configmaps'], verbs: claimVerbs },
       // RBAC matches `create` without a name, so resourceNames could never allow it.
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       {
         apiGroups: [''],
         resources: ['secrets'],
         resourceNames: ['b', 'colt'],
-        verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'],
+        verbs: byName,
       },
     ]);
     // Two named resources share one `create` rule; no other verb goes without a name.
@@ -199,13 +202,13 @@ describe('konnectorRules', () => {
         apiGroups: [''],
         resources: ['configmaps'],
         resourceNames: ['endpoint'],
-        verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'],
+        verbs: byName,
       },
       {
         apiGroups: [''],
         resources: ['secrets'],
         resourceNames: ['colt'],
-        verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'],
+        verbs: byName,
       },
     ]);
     // A label selector or references next to the names: the konnector must see every secret.
@@ -220,7 +223,7 @@ describe('konnectorRules', () => {
       konnectorRules({ binding: 'b', resources, permissionClaims: [named('colt'), mixed] }).filter(
         (r) => r.apiGroups?.[0] === '',
       ),
-    ).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: all }]);
+    ).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: claimVerbs }]);
   });
 
   it('refuses bound resources in the core group or Kubernetes’ own groups', () => {

@@ -9,9 +9,10 @@
 //   name (creating is in the base role: RBAC cannot restrict creation by name);
 // - the claimed resources (configmaps, secrets, serviceaccounts in the core group), only those
 //   the export claims (issue 17: claimed objects flow both ways, so the konnector reads the
-//   consumer's objects and writes the copies of the provider's): every verb on the resource when
-//   a claim selects by label or by reference; when every claim of a resource names its objects,
-//   get/list/watch/update/patch/delete on those names only (`resourceNames`) and `create` on the
+//   consumer's objects and writes the copies of the provider's): get/list/watch/create/update/
+//   delete (what the claim syncer does; no patch) on the resource when a claim selects by label or
+//   by reference; when every claim of a resource names its objects, get/list/watch/update/delete
+//   on those names only (`resourceNames`) and `create` on the
 //   resource, because RBAC cannot restrict creation by name (the request has no name to match).
 //   These are cluster-wide, like the bound resources: the consumer namespaces a binding maps are
 //   wherever the consumer creates bound objects, known only at run time, and a Role per namespace
@@ -39,8 +40,12 @@ export const defaultServiceAccount = { namespace: 'kube-bind', name: 'konnector'
 
 const allVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const writeByName = ['get', 'update', 'patch'];
-/** Claimed objects named by a claim: read and write those names (creation is not by name). */
-const byNameVerbs = ['get', 'list', 'watch', 'update', 'patch', 'delete'];
+/**
+ * Claimed objects: what the claim syncer does (read, create, update, delete; no patch, no
+ * deletecollection); named by a claim, those verbs on the names, `create` not (no name to match).
+ */
+const claimVerbs = ['get', 'list', 'watch', 'create', 'update', 'delete'];
+const byNameVerbs = ['get', 'list', 'watch', 'update', 'delete'];
 
 /** The claimable resources (group `""`); claims of anything else are not granted. */
 export const claimableResources: readonly string[] = ['configmaps', 'secrets', 'serviceaccounts'];
@@ -198,8 +203,8 @@ export function namedOnly(selector: ClaimRef['selector']): NamedTarget[] | undef
 }
 
 /**
- * Rights on the claimed core resources, read and write (claimed objects flow both ways): every
- * verb on the resource unless every claim of it names its objects; then the names only, and
+ * Rights on the claimed core resources, read and write (claimed objects flow both ways): on the
+ * resource unless every claim of it names its objects; then the names only, and
  * `create` on the resource (RBAC checks `create` without a name: `resourceNames` never matches it).
  */
 function claimRules(claims: readonly ClaimRef[]): PolicyRule[] {
@@ -220,7 +225,7 @@ function claimRules(claims: readonly ClaimRef[]): PolicyRule[] {
   }
   const rules: PolicyRule[] = [];
   if (whole.size > 0) {
-    rules.push({ apiGroups: [''], resources: [...whole].sort(), verbs: [...allVerbs] });
+    rules.push({ apiGroups: [''], resources: [...whole].sort(), verbs: [...claimVerbs] });
   }
   const named = [...names]
     .filter(([resource]) => !whole.has(resource))

@@ -95,6 +95,22 @@ describe('claimOwner', () => {
       'provider',
     ],
     [
+      'both, unrelated: an unlabelled provider object is not the consumer’s to take',
+      {
+        consumer: secret(consumerNamespace, 'c', { labels: { [ownerLabel]: 'consumer' } }),
+        provider: secret(providerNamespace, 'p'),
+      },
+      'conflict',
+    ],
+    [
+      'both, unrelated: the consumer may give its object to the provider',
+      {
+        consumer: secret(consumerNamespace, 'c', { labels: { [ownerLabel]: 'provider' } }),
+        provider: secret(providerNamespace, 'p'),
+      },
+      'provider',
+    ],
+    [
       'consumer copy relabelled consumer: the original decides',
       {
         consumer: secret(consumerNamespace, 'c', {

@@ -14,7 +14,7 @@
 // | any             | —               | provider if labelled `owner=provider`, else consumer      |
 // | copy of P       | original        | the provider's label: `consumer` transfers, else provider |
 // | original        | copy of C       | the consumer's label: `provider` transfers, else consumer |
-// | neither (or both) a copy of the other | | P's label, then C's label (upstream's order); else a conflict |
+// | neither (or both) a copy of the other | | P's label; else C's if `provider`; else a conflict |
 //
 // "Copy of" is by UID: a consumer copy's `kube-bind.io/provider-uid` is the provider object's UID,
 // a provider copy's `kube-bind.io/consumer-uid` the consumer object's (and its
@@ -138,7 +138,10 @@ export function claimOwner(
   const pIsCopy = isProviderCopyOf(p, c, state.contractNamespace);
   if (cIsCopy && !pIsCopy) return ownerLabelOf(p) ?? 'provider';
   if (pIsCopy && !cIsCopy) return ownerLabelOf(c) ?? 'consumer';
-  return ownerLabelOf(p) ?? ownerLabelOf(c) ?? 'conflict';
+  // Unrelated objects: the provider's label first (upstream's order). A provider object without
+  // one is the provider's own and stays so: a consumer cannot take it over by labelling its
+  // object `consumer` (upstream would let it; the backend's admission policy refuses the write).
+  return ownerLabelOf(p) ?? (ownerLabelOf(c) === 'provider' ? 'provider' : 'conflict');
 }
 
 /** What the claim syncer does for one name: at most one write per pass. */

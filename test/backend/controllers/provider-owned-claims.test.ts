@@ -24,7 +24,7 @@ import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
 import { installCRDs } from '../../../src/kube/crds.ts';
 import { ForbiddenError } from '../../../src/kube/errors.ts';
 import { PatchType } from '../../../src/kube/client.ts';
-import { ResourceClient } from '../../../src/kube/resource.ts';
+import { ResourceClient, type KubeObject } from '../../../src/kube/resource.ts';
 import {
   ConfigMaps,
   CustomResourceDefinitions,
@@ -157,6 +157,28 @@ async function mayI(as: KubeClient, verb: string, resource: string, namespace: s
   return review.status?.allowed ?? false;
 }
 
+/** A JSON merge patch applied locally (`null` removes a key). */
+function merged(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const base =
+    typeof target === 'object' && target !== null ? (target as Record<string, unknown>) : {};
+  const entries = Object.entries(patch as Record<string, unknown>);
+  const removed = new Set(entries.filter(([, v]) => v === null).map(([k]) => k));
+  return Object.fromEntries([
+    ...Object.entries(base).filter(([k]) => !removed.has(k) && !(k in patch)),
+    ...entries.filter(([, v]) => v !== null).map(([k, v]) => [k, merged(base[k], v)]),
+  ]);
+}
+
+/** Reads and replaces an object as the konnectors do (update, never patch: RBAC refuses it). */
+async function put<T extends KubeObject>(
+  client: ResourceClient<T>,
+  name: string,
+  patch: unknown,
+): Promise<T> {
+  return client.update(merged(await client.get(name), patch) as T);
+}
+
 /** 'ok' or 'Forbidden: <message>' (anything else fails the test). */
 async function outcome(attempt: Promise<unknown>): Promise<string> {
   try {
@@ -195,35 +217,30 @@ describe('provider-owned claimed objects on the provider', () => {
     const consumer = new ResourceClient(as, Secrets, service);
     const data = (v: string) => ({ v: Buffer.from(v).toString('base64') });
 
-    // RBAC alone: the consumer holds every verb on the claimed kinds in its own namespaces only.
+    // RBAC alone: the consumer reads and writes the claimed kinds in its own namespaces only,
+    // with the verbs the konnectors use (no patch, no deletecollection).
+    const verbs = [
+      'get',
+      'list',
+      'watch',
+      'create',
+      'update',
+      'delete',
+      'patch',
+      'deletecollection',
+    ];
+    const where = { contract, service, elsewhere: 'default' };
     const rbac: Record<string, boolean> = {};
-    for (const ns of [contract, service, 'default']) {
-      for (const verb of ['get', 'list', 'watch', 'create', 'update', 'delete']) {
-        rbac[
-          `${verb} ${ns === 'default' ? 'elsewhere' : ns === contract ? 'contract' : 'service'}`
-        ] = await mayI(as, verb, 'secrets', ns);
+    const expected: Record<string, boolean> = {};
+    for (const [place, ns] of Object.entries(where)) {
+      for (const verb of verbs) {
+        rbac[`${verb} ${place}`] = await mayI(as, verb, 'secrets', ns);
+        expected[`${verb} ${place}`] =
+          place !== 'elsewhere' && verb !== 'patch' && verb !== 'deletecollection';
       }
     }
-    expect(rbac).toEqual({
-      'get contract': true,
-      'list contract': true,
-      'watch contract': true,
-      'create contract': true,
-      'update contract': true,
-      'delete contract': true,
-      'get service': true,
-      'list service': true,
-      'watch service': true,
-      'create service': true,
-      'update service': true,
-      'delete service': true,
-      'get elsewhere': false,
-      'list elsewhere': false,
-      'watch elsewhere': false,
-      'create elsewhere': false,
-      'update elsewhere': false,
-      'delete elsewhere': false,
-    });
+    expect(rbac).toEqual(expected);
+    expect(Object.values(expected).filter(Boolean)).toHaveLength(12);
 
     // The provider's: one labelled, one never synced (no owner label).
     await provider.create({
@@ -239,27 +256,23 @@ describe('provider-owned claimed objects on the provider', () => {
     const results = {
       readLabelled: (await consumer.get('issued')).data?.['v'] === data('cert')['v'],
       listed: (await consumer.list()).items.map((s) => s.metadata?.name).sort(),
-      updateLabelled: await outcome(
-        consumer.patch('issued', PatchType.merge, { data: data('forged') }),
-      ),
+      updateLabelled: await outcome(put(consumer, 'issued', { data: data('forged') })),
       relabelLabelled: await outcome(
-        consumer.patch('issued', PatchType.merge, {
+        put(consumer, 'issued', {
           metadata: { labels: { [owner]: 'consumer' } },
         }),
       ),
       unlabelLabelled: await outcome(
-        consumer.patch('issued', PatchType.merge, { metadata: { labels: { [owner]: null } } }),
+        put(consumer, 'issued', { metadata: { labels: { [owner]: null } } }),
       ),
       deleteLabelled: await outcome(consumer.delete('issued')),
-      updateUnlabelled: await outcome(
-        consumer.patch('own', PatchType.merge, { data: data('forged') }),
-      ),
+      updateUnlabelled: await outcome(put(consumer, 'own', { data: data('forged') })),
       // Claiming it for itself is a content-preserving change too, and refused.
       claimUnlabelled: await outcome(
-        consumer.patch('own', PatchType.merge, { metadata: { labels: { [owner]: 'consumer' } } }),
+        put(consumer, 'own', { metadata: { labels: { [owner]: 'consumer' } } }),
       ),
       markAndChangeUnlabelled: await outcome(
-        consumer.patch('own', PatchType.merge, {
+        put(consumer, 'own', {
           metadata: { labels: { [owner]: 'provider' } },
           data: data('forged'),
         }),
@@ -267,9 +280,9 @@ describe('provider-owned claimed objects on the provider', () => {
       deleteUnlabelled: await outcome(consumer.delete('own')),
       // What upstream's konnector does before copying a provider object: mark it, nothing else.
       markUnlabelled: await outcome(
-        consumer.patch('own', PatchType.merge, { metadata: { labels: { [owner]: 'provider' } } }),
+        put(consumer, 'own', { metadata: { labels: { [owner]: 'provider' } } }),
       ),
-      updateMarked: await outcome(consumer.patch('own', PatchType.merge, { data: data('forged') })),
+      updateMarked: await outcome(put(consumer, 'own', { data: data('forged') })),
       forge: await outcome(
         consumer.create({
           metadata: { name: 'forged', labels: { [owner]: 'provider' } },
@@ -283,7 +296,9 @@ describe('provider-owned claimed objects on the provider', () => {
           data: data('1'),
         }),
       ),
-      updateOwn: await outcome(consumer.patch('mine', PatchType.merge, { data: data('2') })),
+      updateOwn: await outcome(put(consumer, 'mine', { data: data('2') })),
+      // RBAC: no patch, even of its own.
+      patchOwn: await outcome(consumer.patch('mine', PatchType.merge, { data: data('3') })),
       deleteOwn: await outcome(consumer.delete('mine')),
       // Handing one over (the owner relabels): then it is the provider's.
       createHanded: await outcome(
@@ -293,7 +308,7 @@ describe('provider-owned claimed objects on the provider', () => {
         }),
       ),
       handOver: await outcome(
-        consumer.patch('handed', PatchType.merge, {
+        put(consumer, 'handed', {
           metadata: { labels: { [owner]: 'provider' } },
         }),
       ),
@@ -320,6 +335,7 @@ describe('provider-owned claimed objects on the provider', () => {
       forge: 'Forbidden',
       createOwn: 'ok',
       updateOwn: 'ok',
+      patchOwn: 'Forbidden',
       deleteOwn: 'ok',
       createHanded: 'ok',
       handOver: 'ok',
@@ -339,12 +355,12 @@ describe('provider-owned claimed objects on the provider', () => {
     await sas.create({ metadata: { name: 'runner', labels: { [owner]: 'provider' } } });
     const kinds = {
       configmap: await outcome(
-        new ResourceClient(as, ConfigMaps, contract).patch('endpoint', PatchType.merge, {
+        put(new ResourceClient(as, ConfigMaps, contract), 'endpoint', {
           data: { url: 'evil' },
         }),
       ),
       serviceaccount: await outcome(
-        new ResourceClient(as, ServiceAccounts, service).patch('runner', PatchType.merge, {
+        put(new ResourceClient(as, ServiceAccounts, service), 'runner', {
           automountServiceAccountToken: true,
         }),
       ),

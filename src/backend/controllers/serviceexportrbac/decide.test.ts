@@ -50,6 +50,12 @@ const rule = (group: string, resource: string): PolicyRule => ({
 });
 
 const widgetRule = rule('example.com', 'widgets');
+/** Claimed objects: no patch (neither konnector patches them). */
+const claimRule = (resource: string): PolicyRule => ({
+  apiGroups: [''],
+  resources: [resource],
+  verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+});
 
 // --- desiredRoles -----------------------------------------------------------------------------
 
@@ -110,7 +116,7 @@ describe('desiredRoles', () => {
     const roles = desiredRoles(
       input(exp, { consumerScope: 'Cluster', serviceNamespaces: ['ns-a', 'ns-b'] }),
     );
-    const claimRules = [rule('', 'configmaps'), rule('', 'secrets')];
+    const claimRules = [claimRule('configmaps'), claimRule('secrets')];
     // Never a ClusterRole over claimed Secrets: that would be every Secret of the provider.
     expect(roles).toEqual([
       { name: `kube-binder-resources-${contract}-widgets`, rules: [widgetRule] },
@@ -132,7 +138,11 @@ describe('desiredRoles', () => {
       ],
     );
     const roles = desiredRoles(input(exp, { serviceNamespaces: ['ns-a'] }));
-    const claimRules = [rule('', 'configmaps'), rule('', 'secrets'), rule('', 'serviceaccounts')];
+    const claimRules = [
+      claimRule('configmaps'),
+      claimRule('secrets'),
+      claimRule('serviceaccounts'),
+    ];
     expect(roles).toEqual([
       { namespace: contract, name: 'kube-binder-resources-widgets', rules: [widgetRule] },
       { namespace: 'ns-a', name: 'kube-binder-resources-widgets', rules: [widgetRule] },

@@ -13,8 +13,8 @@
 //   them cluster-wide with `--consumer-scope=Cluster`: a consumer claiming secrets could then read
 //   every Secret of the provider cluster. (A konnector that watches claimed objects cluster-wide,
 //   as upstream's does with Cluster scope, cannot sync claims then; ours watches per namespace.)
-// - Claims are granted every verb: the konnector writes the copies of the consumer's objects there
-//   and reads the provider's (issue 17). RBAC cannot tell the two apart by their
+// - Claims are granted read, create, update and delete (no patch): the konnector writes the copies
+//   of the consumer's objects there and reads the provider's (issue 17). RBAC cannot tell the two apart by their
 //   `kube-bind.io/owner` label; the ValidatingAdmissionPolicy of admission-policy.ts refuses
 //   consumer writes to the provider's objects.
 // - The service namespaces passed in must be the ones created for this consumer (the controller
@@ -31,6 +31,12 @@ export const managedValue = 'kube-bind-backend';
 export const exportAnnotation = 'kube-bind.io/export';
 
 const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+/**
+ * Claimed objects: read (the provider's and the copies), create, update and delete the copies of
+ * the consumer's. Neither konnector (ours, upstream's) patches claimed objects or deletes them by
+ * collection.
+ */
+const claimVerbs = ['get', 'list', 'watch', 'create', 'update', 'delete'];
 
 export interface DesiredRole {
   /** Absent for cluster-scoped roles. */
@@ -67,6 +73,8 @@ export function desiredRoles(input: RBACInput): DesiredRole[] {
     list: { group: string; resource: string }[],
     wide: (gr: { group: string; resource: string }) => boolean,
   ) => {
+    const ruleVerbs = kind === 'claims' ? claimVerbs : verbs;
+    const rulesFor = (l: { group: string; resource: string }[]) => rulesWith(l, ruleVerbs);
     const cluster = rulesFor(list.filter(wide));
     if (cluster.length > 0) {
       roles.push({ name: `kube-binder-${kind}-${contract}-${exportName}`, rules: cluster });
@@ -84,11 +92,14 @@ export function desiredRoles(input: RBACInput): DesiredRole[] {
 }
 
 /** One rule per group and resource, sorted by `<resource>.<group>`, duplicates collapsed. */
-function rulesFor(list: { group: string; resource: string }[]): PolicyRule[] {
+function rulesWith(
+  list: { group: string; resource: string }[],
+  ruleVerbs: readonly string[],
+): PolicyRule[] {
   const byName = new Map(list.map((gr) => [resourceGroupName(gr), gr]));
   return [...byName.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([, gr]) => ({ apiGroups: [gr.group], resources: [gr.resource], verbs: [...verbs] }));
+    .map(([, gr]) => ({ apiGroups: [gr.group], resources: [gr.resource], verbs: [...ruleVerbs] }));
 }
 
 /** The subject every role is bound to: the consumer's service account. */

@@ -22,7 +22,13 @@
 //   - provider-owned Secrets provider → consumer, p50/p99: 1,000 Secrets labelled
 //     `kube-bind.io/owner=provider` created in the provider namespace until a watch on the
 //     consumer delivers the copy; requests per object. A konnector that does not copy them (one
-//     warm-up Secret not there within 30 s) skips this part with a printed line.
+//     warm-up Secret not there within 30 s) skips this part with a printed line;
+//   - what deciding one reference change costs as the referencing objects grow: 100 changes one
+//     at a time, each a cowboy naming a Secret already claimed and copied (nothing to write), with
+//     1,001 cowboys, then again after 4,000 more (KBT_BENCH_REFERENCE_SAMPLE,
+//     KBT_BENCH_EXTRA_COWBOYS): the claim syncer's reconcile time per change (its
+//     controller_runtime_reconcile_time_seconds), the ratio, and the time each referencing object
+//     adds, above zero while a change rescans every cowboy.
 // The consumer is provisioned like `kubectl bind` without a browser: a BindableResourcesRequest
 // yields the kubeconfig of a contract namespace, an APIServiceExportRequest made with that
 // kubeconfig exports cowboys, and the consumer gets the Secret and the APIServiceBinding. One
@@ -68,6 +74,10 @@ const ownerLabel = 'kube-bind.io/owner';
 const claimedName = (i: number): string => `claimed-${String(i).padStart(5, '0')}`;
 const referencedName = (i: number): string => `referenced-${String(i).padStart(5, '0')}`;
 const providedName = (i: number): string => `provided-${String(i).padStart(5, '0')}`;
+/** Reference changes per scaling sample, made one at a time. */
+const sampleSize = Number(process.env['KBT_BENCH_REFERENCE_SAMPLE'] ?? 100);
+/** Cowboys added between the two samples: the second has this many more referencing objects. */
+const extraReferencing = Number(process.env['KBT_BENCH_EXTRA_COWBOYS'] ?? 4000);
 /** How long the provider → consumer warm-up Secret may take before that part is skipped. */
 const providerOwnedProbeMs = 30_000;
 
@@ -554,14 +564,16 @@ async function measurePhase<T extends KubeObject>(
   call: (name: string, i: number) => Promise<unknown>,
   /** The name that arrives for object i, when the watched object is not named after the call's. */
   arrivingAs: (i: number) => string = nameOf,
+  count = objects,
+  limit = concurrency,
 ): Promise<PhaseResult> {
-  const expected = Array.from({ length: objects }, (_, i) => arrivingAs(i));
+  const expected = Array.from({ length: count }, (_, i) => arrivingAs(i));
   const list = await watched.list({ limit: 1 });
   const arrivals = watchArrivals(watched, list.metadata?.resourceVersion ?? '', arrived, expected);
   const returned = new Map<string, number>();
   const started = performance.now();
   try {
-    await forEachBounded(objects, concurrency, async (i) => {
+    await forEachBounded(count, limit, async (i) => {
       await call(nameOf(i), i);
       returned.set(arrivingAs(i), performance.now());
     });
@@ -589,6 +601,8 @@ interface Snapshot {
   reconciles: Map<string, number>;
   /** The konnector's writes: how many and their summed latency (s), both clusters together. */
   writes: { count: number; seconds: number };
+  /** The claim syncer's reconciles: how many and their summed time (s). */
+  claimReconciles: { count: number; seconds: number };
   providerDriver: number;
   consumerDriver: number;
   usage: Usage;
@@ -612,6 +626,16 @@ async function snapshot(env: Env): Promise<Snapshot> {
     reconciles.set(key, (reconciles.get(key) ?? 0) + value);
   }
   const heap = [...samples(text, 'nodejs_heap_size_used_bytes')][0]?.value ?? NaN;
+  const claimReconciles = { count: 0, seconds: 0 };
+  for (const { labels, value } of samples(
+    text,
+    'controller_runtime_reconcile_time_seconds_count',
+  )) {
+    if (labels['controller'] === claimController) claimReconciles.count += value;
+  }
+  for (const { labels, value } of samples(text, 'controller_runtime_reconcile_time_seconds_sum')) {
+    if (labels['controller'] === claimController) claimReconciles.seconds += value;
+  }
   const writes = { count: 0, seconds: 0 };
   const isWrite = (verb = '') => !readVerbs.has(clientVerbs[verb] ?? verb.toUpperCase());
   for (const { labels, value } of samples(text, 'rest_client_request_duration_seconds_count')) {
@@ -628,6 +652,7 @@ async function snapshot(env: Env): Promise<Snapshot> {
     konnector: countsFromMetrics(text, 'rest_client_requests_total'),
     reconciles,
     writes,
+    claimReconciles,
     // Taken after the scrapes, so the scrapes' own /metrics requests (resource "") fall before.
     providerDriver: env.provider.records.length,
     consumerDriver: env.consumer.records.length,
@@ -698,8 +723,69 @@ interface ClaimResults {
   references: ClaimPhase;
   /** Provider-owned Secrets, copied to the consumer; a reason when skipped. */
   toConsumer: ClaimPhase | string;
+  /** Reference changes one at a time, with fewer and with more referencing objects. */
+  scaling: [ReferenceSample, ReferenceSample];
   /** Snapshots after each claim phase (for the log summary). */
   snapshots: Snapshot[];
+}
+
+/** `sampleSize` reference changes, one at a time, while `referencing` cowboys exist. */
+interface ReferenceSample {
+  referencing: number;
+  changes: number;
+  /** The claim syncer's reconciles over the sample: how many, and their summed time (s). */
+  claimReconciles: number;
+  claimSeconds: number;
+  /** The konnector's CPU seconds over the sample. */
+  cpu: number;
+  requests: KonnectorRequests;
+}
+
+/** The claim syncer's controller (resource-syncer.ts names it so). */
+const claimController = 'konnector-claims';
+
+/**
+ * What deciding one reference change costs as the referencing objects grow: k cowboys (from
+ * `offset`, a range of their own per sample) each get a second reference, to a Secret that is
+ * already claimed and copied, one change at a time (so no recompute is shared). The claim syncer
+ * reconciles that Secret and has nothing to write: its reconcile time is the decision alone,
+ * which with a rescan of every referencing object grows with their number.
+ */
+async function referenceSample(env: Env, referencing: number, offset: number) {
+  const consumerCowboys = new ResourceClient(env.consumer.admin, Cowboys, consumerNamespace);
+  await konnectorQuiet(env.konnector);
+  const from = await snapshot(env);
+  for (let i = 0; i < sampleSize; i++) {
+    const j = (offset + i) % objects;
+    await consumerCowboys.patch(nameOf(j), PatchType.merge, {
+      spec: { secretRefs: [{ name: referencedName(j) }, { name: claimedName(j) }] },
+    });
+    // Time for the event and its reconcile: one change at a time, not a burst.
+    await sleep(50);
+  }
+  await konnectorQuiet(env.konnector);
+  const to = await snapshot(env);
+  const sample: ReferenceSample = {
+    referencing,
+    changes: sampleSize,
+    claimReconciles: to.claimReconciles.count - from.claimReconciles.count,
+    claimSeconds: to.claimReconciles.seconds - from.claimReconciles.seconds,
+    cpu: to.usage.cpu - from.usage.cpu,
+    requests: konnectorRequests(env, from, to),
+  };
+  return { sample, from, to };
+}
+
+/** Creates `count` more cowboys (set-up), and waits until the konnector is idle again. */
+async function moreCowboys(env: Env, count: number): Promise<void> {
+  const consumerCowboys = new ResourceClient(env.consumer.admin, Cowboys, consumerNamespace);
+  await forEachBounded(count, concurrency, async (i) => {
+    await consumerCowboys.create({
+      metadata: { name: `extra-${String(i).padStart(6, '0')}` },
+      spec: { intent: 'ride' },
+    });
+  });
+  await konnectorQuiet(env.konnector);
 }
 
 /** Measures one claimed-object phase from an idle konnector (`from`) to idle again. */
@@ -726,8 +812,9 @@ async function createSecrets(
   secrets: ResourceClient<KubeObject & { stringData?: Record<string, string> }>,
   name: (i: number) => string,
   labels: Record<string, string>,
+  count = objects,
 ): Promise<void> {
-  await forEachBounded(objects, concurrency, async (i) => {
+  await forEachBounded(count, concurrency, async (i) => {
     await secrets.create({ metadata: { name: name(i), labels }, stringData: { n: String(i) } });
   });
 }
@@ -769,15 +856,31 @@ async function measureClaims(env: Env, from: Snapshot): Promise<ClaimResults> {
   );
 
   const toConsumer = await measureToConsumer(env, consumerSecrets, providerSecrets);
+
+  const fewer = objects + 1;
+  process.stderr.write(`${sampleSize} reference changes one at a time, ${fewer} cowboys…\n`);
+  const a = await referenceSample(env, fewer, 0);
+  process.stderr.write(`creating ${extraReferencing} more cowboys…\n`);
+  await moreCowboys(env, extraReferencing);
+  const more = fewer + extraReferencing;
+  process.stderr.write(`${sampleSize} reference changes one at a time, ${more} cowboys…\n`);
+  const b = await referenceSample(env, more, sampleSize);
   return {
     toProvider: toProvider.phase,
     references: references.phase,
     toConsumer: typeof toConsumer === 'string' ? toConsumer : toConsumer.phase,
+    scaling: [a.sample, b.sample],
+    // In time order, for the log summary's phases.
     snapshots: [
       toProvider.to,
       beforeReferences,
       references.to,
-      ...(typeof toConsumer === 'string' ? [] : [toConsumer.to]),
+      // Skipped, the provider → consumer phase is empty.
+      typeof toConsumer === 'string' ? references.to : toConsumer.to,
+      a.from,
+      a.to,
+      b.from,
+      b.to,
     ],
   };
 }
@@ -1063,6 +1166,31 @@ function claimsReport(c: ClaimResults): string[] {
         ratio(totalPerObject(toConsumer.requests), totalPerObject(c.toProvider.requests)),
     );
   }
+  const [a, b] = c.scaling;
+  const perChange = (x: ReferenceSample) => (x.claimSeconds / x.changes) * 1000;
+  const cpuPerChange = (x: ReferenceSample) => (x.cpu / x.changes) * 1000;
+  const marginal = ((perChange(b) - perChange(a)) / (b.referencing - a.referencing)) * 1000;
+  const sampleRow = (x: ReferenceSample) =>
+    `  ${x.referencing} cowboys: claim reconcile time ${perChange(x).toFixed(2)} ms/change ` +
+    `(${(x.claimReconciles / x.changes).toFixed(2)} reconciles), konnector CPU ` +
+    `${cpuPerChange(x).toFixed(2)} ms/change, requests ` +
+    `${((totalPerObject(x.requests) * objects) / x.changes).toFixed(2)}/change`;
+  lines.push(
+    `a reference change one at a time, to a claimed Secret already copied (${a.changes} each):`,
+    sampleRow(a),
+    sampleRow(b),
+    `  ${b.referencing}/${a.referencing} cowboys: claim reconcile time per change ` +
+      `${(perChange(b) / perChange(a)).toFixed(2)}×, CPU ${(cpuPerChange(b) / cpuPerChange(a)).toFixed(2)}×; ` +
+      `${marginal.toFixed(2)} µs more per change per referencing object (≈0 when indexed)`,
+    ...[a, b].flatMap((x) => {
+      const perChangeOf = (k: Counts) =>
+        new Map([...k].map(([key, n]) => [key, (n * objects) / x.changes]));
+      return [
+        `  ${x.referencing} cowboys, requests: consumer ${breakdown(perChangeOf(x.requests.consumer))}; provider ${breakdown(perChangeOf(x.requests.provider))}`,
+        `  ${x.referencing} cowboys, reconciles: ${reconcileBreakdown(perChangeOf(x.requests.reconciles))}`,
+      ];
+    }),
+  );
   lines.push(
     'konnector reconciles per object:',
     `  claims consumer → provider: ${reconcileBreakdown(c.toProvider.requests.reconciles)}`,
@@ -1081,17 +1209,24 @@ function claimFigureLines(c: ClaimResults): string[] {
     ['claims_reference_change', c.references],
     ['claims_to_consumer', c.toConsumer],
   ];
-  return phases.flatMap(([name, p]) =>
-    typeof p === 'string'
-      ? [`${name}_skipped 1`]
-      : [
-          `${name}_p50_ms ${percentile(p.result.latencies, 0.5).toFixed(1)}`,
-          `${name}_p99_ms ${percentile(p.result.latencies, 0.99).toFixed(1)}`,
-          `${name}_all_s ${(p.result.allArrivedMs / 1000).toFixed(2)}`,
-          `${name}_requests_per_object ${totalPerObject(p.requests).toFixed(2)}`,
-          `${name}_cpu_ms_per_object ${((p.cpu / objects) * 1000).toFixed(2)}`,
-        ],
-  );
+  const samples = c.scaling.flatMap((x) => [
+    `claims_reference_change_${x.referencing}_reconcile_ms ${((x.claimSeconds / x.changes) * 1000).toFixed(3)}`,
+    `claims_reference_change_${x.referencing}_cpu_ms ${((x.cpu / x.changes) * 1000).toFixed(2)}`,
+  ]);
+  return [
+    ...samples,
+    ...phases.flatMap(([name, p]) =>
+      typeof p === 'string'
+        ? [`${name}_skipped 1`]
+        : [
+            `${name}_p50_ms ${percentile(p.result.latencies, 0.5).toFixed(1)}`,
+            `${name}_p99_ms ${percentile(p.result.latencies, 0.99).toFixed(1)}`,
+            `${name}_all_s ${(p.result.allArrivedMs / 1000).toFixed(2)}`,
+            `${name}_requests_per_object ${totalPerObject(p.requests).toFixed(2)}`,
+            `${name}_cpu_ms_per_object ${((p.cpu / objects) * 1000).toFixed(2)}`,
+          ],
+    ),
+  ];
 }
 
 /** One `name value` line per figure, for scripts. */
@@ -1141,6 +1276,10 @@ function konnectorLogSummary(konnector: Server, snapshots?: readonly Snapshot[])
         'claims set-up',
         'reference change',
         'claims → consumer',
+        'sample set-up',
+        'sample, fewer cowboys',
+        'more cowboys',
+        'sample, more cowboys',
       ][i] ?? 'after'
     );
   };

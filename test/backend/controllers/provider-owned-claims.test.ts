@@ -5,7 +5,8 @@
 // `kube-bind.io/owner` label binding: with the serviceexportrequest, servicenamespace and
 // serviceexportrbac controllers running and the credentials the provisioner issued, the consumer
 // reads the provider's objects, writes and deletes its own, and can neither change nor delete the
-// provider's (labelled or not), nor forge one; the provider itself is not held back.
+// provider's (labelled or not), nor forge one; a copy of its own that the provider relabelled stays
+// its own (by provenance); the provider itself is not held back.
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
 import { ensureKubeBindAPI } from '../../../src/backend/app/kube-bind-api.ts';
@@ -344,6 +345,60 @@ describe('provider-owned claimed objects on the provider', () => {
       providerDeletes: 'ok',
     });
     expect((await provider.get('issued')).data).toEqual(data('2'));
+
+    // A copy of the consumer's own (its provenance names this contract namespace) stays its own
+    // when the provider relabels it: the konnector overwrites it back and deletes it on unbinding.
+    // Provenance naming another consumer's contract namespace gives nothing.
+    const provenance = (clusterNamespace: string) => ({
+      'kube-bind.io/cluster-namespace': clusterNamespace,
+      'kube-bind.io/consumer-namespace': 'app',
+      'kube-bind.io/consumer-uid': '0a4f54c4-5c3b-4c5e-9d3e-1f2a3b4c5d6e',
+    });
+    await consumer.create({
+      metadata: {
+        name: 'copy',
+        labels: { [owner]: 'consumer' },
+        annotations: provenance(contract),
+      },
+      data: data('1'),
+    });
+    await provider.patch('copy', PatchType.merge, {
+      metadata: { labels: { [owner]: 'provider' } },
+    });
+    await provider.create({
+      metadata: {
+        name: 'theirs',
+        labels: { [owner]: 'provider' },
+        annotations: provenance(`${contract}-other`),
+      },
+      data: data('1'),
+    });
+    const copies = {
+      overwriteRelabelledCopy: await outcome(
+        put(consumer, 'copy', { metadata: { labels: { [owner]: 'consumer' } }, data: data('2') }),
+      ),
+      relabelledAgain: await outcome(
+        provider.patch('copy', PatchType.merge, { metadata: { labels: { [owner]: null } } }),
+      ),
+      overwriteUnlabelledCopy: await outcome(
+        put(consumer, 'copy', { metadata: { labels: { [owner]: 'consumer' } } }),
+      ),
+      takenOver: await outcome(
+        provider.patch('copy', PatchType.merge, { metadata: { labels: { [owner]: 'provider' } } }),
+      ),
+      deleteRelabelledCopy: await outcome(consumer.delete('copy')),
+      updateOthersCopy: await outcome(put(consumer, 'theirs', { data: data('2') })),
+      deleteOthersCopy: await outcome(consumer.delete('theirs')),
+    };
+    expect(copies).toEqual({
+      overwriteRelabelledCopy: 'ok',
+      relabelledAgain: 'ok',
+      overwriteUnlabelledCopy: 'ok',
+      takenOver: 'ok',
+      deleteRelabelledCopy: 'ok',
+      updateOthersCopy: 'Forbidden',
+      deleteOthersCopy: 'Forbidden',
+    });
 
     // ConfigMaps and ServiceAccounts, in the contract namespace too.
     const cms = new ResourceClient(admin, ConfigMaps, contract);

@@ -12,6 +12,12 @@
 //   marks provider objects that way before copying them, and nothing else;
 // - a consumer cannot create an object labelled `owner=provider` (it would pass for the
 //   provider's); handing one of its own over (relabelling `consumer` → `provider`) stays possible.
+// - The exception: a copy of the consumer's own objects, i.e. one carrying its provenance
+//   (`kube-bind.io/consumer-uid`, and `kube-bind.io/cluster-namespace` naming the contract
+//   namespace of the requesting `kube-binder`), stays the consumer's whatever its label says: our
+//   konnector overwrites a copy someone relabelled on the provider (ownership moves only by a
+//   label change on the owner's side), and deletes it on unbinding. A handover to the provider
+//   drops that provenance in the same update, so what the provider took over is protected.
 //
 // Reading is untouched: RBAC already limits it to the consumer's own namespaces. Matched are the
 // requests of service accounts named `kube-binder` (the consumer credentials the backend issues,
@@ -53,6 +59,19 @@ export const ValidatingAdmissionPolicyBindings = resourceType<ValidatingAdmissio
 const ownerOf = (o: string) =>
   `${o} != null && has(${o}.metadata.labels) && '${ownerLabel}' in ${o}.metadata.labels ` +
   `? ${o}.metadata.labels['${ownerLabel}'] : ''`;
+
+const clusterNamespaceAnnotation = 'kube-bind.io/cluster-namespace';
+const consumerUIDAnnotation = 'kube-bind.io/consumer-uid';
+/**
+ * Whether the old object is a copy the requesting consumer made: its provenance names the
+ * requester's contract namespace (the `kube-binder` service account lives there).
+ */
+const ownCopy =
+  'oldObject != null && has(oldObject.metadata.annotations) && ' +
+  `'${consumerUIDAnnotation}' in oldObject.metadata.annotations && ` +
+  `'${clusterNamespaceAnnotation}' in oldObject.metadata.annotations && ` +
+  "request.userInfo.username == 'system:serviceaccount:' + " +
+  `oldObject.metadata.annotations['${clusterNamespaceAnnotation}'] + ':${binderName}'`;
 
 /** The content fields of the claimable kinds; an unlabelled provider object keeps them all. */
 const contentFields = [
@@ -107,6 +126,7 @@ export function providerOwnedClaimsPolicy(): {
         variables: [
           { name: 'oldOwner', expression: ownerOf('oldObject') },
           { name: 'newOwner', expression: ownerOf('object') },
+          { name: 'ownCopy', expression: ownCopy },
         ],
         validations: [
           {
@@ -115,20 +135,22 @@ export function providerOwnedClaimsPolicy(): {
             reason: 'Forbidden',
           },
           {
-            expression: "request.operation == 'CREATE' || variables.oldOwner != 'provider'",
+            expression:
+              "request.operation == 'CREATE' || variables.oldOwner != 'provider' || variables.ownCopy",
             message:
               `the provider owns this object (${ownerLabel}=provider): ` +
               'a consumer cannot change or delete it',
             reason: 'Forbidden',
           },
           {
-            expression: "request.operation != 'DELETE' || variables.oldOwner == 'consumer'",
+            expression:
+              "request.operation != 'DELETE' || variables.oldOwner == 'consumer' || variables.ownCopy",
             message: `a consumer deletes only the objects it owns (${ownerLabel}=consumer)`,
             reason: 'Forbidden',
           },
           {
             expression:
-              "request.operation != 'UPDATE' || variables.oldOwner != '' || " +
+              "request.operation != 'UPDATE' || variables.oldOwner != '' || variables.ownCopy || " +
               `(variables.newOwner == 'provider' && ${unchanged})`,
             message:
               "an object of the provider's without an owner label may only be labelled " +

@@ -111,6 +111,33 @@ describe('claimOwner', () => {
       'provider',
     ],
     [
+      'another consumer’s copy (isolation None) next to ours: a conflict',
+      {
+        consumer: secret(consumerNamespace, 'c'),
+        provider: secret(providerNamespace, 'p', {
+          labels: { [ownerLabel]: 'consumer' },
+          annotations: {
+            'kube-bind.io/cluster-namespace': 'someone-else',
+            'kube-bind.io/consumer-uid': 'x',
+          },
+        }),
+      },
+      'conflict',
+    ],
+    [
+      'another consumer’s copy alone: not ours at all',
+      {
+        provider: secret(providerNamespace, 'p', {
+          labels: { [ownerLabel]: 'consumer' },
+          annotations: {
+            'kube-bind.io/cluster-namespace': 'someone-else',
+            'kube-bind.io/consumer-uid': 'x',
+          },
+        }),
+      },
+      undefined,
+    ],
+    [
       'consumer copy relabelled consumer: the original decides',
       {
         consumer: secret(consumerNamespace, 'c', {
@@ -136,7 +163,7 @@ describe('claimOwner', () => {
       'consumer',
     ],
     [
-      'a provider copy of another contract namespace is no copy of ours',
+      'an object with another contract namespace’s provenance is not ours to take',
       {
         consumer: secret(consumerNamespace, 'c', { labels: { [ownerLabel]: 'consumer' } }),
         provider: secret(providerNamespace, 'p', {
@@ -147,7 +174,7 @@ describe('claimOwner', () => {
           },
         }),
       },
-      'provider',
+      'conflict',
     ],
   ];
   it.each(cases)('%s', (_, s, want) => {

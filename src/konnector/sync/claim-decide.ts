@@ -126,12 +126,23 @@ export function isOurProviderCopy(
   );
 }
 
-/** The owner of the name (see the table above); undefined when neither object exists. */
+/** Whether a provider object is the copy of another consumer's object. */
+function isForeignCopy(provider: SyncObject, contractNamespace: string): boolean {
+  const ns = provider.metadata?.annotations?.[clusterNamespaceAnnotation];
+  return !!ns && ns !== contractNamespace;
+}
+
+/**
+ * The owner of the name (see the table above); undefined when neither object exists or the
+ * provider object is another consumer's copy and ours has no object of that name.
+ */
 export function claimOwner(
   state: Pick<ClaimState, 'consumer' | 'provider' | 'contractNamespace'>,
 ): Owner | 'conflict' | undefined {
   const { consumer: c, provider: p } = state;
   if (!c && !p) return undefined;
+  // Another consumer's copy (isolation None shares provider namespaces): never ours to follow.
+  if (p && isForeignCopy(p, state.contractNamespace)) return c ? 'conflict' : undefined;
   if (!c) return ownerLabelOf(p) === 'consumer' ? 'consumer' : 'provider';
   if (!p) return ownerLabelOf(c) === 'provider' ? 'provider' : 'consumer';
   const cIsCopy = isConsumerCopyOf(c, p);

@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
-import type { KubeClient } from '../../src/kube/client.ts';
+import { PatchType, type KubeClient } from '../../src/kube/client.ts';
 import { ignoreNotFound } from '../../src/kube/errors.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
 import { Namespaces, Secrets, SubjectAccessReviews } from '../../src/kube/resources.ts';
@@ -68,10 +68,16 @@ describe('a permission claim that names its secret', () => {
     const door = await frontDoor(admin, [`--namespace-prefix=${prefix}`]);
     await allowToBind(admin, { kind: 'User', name: door.user });
     const secretName = `colt-${uniqueSuffix()}`;
+    // Named too, written by the provider: it comes to the consumer (issue 17).
+    const issuedName = `issued-${uniqueSuffix()}`;
     const template = await cowboysTemplate(admin, {
       resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
       permissionClaims: [
-        { group: '', resource: 'secrets', selector: { namedResources: [{ name: secretName }] } },
+        {
+          group: '',
+          resource: 'secrets',
+          selector: { namedResources: [{ name: secretName }, { name: issuedName }] },
+        },
       ],
     });
     const identity = randomUUID();
@@ -135,6 +141,33 @@ describe('a permission claim that names its secret', () => {
     );
     expect(Buffer.from(copy.data?.['bullets'] ?? '', 'base64').toString()).toBe('6');
     expect(await ignoreNotFound(providerSecrets.get('unrelated'))).toBeUndefined();
+
+    // The provider's own named Secret reaches the consumer: the konnector creates it there with
+    // `create` on secrets, and updates it by name. One it does not name stays on the provider.
+    await providerSecrets.create({
+      metadata: { name: issuedName, labels: { 'kube-bind.io/owner': 'provider' } },
+      stringData: { cert: 'v1' },
+    });
+    await providerSecrets.create({
+      metadata: { name: 'provider-only', labels: { 'kube-bind.io/owner': 'provider' } },
+      stringData: { x: 'y' },
+    });
+    const issued = await eventually(
+      'the provider-owned secret on the consumer',
+      () => ignoreNotFound(secrets.get(issuedName)),
+      { timeoutMs: 60_000 },
+    );
+    expect(Buffer.from(issued.data?.['cert'] ?? '', 'base64').toString()).toBe('v1');
+    await providerSecrets.patch(issuedName, PatchType.merge, { stringData: { cert: 'v2' } });
+    await eventually(
+      'the update on the consumer',
+      async () => {
+        const s = await secrets.get(issuedName);
+        return Buffer.from(s.data?.['cert'] ?? '', 'base64').toString() === 'v2' ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(await ignoreNotFound(secrets.get('provider-only'))).toBeUndefined();
 
     const matrix = {
       getNamed: await may(consumer, {

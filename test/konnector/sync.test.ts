@@ -403,11 +403,10 @@ describe('konnector', () => {
         },
         spec: { intent: 'ride', secretRefs: [{ name: 'colt' }] },
       };
-      await (
-        clusterScoped
-          ? new ResourceClient(consumer, { ...Cowboys, namespaced: false })
-          : new ResourceClient(consumer, Cowboys, saloon)
-      ).create(cowboy);
+      const cowboys = clusterScoped
+        ? new ResourceClient(consumer, { ...Cowboys, namespaced: false })
+        : new ResourceClient(consumer, Cowboys, saloon);
+      await cowboys.create(cowboy);
       const providerCowboys = clusterScoped
         ? new ResourceClient(admin, Cowboys, p.contractNamespace)
         : new ResourceClient(admin, Cowboys, providerNs);
@@ -474,9 +473,23 @@ describe('konnector', () => {
       expect(posse.metadata?.labels).toEqual({ 'kube-bind.io/owner': 'consumer' });
       expect(await ignoreNotFound(pAccounts.get('outlaw'))).toBeUndefined();
 
-      // Updates follow the owner; an edit of the copy on the consumer is overwritten.
+      // Updates follow the owner; an edit of the copy on the consumer is overwritten. A secret
+      // nobody references stays on the provider.
+      await pSecrets.create({ metadata: { name: 'winchester' }, stringData: { rounds: '15' } });
       await pSecrets.patch(secretName, PatchType.merge, { stringData: { password: 'two' } });
       await eventually('the provider’s update on the consumer', secretIs('two'));
+      expect(await ignoreNotFound(cSecrets.get('winchester'))).toBeUndefined();
+      // Referenced later, it follows; no longer referenced, its copy goes.
+      const refs = (names: string[]) => ({ spec: { secretRefs: names.map((n) => ({ name: n })) } });
+      await cowboys.patch('wyatt', PatchType.merge, refs([secretName, 'winchester']));
+      await eventually('the newly referenced secret on the consumer', () =>
+        ignoreNotFound(cSecrets.get('winchester')),
+      );
+      await cowboys.patch('wyatt', PatchType.merge, refs([secretName]));
+      await eventually('the no longer referenced secret to leave the consumer', async () =>
+        (await ignoreNotFound(cSecrets.get('winchester'))) === undefined ? true : undefined,
+      );
+      expect(await pSecrets.get('winchester')).toBeTruthy();
       await cSecrets.patch(secretName, PatchType.merge, { stringData: { password: 'mine' } });
       await eventually('the consumer’s edit to be overwritten', secretIs('two'));
 

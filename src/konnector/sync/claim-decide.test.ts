@@ -400,6 +400,27 @@ describe('decideClaim', () => {
     ).toEqual({ action: 'none' });
   });
 
+  it('recreates a copy it cannot update: immutable, or a Secret of another type', () => {
+    const immutable = (uid: string, data: Record<string, string>) => ({
+      ...secret(providerNamespace, uid, {}, data),
+      immutable: true,
+    });
+    const settled = settle(state({ provider: immutable('p', { k: 'djE=' }) })).state;
+    expect(settled.consumer?.['immutable']).toBe(true);
+    // The provider replaces its immutable secret (a new object, new data).
+    const replaced = { ...settled, provider: immutable('p2', { k: 'djI=' }) };
+    expect(decideClaim(replaced)).toMatchObject({ action: 'delete', side: 'consumer' });
+    const { state: after } = settle(replaced);
+    expect(after.consumer?.['data']).toEqual({ k: 'djI=' });
+    expect(after.consumer?.metadata?.annotations?.['kube-bind.io/provider-uid']).toBe('p2');
+
+    const retyped = {
+      ...settled,
+      provider: { ...secret(providerNamespace, 'p'), type: 'kubernetes.io/basic-auth' },
+    };
+    expect(decideClaim(retyped)).toMatchObject({ action: 'delete', side: 'consumer' });
+  });
+
   it('waits while the copy is being deleted', () => {
     const settled = settle(state({ provider: secret(providerNamespace, 'p') })).state;
     const c = settled.consumer ?? {};

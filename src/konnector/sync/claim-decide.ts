@@ -184,7 +184,18 @@ export function decideClaim(state: ClaimState): ClaimAction {
   if (!target) return { action: 'create', side: other(owner), object: desired };
   if (deleting(target)) return { action: 'none' }; // its deletion event brings us back
   const update = copyUpdate(target, desired);
-  return update ? { action: 'update', side: other(owner), object: update } : { action: 'none' };
+  if (!update) return { action: 'none' };
+  // A copy the API server will not update in place (immutable, or a Secret of another type) is
+  // deleted; the deletion's event brings us back to create it anew.
+  if (mustRecreate(target, desired)) return deleteAction(other(owner), target);
+  return { action: 'update', side: other(owner), object: update };
+}
+
+/** Whether `current` cannot become `desired` by an update: immutable content, or a new type. */
+export function mustRecreate(current: SyncObject, desired: SyncObject): boolean {
+  const contentChanged = !isDeepStrictEqual(contentOf(current), contentOf(desired));
+  const typeChanged = current['type'] !== undefined && current['type'] !== desired['type'];
+  return contentChanged && (current['immutable'] === true || typeChanged);
 }
 
 /** Unbinding: the copy on the side that does not own the name is deleted; nothing else. */

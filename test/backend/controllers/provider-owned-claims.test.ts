@@ -7,6 +7,7 @@
 // reads the provider's objects, writes and deletes its own, and can neither change nor delete the
 // provider's (labelled or not), nor forge one; a copy of its own that the provider relabelled stays
 // its own (by provenance); the provider itself is not held back.
+import { pino } from 'pino';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
 import { ensureKubeBindAPI } from '../../../src/backend/app/kube-bind-api.ts';
@@ -209,6 +210,14 @@ describe('provider-owned claimed objects on the provider', () => {
       providerOwnedClaimsPolicy().policy.metadata?.name ?? '',
     );
     expect(live.spec?.validations).toHaveLength(4);
+  });
+
+  it('without the rights to apply it, the backend warns and goes on', async () => {
+    const { as } = await boundConsumer();
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    expect(await ensureProviderOwnedClaimsPolicy(as, log)).toBe(false);
+    expect(lines.join('')).toContain('cannot apply the ValidatingAdmissionPolicy');
   });
 
   it('the consumer reads them and writes only its own', async () => {

@@ -4,9 +4,10 @@
 // export names `secrets` (core group) or `clusterrolebindings` (RBAC) as "bound resources" made
 // the konnector's service account able to read every Secret and rewrite RBAC on the consumer.
 // Checked with SubjectAccessReviews as that service account.
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { grantKonnectorRBAC } from '../../src/apis/kubebind/konnector-grant.ts';
 import { rbacName } from '../../src/apis/kubebind/konnector-rbac.ts';
+import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { NotFoundError } from '../../src/kube/errors.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
@@ -16,6 +17,7 @@ import {
   SubjectAccessReviews,
 } from '../../src/kube/resources.ts';
 import { eventually, kubeAdmin, uniqueSuffix } from '../harness/context.ts';
+import { ensureKubeBindCRDs } from '../harness/kube-bind-api.ts';
 
 /** Whether the service account may do `verb` on `resource` (cluster-wide when no namespace). */
 async function may(
@@ -33,11 +35,28 @@ async function may(
   return review.status?.allowed === true;
 }
 
+/**
+ * A real APIServiceBinding to own the grant, as the plugin's is: with an owner that does not
+ * exist, the garbage collector would remove the grant under the test.
+ */
+async function ownerBinding(admin: KubeClient, binding: string) {
+  const created = await new ResourceClient(admin, kb.APIServiceBindings).create({
+    metadata: { name: binding },
+    spec: {
+      kubeconfigSecretRef: { name: 'kubeconfig', namespace: 'kube-bind', key: 'kubeconfig' },
+    },
+  });
+  return { kind: 'APIServiceBinding' as const, metadata: created.metadata ?? {} };
+}
+
 async function cleanUp(admin: KubeClient, binding: string): Promise<void> {
   const name = rbacName(binding);
+  await new ResourceClient(admin, kb.APIServiceBindings).delete(binding).catch(() => undefined);
   await new ResourceClient(admin, ClusterRoleBindings).delete(name).catch(() => undefined);
   await new ResourceClient(admin, ClusterRoles).delete(name).catch(() => undefined);
 }
+
+beforeAll(ensureKubeBindCRDs);
 
 describe("the konnector's per-binding grants", () => {
   it('refuse an export that names core or RBAC resources, and grant nothing', async () => {
@@ -45,7 +64,7 @@ describe("the konnector's per-binding grants", () => {
     const sa = { namespace: 'kube-bind', name: `konnector-${uniqueSuffix()}` };
     const binding = `evil-${uniqueSuffix()}`;
     onTestFinished(() => cleanUp(admin, binding));
-    const owner = { kind: 'APIServiceBinding' as const, metadata: { name: binding, uid: 'u' } };
+    const owner = await ownerBinding(admin, binding);
     const granted = await grantKonnectorRBAC(
       admin,
       {
@@ -100,7 +119,7 @@ describe("the konnector's per-binding grants", () => {
         resources: [{ group: 'wildwest.dev', resource: 'cowboys', versions: ['v1alpha1'] }],
         permissionClaims: [{ group: '', resource: 'secrets', selector: {} }],
       },
-      { kind: 'APIServiceBinding', metadata: { name: binding, uid: 'u' } },
+      await ownerBinding(admin, binding),
       'kube-bind-ts-tests',
     );
     const crd = { group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' };

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { ownerLabel } from '../../apis/kubebind/owner.ts';
 import {
   claimCopy,
   claimOwner,
   copyProvenance,
   decideClaim,
   decideRelease,
-  ownerLabel,
   type ClaimAction,
   type ClaimState,
 } from './claim-decide.ts';

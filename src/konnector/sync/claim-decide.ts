@@ -45,10 +45,9 @@ import {
 } from '../provenance.ts';
 import type { SyncObject } from './decide.ts';
 import { contentOf } from './decide.ts';
+import { ownerLabel, type Owner } from '../../apis/kubebind/owner.ts';
 
-/** Who owns a claimed object (upstream's label and values). */
-export const ownerLabel = 'kube-bind.io/owner';
-export type Owner = 'provider' | 'consumer';
+export type { Owner };
 export type Side = Owner;
 
 /** The consumer and provider objects of one claimed name, and what the claim selects. */

@@ -35,9 +35,9 @@ import { ForbiddenError, NotFoundError } from '../../../kube/errors.ts';
 import { ResourceClient, resourceType } from '../../../kube/resource.ts';
 import { binderName } from '../../resources/consumer.ts';
 import { managedLabel, managedValue } from './decide.ts';
+import { ownerLabel } from '../../../apis/kubebind/owner.ts';
 
 export const providerOwnedPolicyName = 'kube-bind-provider-owned-claims';
-export const ownerLabel = 'kube-bind.io/owner';
 export const policyFieldManager = 'kube-bind-ts-backend';
 
 const admission = (resource: string, kind: string) =>

@@ -47,9 +47,9 @@ import {
   type ExportedSchemas,
   type ExportedSchemaSource,
 } from '../exported-schemas.ts';
+import { ownerLabel } from '../../../apis/kubebind/owner.ts';
 
 export const serviceExportRequestControllerName = 'kube-bind-backend-serviceexportrequest';
-export const ownerLabel = 'kube-bind.io/owner';
 /** Finished requests are removed after this long (upstream: 10 minutes). */
 export const finishedRequestTTLMs = 10 * 60_000;
 

@@ -12,9 +12,10 @@ import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { watch } from '../../../runtime/controller/handlers.ts';
 import type { ProviderCluster } from '../../cluster.ts';
+import { ownerLabel } from '../../../apis/kubebind/owner.ts';
 
 export const serviceNamespaceControllerName = 'konnector-servicenamespace';
-export const ownerLabel = 'kube-bind.io/owner';
+export { ownerLabel };
 
 export type NamespaceAction = 'create-consumer-namespace' | 'delete-service-namespace' | 'none';
 

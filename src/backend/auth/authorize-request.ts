@@ -25,6 +25,11 @@ export const clientTypes: readonly string[] = ['', 'cli', 'ui'];
 const sessionIdPattern = /^[A-Za-z0-9._~-]+$/;
 /** kcp logical cluster names; they also become part of a cookie name. */
 const clusterIdPattern = /^[a-z0-9][a-z0-9-]*$/;
+
+/** Whether `id` can name a logical cluster (every route that takes `cluster_id` checks it). */
+export function isClusterId(id: string): boolean {
+  return id.length <= fieldLimits.cluster_id && clusterIdPattern.test(id);
+}
 /** Printable ASCII, no spaces. */
 const consumerIdPattern = /^[\x21-\x7e]*$/;
 
@@ -44,7 +49,7 @@ export function checkAuthorizeRequest(request: AuthorizeRequest): void {
   if (!sessionIdPattern.test(request.session_id)) {
     throw invalid('session_id', 'want letters, digits and - . _ ~');
   }
-  if (request.cluster_id !== '' && !clusterIdPattern.test(request.cluster_id)) {
+  if (request.cluster_id !== '' && !isClusterId(request.cluster_id)) {
     throw invalid('cluster_id', 'want lower-case letters, digits and -');
   }
   if (!consumerIdPattern.test(request.consumer_id)) {

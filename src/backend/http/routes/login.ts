@@ -2,6 +2,7 @@
 // provider, /api/callback finishes the login and hands the CLI its token (at its loopback
 // listener) or the browser its cookie, /api/logout clears the cookie and the session.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isClusterId } from '../../auth/authorize-request.ts';
 import { browserNonce, loginCookieName, loginCookiePath } from '../../auth/browser-binding.ts';
 import { cookieName } from '../../auth/cookies.ts';
 import { LoginFailed, pendingLoginTtlMs } from '../../auth/login.ts';
@@ -11,9 +12,6 @@ import type { FrontDoorDeps } from '../deps.ts';
 import { noCache } from '../headers.ts';
 
 const keys = ['redirect_url', 'session_id', 'cluster_id', 'client_type', 'consumer_id'] as const;
-
-/** kcp logical cluster names; they also become part of a cookie name. */
-const clusterIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function authorizeRequest(source: unknown): AuthorizeRequest {
   const from = (typeof source === 'object' && source !== null ? source : {}) as Record<
@@ -30,7 +28,7 @@ export function authorizeRequest(source: unknown): AuthorizeRequest {
     }
     request[key] = v ?? '';
   }
-  if (request.cluster_id !== '' && !clusterIdPattern.test(request.cluster_id)) {
+  if (request.cluster_id !== '' && !isClusterId(request.cluster_id)) {
     throw new BackendError('BadRequest', 'invalid cluster_id', {
       details: 'want lower-case letters, digits and -, at most 63 characters',
     });

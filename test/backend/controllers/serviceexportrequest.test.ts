@@ -192,7 +192,14 @@ describe('serviceexportrequest controller', () => {
       'a claim no template offers',
       {
         resources: [cowboys],
-        permissionClaims: [{ resource: 'secrets', selector: { namedResources: [{ name: 'x' }] } }],
+        // A name no other test's template offers: templates are cluster-wide and shared, and
+        // kubectl-bind/login.test.ts offers cowboys with a claim on secret `x`.
+        permissionClaims: [
+          {
+            resource: 'secrets',
+            selector: { namedResources: [{ name: 'offered-by-no-template' }] },
+          },
+        ],
       },
       'a request may claim only what a template offers',
     ],

@@ -9,8 +9,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # Debian packages the harness needs: setpriv (util-linux) ties servers' lives to the harness,
-# openssl/ca-certificates for TLS, git for the Go toolchain.
-apt_packages=(util-linux ca-certificates git redis-server chromium)
+# openssl/ca-certificates for TLS, git for the Go toolchain; containerd, runc and the CNI plugins
+# (loopback) run the test clusters' nodes; podman builds the images where no docker engine runs.
+apt_packages=(util-linux ca-certificates git redis-server chromium containerd runc
+  containernetworking-plugins)
+if ! docker info >/dev/null 2>&1; then apt_packages+=(podman); fi
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [[ ${#missing[@]} -gt 0 ]]; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the real servers that the tests and the dev environment run — etcd, kube-apiserver,
-# kube-controller-manager, kcp and dex — from their Go modules through the Go module proxy.
+# Builds the real servers and tools that the tests and the dev environment run — etcd,
+# kube-apiserver, kube-controller-manager, kcp, dex, the node binaries (kubelet, kube-scheduler)
+# and helm — from their Go modules through the Go module proxy.
 #
-#   hack/tools/build.sh [etcd|kubernetes|kcp|dex|all]...     (default: all)
+#   hack/tools/build.sh [etcd|kubernetes|kubernetes-node|kcp|dex|helm|all]...     (default: all)
 #
 # Every tool lands in $KBT_CACHE_DIR/tools/<tool>-<version>/ (default ~/.cache/kube-bind-ts),
 # outside the repository, keyed by the pinned version in versions.env. A finished build is
@@ -68,8 +69,10 @@ build_etcd() {
     go build -trimpath -o "$staging/etcd" go.etcd.io/etcd/server/v3)
 }
 
-build_kubernetes() {
-  local staging=$1 dir=$work_root/kubernetes-$KUBERNETES_VERSION
+# kubernetes_module: prepares (idempotently) the tools module that builds k8s.io/kubernetes
+# commands, and prints its directory.
+kubernetes_module() {
+  local dir=$work_root/kubernetes-$KUBERNETES_VERSION
   local kmod minor patch staging_version
   kmod=$(go_mod_of "k8s.io/kubernetes@$KUBERNETES_VERSION")
   IFS=. read -r _ minor patch <<<"${KUBERNETES_VERSION#v}"
@@ -84,14 +87,46 @@ build_kubernetes() {
       while read -r m; do printf '\t%s => %s %s\n' "$m" "$m" "$staging_version"; done
     printf ')\n'
   } >>"$dir/go.mod"
+  echo "$dir"
+}
+
+# build_kubernetes_binaries STAGING CMD...: builds k8s.io/kubernetes/cmd/<CMD> into STAGING.
+build_kubernetes_binaries() {
+  local staging=$1 dir minor
+  shift
+  dir=$(kubernetes_module)
+  IFS=. read -r _ minor _ <<<"${KUBERNETES_VERSION#v}"
   local ldflags="-s -w"
   local v=k8s.io/component-base/version
   ldflags+=" -X $v.gitVersion=$KUBERNETES_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor"
   ldflags+=" -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z"
-  (cd "$dir" &&
-    go build -trimpath -ldflags "$ldflags" -o "$staging/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver &&
-    go build -trimpath -ldflags "$ldflags" -o "$staging/kube-controller-manager" \
-      k8s.io/kubernetes/cmd/kube-controller-manager)
+  local cmd
+  for cmd in "$@"; do
+    (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$staging/$cmd" "k8s.io/kubernetes/cmd/$cmd")
+  done
+}
+
+build_kubernetes() {
+  build_kubernetes_binaries "$1" kube-apiserver kube-controller-manager
+}
+
+# kubelet and kube-scheduler: the test clusters' nodes. Same module setup as build_kubernetes
+# (its work directory and Go build cache are shared), but a cache entry of their own, so a
+# cached control plane is not rebuilt when the node binaries are added.
+build_kubernetes_node() {
+  local staging=$1
+  build_kubernetes_binaries "$staging" kubelet kube-scheduler
+}
+
+# helm: a plain module without replace directives; built from its release tag.
+build_helm() {
+  local staging=$1 dir=$work_root/helm-$HELM_VERSION
+  local hmod
+  hmod=$(go_mod_of "helm.sh/helm/v4@$HELM_VERSION")
+  new_tools_module "$dir" helm "$(sed -n 's/^go //p' "$hmod")"
+  printf '\nrequire helm.sh/helm/v4 %s\n' "$HELM_VERSION" >>"$dir/go.mod"
+  local ldflags="-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
+  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$staging/helm" helm.sh/helm/v4/cmd/helm)
 }
 
 build_kcp() {
@@ -159,9 +194,11 @@ build_tool() {
     etcd) run_build etcd "$tools_dir/etcd-$ETCD_VERSION" build_etcd ;;
     kubernetes) run_build kubernetes "$tools_dir/kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
     kcp) run_build kcp "$tools_dir/kcp-$KCP_VERSION" build_kcp ;;
+    kubernetes-node) run_build kubernetes-node "$tools_dir/kubernetes-node-$KUBERNETES_VERSION" build_kubernetes_node ;;
     dex) run_build dex "$tools_dir/dex-$DEX_VERSION" build_dex ;;
+    helm) run_build helm "$tools_dir/helm-$HELM_VERSION" build_helm ;;
     *)
-      log "unknown tool '$1' (etcd, kubernetes, kcp, dex, all)"
+      log "unknown tool '$1' (etcd, kubernetes, kubernetes-node, kcp, dex, helm, all)"
       return 2
       ;;
   esac
@@ -170,7 +207,7 @@ build_tool() {
 main() {
   local wanted=("$@")
   [[ ${#wanted[@]} -gt 0 ]] || wanted=(all)
-  [[ ${wanted[0]} != all ]] || wanted=(etcd kubernetes kcp dex)
+  [[ ${wanted[0]} != all ]] || wanted=(etcd kubernetes kubernetes-node helm dex kcp)
   # One build at a time per cache: CI, the dev command and a developer may start it together.
   exec 9>"$cache/.build.lock"
   flock 9

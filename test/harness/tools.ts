@@ -5,7 +5,15 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type Tool = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kcp' | 'dex';
+export type Tool =
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kubelet'
+  | 'kube-scheduler'
+  | 'kcp'
+  | 'dex'
+  | 'helm';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -14,8 +22,11 @@ export const toolEnvOverrides: Readonly<Record<Tool, string>> = {
   etcd: 'KBT_ETCD_BIN',
   'kube-apiserver': 'KBT_KUBE_APISERVER_BIN',
   'kube-controller-manager': 'KBT_KUBE_CONTROLLER_MANAGER_BIN',
+  kubelet: 'KBT_KUBELET_BIN',
+  'kube-scheduler': 'KBT_KUBE_SCHEDULER_BIN',
   kcp: 'KBT_KCP_BIN',
   dex: 'KBT_DEX_BIN',
+  helm: 'KBT_HELM_BIN',
 };
 
 export function cacheDir(): string {
@@ -42,8 +53,11 @@ function cachedPath(tool: Tool): string {
     etcd: ['etcd', v['ETCD_VERSION']],
     'kube-apiserver': ['kubernetes', v['KUBERNETES_VERSION']],
     'kube-controller-manager': ['kubernetes', v['KUBERNETES_VERSION']],
+    kubelet: ['kubernetes-node', v['KUBERNETES_VERSION']],
+    'kube-scheduler': ['kubernetes-node', v['KUBERNETES_VERSION']],
     kcp: ['kcp', v['KCP_VERSION']],
     dex: ['dex', v['DEX_VERSION']],
+    helm: ['helm', v['HELM_VERSION']],
   }[tool];
   return join(cacheDir(), 'tools', `${dir}-${version ?? 'unpinned'}`, tool);
 }

@@ -206,7 +206,18 @@ describe('konnector', () => {
         { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
       ],
+      ports: [{ name: 'http', containerPort: 8090, protocol: 'TCP' }],
       readinessProbe: { httpGet: { path: '/healthz', port: 8090 } },
+      // Pod Security "restricted".
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      },
+    });
+    expect(pod?.securityContext).toEqual({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(objects.clusterRoleBinding.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'konnector', namespace: 'kube-bind' },

@@ -40,6 +40,20 @@ export interface KonnectorObjects {
   deployment: Deployment;
 }
 
+/** The konnector's default --server-address port: /healthz and /metrics. */
+const healthPort = 8090;
+
+/**
+ * Pod Security "restricted": the image runs as a non-root user on a read-only root filesystem,
+ * so nothing here depends on which konnector image is deployed (upstream's runs as 65532 too).
+ */
+const podSecurity = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+const containerSecurity = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+};
+
 const all = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
 /**
@@ -131,6 +145,7 @@ export function konnectorObjects(settings: KonnectorSettings): KonnectorObjects 
           spec: {
             restartPolicy: 'Always',
             serviceAccountName: konnectorName,
+            securityContext: podSecurity,
             ...(hostAliases.length > 0 && {
               hostAliases: hostAliases.map((a) => ({ ip: a.ip, hostnames: [...a.hostnames] })),
             }),
@@ -145,7 +160,12 @@ export function konnectorObjects(settings: KonnectorSettings): KonnectorObjects 
                     valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
                   },
                 ],
-                readinessProbe: { httpGet: { path: '/healthz', port: 8090 } },
+                // Declared so that the scheduler sees the port where pods share the node's
+                // network (hostNetwork): two replicas then never land on one node.
+                ports: [{ name: 'http', containerPort: healthPort, protocol: 'TCP' }],
+                readinessProbe: { httpGet: { path: '/healthz', port: healthPort } },
+                securityContext: containerSecurity,
+                resources: { requests: { cpu: '20m', memory: '128Mi' } },
               },
             ],
           },

@@ -52,10 +52,16 @@ export const frontDoorFlags: readonly FlagSpec[] = [
   list('oidc-allowed-users', 'OIDC subjects (sub) allowed to bind'),
   s(
     'cookie-signing-key',
-    'base64 key (32 or 64 bytes) signing session cookies; shared by replicas',
+    'base64 key (32 or 64 bytes) signing session cookies; env COOKIE_SIGNING_KEY wins',
   ),
-  s('cookie-encryption-key', 'base64 key (16, 24 or 32 bytes) encrypting session cookies'),
-  s('token-signing-key', 'base64 key (32 bytes or more) signing CLI tokens; shared by replicas'),
+  s(
+    'cookie-encryption-key',
+    'base64 key (16, 24 or 32 bytes) encrypting session cookies; env COOKIE_ENCRYPTION_KEY wins',
+  ),
+  s(
+    'token-signing-key',
+    'base64 key (32 bytes or more) signing CLI tokens; env TOKEN_SIGNING_KEY wins',
+  ),
   s('redis-addr', 'host:port of Redis; sessions are kept in memory when unset'),
   s('redis-username', 'Redis ACL user (password from env REDIS_PASSWORD)'),
   s('redis-db', 'Redis database number', frontDoorDefaults.redisDatabase),

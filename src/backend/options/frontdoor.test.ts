@@ -152,6 +152,24 @@ describe('front door options', () => {
     );
   });
 
+  it('take the keys from the environment first (a Secret), never echoing a bad one', () => {
+    const key = (n: number, fill: number) => Buffer.alloc(n, fill).toString('base64');
+    const o = parseBackendOptions([...external, `--cookie-signing-key=${key(32, 1)}`], {
+      COOKIE_SIGNING_KEY: key(64, 2),
+      COOKIE_ENCRYPTION_KEY: key(32, 3),
+      TOKEN_SIGNING_KEY: key(40, 4),
+    });
+    expect(o.login?.keys.cookieSigning).toEqual(Buffer.alloc(64, 2));
+    expect(o.login?.keys.cookieEncryption).toEqual(Buffer.alloc(32, 3));
+    expect(o.login?.keys.tokenSigning).toEqual(Buffer.alloc(40, 4));
+    const secret = key(20, 5);
+    const message = rejection(external, { COOKIE_ENCRYPTION_KEY: secret });
+    expect(message).toBe(
+      'invalid --cookie-encryption-key "$COOKIE_ENCRYPTION_KEY": want a key of 16, 24, 32 bytes, got 20',
+    );
+    expect(message).not.toContain(secret);
+  });
+
   it('choose Redis with its connection settings, password from REDIS_PASSWORD', () => {
     const o = parseBackendOptions(
       [

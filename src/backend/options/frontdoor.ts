@@ -117,9 +117,10 @@ export function readLogin(
     r.missing('oidc-allowed-groups', 'with --oidc-type=external, or --oidc-allowed-users');
   }
   const keys: LoginOptions['keys'] = {};
-  const signing = r.optional('cookie-signing-key', base64Key([32, 64]));
-  const encryption = r.optional('cookie-encryption-key', base64Key([16, 24, 32]));
-  const token = r.optional('token-signing-key', base64KeyAtLeast(32));
+  const key = <T>(name: string, convert: (raw: string) => T) => keyFrom(r, env, name, convert);
+  const signing = key('cookie-signing-key', base64Key([32, 64]));
+  const encryption = key('cookie-encryption-key', base64Key([16, 24, 32]));
+  const token = key('token-signing-key', base64KeyAtLeast(32));
   if (signing) keys.cookieSigning = signing;
   if (encryption) keys.cookieEncryption = encryption;
   if (token) keys.tokenSigning = token;
@@ -189,6 +190,33 @@ function readSessions(r: FlagReader, env: Environment): SessionStoreOptions {
   if (password) store.password = password;
   if (caFile !== undefined) store.caFile = caFile;
   return store;
+}
+
+/** Environment variables that carry the keys, so a Secret need not appear in the pod's args. */
+export const keyEnvironment: Readonly<Record<string, string>> = {
+  'cookie-signing-key': 'COOKIE_SIGNING_KEY',
+  'cookie-encryption-key': 'COOKIE_ENCRYPTION_KEY',
+  'token-signing-key': 'TOKEN_SIGNING_KEY',
+};
+
+/** A key from its environment variable (which wins, like OIDC_CLIENT_SECRET) or its flag. */
+function keyFrom<T>(
+  r: FlagReader,
+  env: Environment,
+  name: string,
+  convert: (raw: string) => T,
+): T | undefined {
+  const variable = keyEnvironment[name] ?? '';
+  const fromEnv = env[variable];
+  if (!fromEnv) return r.optional(name, convert);
+  try {
+    return convert(fromEnv);
+  } catch (err) {
+    if (!(err instanceof ValueError)) throw err;
+    // Named by the variable, never by its value: the message must not show the key.
+    r.fail(name, `$${variable}`, err.message);
+    return undefined;
+  }
 }
 
 /** A flag the front door cannot do without; reported as missing, with the way out. */

@@ -276,7 +276,7 @@ function leaderGate(
     client,
     namespace: le.namespace,
     name: le.leaseName,
-    identity: `${hostname()}_${randomUUID()}`,
+    identity: `${le.holderName ?? hostname()}_${randomUUID()}`,
     leaseDurationMs: le.leaseDurationMs,
     renewDeadlineMs: le.renewDeadlineMs,
     retryPeriodMs: le.retryPeriodMs,

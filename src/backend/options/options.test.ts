@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import type { Environment } from './frontdoor.ts';
 import { crdSource, kcpSource } from './values.ts';
 import { FlagError } from '../../runtime/cli/flags.ts';
 import {
@@ -16,8 +17,8 @@ import {
 
 // The controllers' flags are tested here with the smallest valid login configuration; the front
 // door's flags have their own file (frontdoor.test.ts).
-const parseBackendOptions = (argv: readonly string[]) =>
-  parseWithLogin([...developmentLoginFlags, ...argv]);
+const parseBackendOptions = (argv: readonly string[], env: Environment = {}) =>
+  parseWithLogin([...developmentLoginFlags, ...argv], env);
 const loadBackendOptions = (argv: readonly string[], deps?: Pick<LoadDependencies, 'readFile'>) =>
   loadWithLogin([...developmentLoginFlags, ...argv], deps && { ...deps, env: {} });
 
@@ -401,6 +402,14 @@ describe('leader election', () => {
       renewDeadlineMs: 45_000,
       retryPeriodMs: 500,
     });
+  });
+
+  it('names the Lease holder after POD_NAME when the downward API sets it', () => {
+    const inPod = parseBackendOptions([], { POD_NAME: 'backend-7d9f-x2k' });
+    expect(inPod.leaderElection.holderName).toBe('backend-7d9f-x2k');
+    expect(parseBackendOptions([], { POD_NAME: '' }).leaderElection).not.toHaveProperty(
+      'holderName',
+    );
   });
 
   it('rejects an empty namespace or Lease name', () => {

@@ -39,6 +39,11 @@ export interface LeaderElectionOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /**
+   * Names this replica in the Lease (suffixed with a random id): POD_NAME from the downward API
+   * when set, since a pod on the host network has the node's host name, not its own.
+   */
+  holderName?: string;
 }
 
 export interface BackendOptions {
@@ -207,7 +212,7 @@ function readOptions(r: FlagReader, env: Environment): BackendOptions {
       value.duration(10_000, '10s'),
     ),
     frontendDisabled: r.bool('frontend-disabled', defaults.frontendDisabled),
-    leaderElection: readLeaderElection(r),
+    leaderElection: readLeaderElection(r, env),
     server: readServer(r),
     logging: readLogging(r),
   };
@@ -234,8 +239,9 @@ const leaseFlags = {
   retry: 'leader-election-retry-period',
 } as const;
 
-function readLeaderElection(r: FlagReader): LeaderElectionOptions {
+function readLeaderElection(r: FlagReader, env: Environment): LeaderElectionOptions {
   const options: LeaderElectionOptions = {
+    ...(env['POD_NAME'] && { holderName: env['POD_NAME'] }),
     enabled: r.bool('leader-elect', defaults.leaderElect),
     namespace: r.value(
       'leader-election-namespace',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors.ts';
 import {
@@ -14,6 +15,12 @@ import {
   rootHelp,
   templatesCommand,
 } from './options.ts';
+
+/** The default konnector image: ours, of the plugin's version (package.json's). */
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+const ourKonnector = `ghcr.io/kube-bind-ts/konnector:v${pkg.version}`;
 
 describe('parseCommandLine', () => {
   it('reads flags in pflag spellings, interleaved with arguments', () => {
@@ -127,7 +134,7 @@ describe('apiservice and kubectl bind options', () => {
       name: 'n',
       clusterIdentityNamespace: 'kube-system',
       skipKonnector: false,
-      konnectorImage: 'ghcr.io/kube-bind/konnector:v0.8.1',
+      konnectorImage: ourKonnector,
       downgradeKonnector: false,
       dryRun: false,
       output: 'table',
@@ -199,7 +206,7 @@ describe('apiservice and kubectl bind options', () => {
       skipBrowser: false,
       clusterIdentityNamespace: 'kube-system',
       skipKonnector: false,
-      konnectorImage: 'ghcr.io/kube-bind/konnector:v0.8.1',
+      konnectorImage: ourKonnector,
       downgradeKonnector: false,
       dryRun: false,
       output: 'table',

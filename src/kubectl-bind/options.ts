@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './errors.ts';
+import { releaseImage } from '../runtime/cli/version.ts';
 
 export interface FlagSpec {
   name: string;
@@ -124,8 +125,11 @@ export const collectionsCommand: CommandSpec = {
   flags: listFlags('collections'),
 };
 
-/** The konnector image applied unless --konnector-image says otherwise. */
-export const defaultKonnectorImage = 'ghcr.io/kube-bind/konnector:v0.8.1';
+/**
+ * The konnector image applied unless --konnector-image says otherwise: our konnector of this
+ * plugin's own version (upstream's plugin, likewise, deploys the konnector of its version).
+ */
+export const defaultKonnectorImage = releaseImage('konnector');
 
 const serverFlag: FlagSpec = {
   name: 'server',
@@ -380,7 +384,8 @@ export function rootHelp(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
-    'Run "kubectl bind <command> --help" for the flags of a command.',
+    'Run "kubectl bind <command> --help" for the flags of a command,',
+    '"kubectl bind --version" for the version of this plugin.',
     '',
   ].join('\n');
 }

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../runtime/clock.ts';
+import { releaseImage } from '../../runtime/cli/version.ts';
 import { cliTokens } from '../auth/tokens.ts';
 import { sessionCookies } from '../auth/cookies.ts';
 import { resolveSharedKeys } from '../auth/keys.ts';
@@ -25,7 +26,12 @@ import type { ProviderPlatform } from './platform.ts';
 
 /** The kube-bind release whose protocol this backend speaks (BindingProvider.version). */
 export const protocolVersion = 'v0.8.1';
-export const defaultKonnectorImage = `ghcr.io/kube-bind/konnector:${protocolVersion}`;
+/**
+ * The konnector the backend hands out (konnector manifests, one-click apply): spec §3.9 says the
+ * konnector image of the backend's version, which for this backend is our konnector of its
+ * release, not upstream's.
+ */
+export const defaultKonnectorImage = releaseImage('konnector');
 const webRoot = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 export interface FrontDoorContext {

@@ -6,6 +6,7 @@ import { bindCommand as runBind, type BindCommandIO } from '../bind.ts';
 import { CommandError, UsageError, oneLine } from '../errors.ts';
 import { listCommand } from '../list.ts';
 import { login, openBrowser } from '../login.ts';
+import { versionLine } from '../../runtime/cli/version.ts';
 import {
   apiserviceCommand,
   apiserviceOptions,
@@ -31,6 +32,10 @@ const io: BindCommandIO = {
 /** Runs the command line; returns the exit code. */
 async function run(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (argv.includes('--version')) {
+    io.stdout(`${versionLine('kubectl-bind')}\n`);
+    return 0;
+  }
   if (name === 'help') {
     const topic = commands.find((c) => c.name === rest[0]);
     io.stdout(topic ? commandHelp(topic) : rootHelp());

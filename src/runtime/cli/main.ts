@@ -1,10 +1,11 @@
-// The life of a controller process: `--help`, flags (exit 2 on bad ones, every problem named),
-// a JSON logger at the flags' level (LOG_LEVEL, a pino level name, wins, for tests and local
-// runs), and a run until SIGINT/SIGTERM. Exit codes: 0 after a signal, 1 on a runtime failure.
+// The life of a controller process: `--help`, `--version`, flags (exit 2 on bad ones, every
+// problem named), a JSON logger at the flags' level (LOG_LEVEL, a pino level name, wins, for tests
+// and local runs), and a run until SIGINT/SIGTERM. Exit codes: 0 after a signal, 1 on a runtime failure.
 import { pino, type Logger } from 'pino';
 import { realClock, type Clock } from '../clock.ts';
 import { FlagError, usage, type FlagSpec } from './flags.ts';
 import type { LoggingOptions } from './logging.ts';
+import { versionLine } from './version.ts';
 
 export interface MainSpec<O extends { logging: LoggingOptions }> {
   /** The command's name in usage and errors, e.g. `konnector`. */
@@ -14,12 +15,19 @@ export interface MainSpec<O extends { logging: LoggingOptions }> {
   run(options: O, deps: { log: Logger; clock: Clock }, signal: AbortSignal): Promise<void>;
 }
 
+const versionFlag: FlagSpec = { name: 'version', kind: 'bool', help: 'print the version and exit' };
+
 export async function runMain<O extends { logging: LoggingOptions }>(
   spec: MainSpec<O>,
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<never> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`Usage: ${spec.name} [flags]\n\n${usage(spec.flags)}\n`);
+    const flags = [...spec.flags, versionFlag];
+    process.stdout.write(`Usage: ${spec.name} [flags]\n\n${usage(flags)}\n`);
+    process.exit(0);
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${versionLine(spec.name)}\n`);
     process.exit(0);
   }
   let options: O;

@@ -16,6 +16,7 @@ import { ensureKubeBindCRDs } from '../../harness/kube-bind-api.ts';
 import { holdClusterLock } from '../../harness/lock.ts';
 import { createCertificateAuthority } from '../../harness/pki.ts';
 import { freePort } from '../../harness/ports.ts';
+import { repoRoot } from '../../harness/tools.ts';
 import { allowToBind, followUntil, frontDoor } from './front-door.ts';
 
 beforeAll(ensureKubeBindCRDs);
@@ -154,8 +155,12 @@ describe('front door modes', () => {
     };
     expect(provider.contexts[0]?.context.namespace.startsWith(prefix)).toBe(true);
     const konnector = await new ResourceClient(admin, Deployments, 'kube-bind').get('konnector');
+    // Our konnector of the backend's release (package.json's version), not upstream's.
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(konnector.spec?.template.spec?.containers[0]?.image).toBe(
-      'ghcr.io/kube-bind/konnector:v0.8.1',
+      `ghcr.io/kube-bind-ts/konnector:v${version}`,
     );
     await new ResourceClient(admin, Namespaces).get('kube-bind');
 

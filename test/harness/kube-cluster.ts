@@ -9,6 +9,12 @@ import type { ClusterConnection } from '../../src/kube/config.ts';
 import { ignoreNotFound } from '../../src/kube/errors.ts';
 import { buildKubeconfig } from './kubeconfig.ts';
 import {
+  installHostNetworkPolicy,
+  podsApiserverArgs,
+  podsControllers,
+  startScheduler,
+} from './node-cluster.ts';
+import {
   createCertificateAuthority,
   createServiceAccountSigningKey,
   type CertificateAuthority,
@@ -32,6 +38,12 @@ export interface KubeClusterOptions {
   controllerManager?: boolean;
   /** Extra kube-apiserver flags (e.g. `--watch-cache=false` for fault tests). */
   apiserverArgs?: readonly string[];
+  /**
+   * Make it able to run pods on nodes from startNode() (node.ts): Node authorization,
+   * service-account tokens in pods, Deployments, a scheduler, and the host-network rewrite of
+   * every pod (see node-cluster.ts). Default false: an API-only cluster, which is cheaper.
+   */
+  pods?: boolean;
 }
 
 export interface KubeCluster {
@@ -41,6 +53,8 @@ export interface KubeCluster {
   readonly ca: { certPem: string; keyPem: string };
   readonly etcdEndpoint: string;
   readonly adminKubeconfigPath: string;
+  /** Whether it was started with `pods: true`. */
+  readonly pods: boolean;
   /** The admin connection (system:masters). */
   adminConnection(): ClusterConnection;
   readonly processes: readonly ManagedProcess[];
@@ -61,6 +75,7 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
   const ca = await createCertificateAuthority(`${opts.name} CA`);
   const files = await writePki(pkiDir, ca);
   const admin = await ca.issueClient(adminUser, ['system:masters']);
+  const podArgs = opts.pods === true ? await podsApiserverArgs(pkiDir, ca) : undefined;
   const processes: ManagedProcess[] = [];
   try {
     const etcd = await withFreshPorts(() => startEtcd(opts.name, dir, logDir));
@@ -78,6 +93,7 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       etcdEndpoint: etcd.endpoint,
       asAdmin,
       extraArgs: opts.apiserverArgs ?? [],
+      podArgs,
     };
     const apiserver = await withFreshPorts(async () =>
       startApiserver(apiserverSpec, await freePort()),
@@ -93,7 +109,14 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       { mode: 0o600 },
     );
     if (opts.controllerManager !== false) {
-      const kcm = startControllerManager(opts.name, logDir, files, adminKubeconfigPath);
+      const controllers = podArgs ? podsControllers : [];
+      const kcm = startControllerManager(
+        opts.name,
+        logDir,
+        files,
+        adminKubeconfigPath,
+        controllers,
+      );
       processes.push(kcm);
       // It serves no health endpoint here (--secure-port=0); the `default` service account that
       // its serviceaccount controller creates shows that it is up and reconciling.
@@ -101,12 +124,17 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
         exists(adminConnection(), '/api/v1/namespaces/default/serviceaccounts/default'),
       );
     }
+    if (podArgs) {
+      processes.push(startScheduler(opts.name, logDir, adminKubeconfigPath));
+      await installHostNetworkPolicy(adminConnection());
+    }
     return {
       name: opts.name,
       server,
       ca: { certPem: ca.certPem, keyPem: ca.keyPem },
       etcdEndpoint: etcd.endpoint,
       adminKubeconfigPath,
+      pods: podArgs !== undefined,
       processes,
       adminConnection,
       restartApiserver: async ({ hard = false, downMs = 0 } = {}) => {
@@ -199,6 +227,8 @@ interface ApiserverSpec {
   etcdEndpoint: string;
   asAdmin: (server: string) => ClusterConnection;
   extraArgs: readonly string[];
+  /** Authorization and admission flags of a pods cluster. */
+  podArgs: readonly string[] | undefined;
 }
 
 async function startApiserver(spec: ApiserverSpec, port: number) {
@@ -216,14 +246,16 @@ async function startApiserver(spec: ApiserverSpec, port: number) {
       `--tls-cert-file=${pki.servingCert}`,
       `--tls-private-key-file=${pki.servingKey}`,
       `--client-ca-file=${pki.caCert}`,
-      '--authorization-mode=RBAC',
       `--service-account-issuer=${serviceAccountIssuer}`,
       `--service-account-key-file=${pki.saPublicKey}`,
       `--service-account-signing-key-file=${pki.saPrivateKey}`,
       '--service-cluster-ip-range=10.0.0.0/24',
       '--allow-privileged=true',
-      // No pods run here; the ServiceAccount admission plugin would only wait for tokens.
-      '--disable-admission-plugins=ServiceAccount',
+      ...(spec.podArgs ?? [
+        '--authorization-mode=RBAC',
+        // No pods run here; the ServiceAccount admission plugin would only wait for tokens.
+        '--disable-admission-plugins=ServiceAccount',
+      ]),
       '--endpoint-reconciler-type=none',
       '--enable-priority-and-fairness=false',
       '--v=1',
@@ -239,7 +271,13 @@ async function startApiserver(spec: ApiserverSpec, port: number) {
   return { proc, server };
 }
 
-function startControllerManager(name: string, logDir: string, pki: PkiFiles, kubeconfig: string) {
+function startControllerManager(
+  name: string,
+  logDir: string,
+  pki: PkiFiles,
+  kubeconfig: string,
+  extraControllers: readonly string[],
+) {
   return new ManagedProcess({
     name: `${name}-kube-controller-manager`,
     command: toolPath('kube-controller-manager'),
@@ -254,6 +292,7 @@ function startControllerManager(name: string, logDir: string, pki: PkiFiles, kub
           'garbage-collector-controller',
           'root-ca-certificate-publisher-controller',
           'clusterrole-aggregation-controller',
+          ...extraControllers,
         ].join(','),
       `--service-account-private-key-file=${pki.saPrivateKey}`,
       `--root-ca-file=${pki.caCert}`,

@@ -1,5 +1,7 @@
 // Everything generated from the kube-bind.io definitions (src/apis/kubebind/crds/), as a map
 // from repository path to file content. `hack/codegen.ts` writes it; the drift test compares it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import {
   wildwestCollection,
@@ -8,6 +10,7 @@ import {
 } from '../../src/apis/examples/wildwest.ts';
 import { kubeBindKinds } from '../../src/apis/kubebind/crds/index.ts';
 import { kubeBindAPIExport, toAPIResourceSchema } from '../../src/apis/kubebind/kcp.ts';
+import { providerOwnedClaimsPolicy } from '../../src/backend/controllers/serviceexportrbac/admission-policy.ts';
 import type { CRDDefinition } from '../../src/apis/schema/crd.ts';
 import { toCRD } from '../../src/apis/schema/crd.ts';
 import { TypeRenderer } from './render-types.ts';
@@ -21,10 +24,11 @@ const yamlDoc = (value: unknown) =>
 export function generatedFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const def of kubeBindKinds) {
-    files.set(
-      `deploy/crd/${def.group}_${def.names.plural}.yaml`,
-      banner('src/apis/kubebind/crds') + yamlDoc(toCRD(def)),
-    );
+    const crd = banner('src/apis/kubebind/crds') + yamlDoc(toCRD(def));
+    files.set(`deploy/crd/${def.group}_${def.names.plural}.yaml`, crd);
+    // The chart renders these as templates (so `helm upgrade` upgrades them); .Files cannot
+    // reach outside the chart, hence a copy.
+    files.set(`${chart}/files/crds/${def.group}_${def.names.plural}.yaml`, crd);
     const schema = toAPIResourceSchema(def);
     files.set(
       `deploy/kcp/apiresourceschema-${def.names.plural}.yaml`,
@@ -35,6 +39,7 @@ export function generatedFiles(): Map<string, string> {
     'deploy/kcp/apiexport-kube-bind.io.yaml',
     banner('src/apis/kubebind/kcp.ts') + yamlDoc(kubeBindAPIExport()),
   );
+  for (const [path, content] of chartFiles()) files.set(path, content);
   files.set('src/apis/kubebind/types.gen.ts', renderTypes(kubeBindKinds));
   const examples = [...wildwestCRDs(), ...wildwestTemplates(), wildwestCollection()];
   files.set(
@@ -42,6 +47,34 @@ export function generatedFiles(): Map<string, string> {
     banner('src/apis/examples/wildwest.ts') + examples.map(yamlDoc).join('---\n'),
   );
   return files;
+}
+
+const chart = 'deploy/charts/backend';
+
+/** Chart.yaml (appVersion follows package.json) and the admission policy the backend applies. */
+function chartFiles(): Map<string, string> {
+  const pkg = JSON.parse(
+    readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+  ) as {
+    version: string;
+  };
+  const chartYaml = {
+    apiVersion: 'v2',
+    name: 'backend',
+    description: 'The kube-bind-ts backend: a kube-bind service provider for a Kubernetes cluster',
+    type: 'application',
+    version: '0.1.0',
+    appVersion: `v${pkg.version}`,
+    kubeVersion: '>=1.30.0-0',
+    keywords: ['kube-bind', 'api', 'service-provider'],
+  };
+  const { policy, binding } = providerOwnedClaimsPolicy();
+  const source = 'src/backend/controllers/serviceexportrbac/admission-policy.ts';
+  return new Map([
+    [`${chart}/Chart.yaml`, banner('package.json') + yamlDoc(chartYaml)],
+    [`${chart}/files/admission-policy/policy.yaml`, banner(source) + yamlDoc(policy)],
+    [`${chart}/files/admission-policy/binding.yaml`, banner(source) + yamlDoc(binding)],
+  ]);
 }
 
 function renderTypes(kinds: readonly CRDDefinition[]): string {

@@ -2,7 +2,7 @@
 // across both, every pod is rewritten onto the host network with the loopback apiserver, and
 // stopping the nodes leaves no process, mount, file, cgroup or changed sysctl behind.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
@@ -37,6 +37,18 @@ function processName(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/** kubelet's links in /var/log/containers into `dir` (other test files' nodes have theirs). */
+function podLogLinks(dir: string): string[] {
+  const links = existsSync('/var/log/containers') ? readdirSync('/var/log/containers') : [];
+  return links.filter((l) => {
+    try {
+      return readlinkSync(join('/var/log/containers', l)).startsWith(dir);
+    } catch {
+      return false; // removed meanwhile by another node's cleanup
+    }
+  });
 }
 
 const sysctls = (): Record<string, string> =>
@@ -110,6 +122,7 @@ describe('test nodes', () => {
       for (const name of ['kubelet', 'containerd', 'containerd-shim', 'pause']) {
         expect(names).toContain(name);
       }
+      expect(podLogLinks(dir).length).toBeGreaterThanOrEqual(2);
       const stopped = Date.now();
       await Promise.all(nodes.map((n) => n.stop()));
       log('two nodes stopped', Date.now() - stopped);
@@ -121,8 +134,7 @@ describe('test nodes', () => {
       }
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
       expect(mounts).not.toContain(dir);
-      const links = existsSync('/var/log/containers') ? readdirSync('/var/log/containers') : [];
-      expect(links.filter((l) => l.startsWith('pause-'))).toEqual([]);
+      expect(podLogLinks(dir)).toEqual([]);
       // Other test files' nodes may still hold the sysctls; the last node out restores them.
       if (readdirSync(join(hostStateDir, 'nodes')).length === 0)
         expect(sysctls()).toEqual(original);
@@ -205,6 +217,7 @@ async function crashedNodeLeavesNothing(
     const pids = cgroupPids(started.cgroup);
     expect(new Set(pids.map(processName))).toContain('containerd-shim');
     child.kill('SIGKILL');
+    const killed = Date.now();
     await eventually(
       'the crashed node to be gone',
       () =>
@@ -215,6 +228,7 @@ async function crashedNodeLeavesNothing(
           : undefined,
       { timeoutMs: 15_000 },
     );
+    log('crashed node cleaned up after SIGKILL', Date.now() - killed);
   } finally {
     child.kill('SIGKILL');
   }

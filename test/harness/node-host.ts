@@ -97,14 +97,16 @@ cleanup() { # <node-dir> <containerd-socket>
   # still be forking while the first SIGKILLs land).
   i=0
   while [ $i -lt 100 ]; do
-    pids=$(cat $(find $(cgroups) -name cgroup.procs 2>/dev/null) 2>/dev/null)
+    dirs=$(cgroups)
+    [ -n "$dirs" ] || break
+    pids=$(cat $(find $dirs -name cgroup.procs) 2>/dev/null)
     [ -z "$pids" ] && break
     kill -9 $pids 2>/dev/null
     sleep 0.05; i=$((i + 1))
   done
   # Container rootfs overlays, kubelet's volume tmpfs and its rshared bind of its root dir.
-  awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-    while read -r m; do umount -l "$m" 2>/dev/null; done
+  mounts() { awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo; }
+  mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   # Shim sockets: containerd names them sha256(<containerd socket>/<namespace>/<task id>).
   for t in "$dir"/containerd/state/io.containerd.runtime.v2.task/*/*; do
     [ -d "$t" ] || continue
@@ -118,7 +120,12 @@ cleanup() { # <node-dir> <containerd-socket>
   done
   rmdir /var/log/containers 2>/dev/null
   for c in $(cgroups); do find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
-  rm -rf "$dir"
+  # A bind mount left in there could lead rm into host files.
+  if [ -n "$(mounts)" ]; then
+    echo "mounts left under $dir, not removing it:" $(mounts) >&2
+  else
+    rm -rf "$dir"
+  fi
   release
 }
 

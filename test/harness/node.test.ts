@@ -2,6 +2,7 @@
 // across both, every pod is rewritten onto the host network with the loopback apiserver, and
 // stopping the nodes leaves no process, mount, file, cgroup or changed sysctl behind.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +50,19 @@ function podLogLinks(dir: string): string[] {
       return false; // removed meanwhile by another node's cleanup
     }
   });
+}
+
+/**
+ * Where the shims' sockets of a node's tasks would be in /run/containerd/s (shims killed by SIGKILL
+ * leave them), named as containerd 1.6 names them: sha256 of <containerd socket>/<ns>/<task id>.
+ */
+function shimSockets(node: TestNode): string[] {
+  const tasks = join(node.stateDir, 'containerd/state/io.containerd.runtime.v2.task/k8s.io');
+  const socket = join(node.stateDir, 'containerd.sock');
+  return readdirSync(tasks).map(
+    (id) =>
+      `/run/containerd/s/${createHash('sha256').update(`${socket}/k8s.io/${id}`).digest('hex')}`,
+  );
 }
 
 const sysctls = (): Record<string, string> =>
@@ -123,6 +137,9 @@ describe('test nodes', () => {
         expect(names).toContain(name);
       }
       expect(podLogLinks(dir).length).toBeGreaterThanOrEqual(2);
+      // One shim per pod (its containers share the sandbox's shim): two pods, two sockets.
+      const sockets = nodes.flatMap(shimSockets).filter((s) => existsSync(s));
+      expect(sockets.length).toBeGreaterThanOrEqual(2);
       const stopped = Date.now();
       await Promise.all(nodes.map((n) => n.stop()));
       log('two nodes stopped', Date.now() - stopped);
@@ -135,6 +152,7 @@ describe('test nodes', () => {
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
       expect(mounts).not.toContain(dir);
       expect(podLogLinks(dir)).toEqual([]);
+      expect(sockets.filter((s) => existsSync(s))).toEqual([]);
       // Other test files' nodes may still hold the sysctls; the last node out restores them.
       if (readdirSync(join(hostStateDir, 'nodes')).length === 0)
         expect(sysctls()).toEqual(original);

@@ -11,8 +11,14 @@ import type { QueueMetrics } from './workqueue/index.ts';
 
 const latencyBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** Whether this process holds the named Lease (client-go's leader_election_master_status). */
+export interface LeaderStatusMetric {
+  set(lease: string, leading: boolean): void;
+}
+
 export class RuntimeMetrics {
   readonly queue: QueueMetrics;
+  readonly leader: LeaderStatusMetric;
   readonly reflector: ReflectorMetrics;
   readonly controller: ControllerMetrics & { queue: QueueMetrics };
   readonly requests: RequestObserver;
@@ -23,7 +29,18 @@ export class RuntimeMetrics {
     this.reflector = reflectorMetrics(registers);
     this.controller = { ...controllerMetrics(registers), queue: this.queue };
     this.requests = requestMetrics(registers);
+    this.leader = leaderMetrics(registers);
   }
+}
+
+function leaderMetrics(registers: Registry[]): LeaderStatusMetric {
+  const status = new Gauge({
+    name: 'leader_election_master_status',
+    help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master',
+    labelNames: ['name'] as const,
+    registers,
+  });
+  return { set: (lease, leading) => status.set({ name: lease }, leading ? 1 : 0) };
 }
 
 function queueMetrics(registers: Registry[]): QueueMetrics {

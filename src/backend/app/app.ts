@@ -18,9 +18,10 @@ import type { Cluster } from '../../runtime/cluster.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { ControllerSpec } from '../../runtime/controller/controller.ts';
 import { leaseGate } from '../../runtime/leaderelection/index.ts';
+import type { LeaderGate } from '../../runtime/manager/leader.ts';
 import { Manager } from '../../runtime/manager/manager.ts';
 import { withEngageHooks } from '../../runtime/manager/provider.ts';
-import { RuntimeMetrics } from '../../runtime/metrics.ts';
+import { RuntimeMetrics, type LeaderStatusMetric } from '../../runtime/metrics.ts';
 import { ConsumerProvisioner, namespaceLookup } from '../binding/provisioner.ts';
 import {
   bindableResourcesRequestController,
@@ -184,7 +185,7 @@ export async function runBackend(
       log,
       metrics: runtime.controller,
       ...(options.leaderElection.enabled && {
-        leaderElection: leaderGate(options.leaderElection, client, clock, log),
+        leaderElection: leaderGate(options.leaderElection, client, clock, log, runtime.leader),
       }),
     });
     const allowed = options.login && {
@@ -266,13 +267,16 @@ async function prepareProviderSide(
   if (created) log.info({ namespace }, 'created the leader-election namespace');
 }
 
+/** The Lease gate, reporting on /metrics whether this replica leads (0 until it does). */
 function leaderGate(
   le: BackendOptions['leaderElection'],
   client: KubeClient,
   clock: Clock,
   log: Logger,
-) {
-  return leaseGate({
+  status: LeaderStatusMetric,
+): LeaderGate {
+  status.set(le.leaseName, false);
+  const gate = leaseGate({
     client,
     namespace: le.namespace,
     name: le.leaseName,
@@ -282,5 +286,13 @@ function leaderGate(
     retryPeriodMs: le.retryPeriodMs,
     clock,
     log,
+    onStoppedLeading: () => status.set(le.leaseName, false),
   });
+  return {
+    run: (signal, lead) =>
+      gate.run(signal, (leading) => {
+        status.set(le.leaseName, true);
+        return lead(leading);
+      }),
+  };
 }

@@ -84,6 +84,12 @@ async function replica(name: string): Promise<Replica> {
   return { origin, process: child, stop };
 }
 
+/** leader_election_master_status from a replica's /metrics (NaN when absent). */
+async function leaderStatus(origin: string): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  return Number(/^leader_election_master_status\{[^}]*\} (\d+)$/m.exec(text)?.[1]);
+}
+
 function cliAuthorize(origin: string, sessionId: string): string {
   const url = new URL(`${origin}/api/authorize`);
   url.searchParams.set('redirect_url', 'http://127.0.0.1:1/callback');
@@ -117,6 +123,12 @@ describe('backend processes sharing Redis behind a load balancer', () => {
       const body = (await res.json()) as { code: string };
       expect([r.origin, res.status, body.code]).toEqual([r.origin, 403, 'AUTHORIZATION_FAILED']);
     }
+    // Both serve logins; exactly one leads the controllers, and /metrics says which.
+    const leading = await eventually('one replica to lead', async () => {
+      const status = await Promise.all([a, b].map((r) => leaderStatus(r.origin)));
+      return status.includes(1) ? status : undefined;
+    });
+    expect(leading.sort()).toEqual([0, 1]);
   });
 
   it('lose nothing when the process that started a login restarts before the callback', async () => {

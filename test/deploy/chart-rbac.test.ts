@@ -145,11 +145,22 @@ async function serviceAccountKubeconfig(name: string): Promise<string> {
   return path;
 }
 
-function containerArgs(deployment: Rendered): string[] {
-  const spec = deployment['spec'] as {
-    template: { spec: { containers: { args: string[] }[] } };
+interface DeploymentSpec {
+  template: {
+    spec: { containers: { args: string[]; resources?: { requests?: Record<string, string> } }[] };
   };
+}
+
+function containerArgs(deployment: Rendered): string[] {
+  const spec = deployment['spec'] as DeploymentSpec;
   return spec.template.spec.containers[0]?.args ?? [];
+}
+
+/** process_resident_memory_bytes from the backend's /metrics. */
+async function residentMemory(origin: string): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes '));
+  return Number(line?.split(' ')[1]);
 }
 
 async function startBackend(args: readonly string[], origin: string): Promise<ManagedProcess> {
@@ -198,8 +209,10 @@ describe("the chart's RBAC", () => {
       [...containerArgs(find(objects, 'Deployment')), `--kubeconfig=${kubeconfig}`],
       origin,
     );
+    let residentBytes: number;
     try {
       await bindAndUnbind(origin);
+      residentBytes = await residentMemory(origin);
     } finally {
       await backend.stop();
     }
@@ -220,6 +233,14 @@ describe("the chart's RBAC", () => {
     const unused = requestRules.filter((rule) => !events.some((e) => ruleAllows(rule, e)));
     expect(unused).toEqual([]);
     expect(used.length).toBeGreaterThan(10);
+    // The chart's default memory request covers the backend after a bind (figure in the log).
+    const request = (find(objects, 'Deployment')['spec'] as DeploymentSpec).template.spec
+      .containers[0]?.resources?.requests?.['memory'];
+    expect(request).toBe('256Mi');
+    console.log(
+      `backend resident memory after a bind: ${(residentBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+    expect(residentBytes).toBeLessThan(256 * 2 ** 20);
   }, 240_000);
 });
 

@@ -103,6 +103,22 @@ describe('test nodes', () => {
       try {
         const created = Date.now();
         await admin.create('/apis/apps/v1/namespaces/default/deployments', deployment(pause.ref));
+        // A production-style pod (no hostNetwork of its own) reaches the apiserver the way
+        // in-cluster clients do: through KUBERNETES_SERVICE_HOST/PORT.
+        await admin.create('/api/v1/namespaces/default/pods', {
+          metadata: { name: 'dial' },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [
+              {
+                name: 'dial',
+                image: pause.ref,
+                imagePullPolicy: 'Never',
+                args: ['--dial-kubernetes'],
+              },
+            ],
+          },
+        });
         const pods = await eventually('two pause pods Running', async () => {
           const list = await admin.get<{ items: Pod[] }>('/api/v1/namespaces/default/pods', {
             labelSelector: 'app=pause',
@@ -111,6 +127,11 @@ describe('test nodes', () => {
           return running.length === 2 ? running : undefined;
         });
         log('Deployment created until both pods Running', Date.now() - created);
+        await eventually('the dial pod to succeed', async () => {
+          const pod = await admin.get<Pod>('/api/v1/namespaces/default/pods/dial');
+          if (pod.status?.phase === 'Failed') throw new Error('dial pod failed');
+          return pod.status?.phase === 'Succeeded' ? true : undefined;
+        });
 
         expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(['node-a', 'node-b']);
         const port = new URL(cluster.server).port;

@@ -233,6 +233,33 @@ describe('the backend chart', () => {
     });
   });
 
+  it('serves HTTPS from a TLS Secret, probes following, and scales with an HPA', () => {
+    const objects = render([
+      valuesFile({
+        backend: { tls: { enabled: true, certSecretName: 'backend-tls' } },
+        autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 },
+      }),
+      valuesFile({ backend: { sessionStorage: { redisAddress: 'redis:6379' } } }),
+    ]);
+    const c = container(objects);
+    expect(c.ports?.[0]).toMatchObject({ name: 'https', containerPort: 8080 });
+    expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
+    expect(c.args).toEqual(
+      expect.arrayContaining([
+        '--tls-cert-file=/etc/kube-bind/tls/tls.crt',
+        '--tls-key-file=/etc/kube-bind/tls/tls.key',
+      ]),
+    );
+    expect(podSpec(objects).volumes).toContainEqual({
+      name: 'tls',
+      secret: { secretName: 'backend-tls' },
+    });
+    expect(find(objects, 'Deployment')['spec']).not.toHaveProperty('replicas');
+    expect(find(objects, 'HorizontalPodAutoscaler')['spec']).toMatchObject({ maxReplicas: 4 });
+    // Up to four replicas: the budget applies.
+    find(objects, 'PodDisruptionBudget');
+  });
+
   it('refuses what it cannot honour, naming the value', () => {
     expect(failure({ certManager: { enabled: true } })).toContain(
       'certManager.enabled: this chart does not create cert-manager Certificates',

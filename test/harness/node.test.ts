@@ -1,77 +1,34 @@
 // Real nodes: a pods cluster with two kubelet+containerd nodes on this machine runs a Deployment
 // across both, every pod is rewritten onto the host network with the loopback apiserver, and
-// stopping the nodes leaves no process, mount, file, cgroup or changed sysctl behind.
+// stopping the nodes (or killing the test process) leaves no process, mount, file, cgroup or
+// changed sysctl behind.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.ts';
 import { controlPlane, eventually } from './context.ts';
 import { startKubeCluster, type KubeCluster } from './kube-cluster.ts';
-import { cgroupPids, hostStateDir, kubeletSysctls } from './node-host.ts';
+import {
+  alive,
+  otherNodesRunning,
+  podLogLinks,
+  processName,
+  savedSysctls,
+  shimSockets,
+  sysctls,
+} from './node-checks.ts';
+import { cgroupPids } from './node-host.ts';
 import { startNode, type TestNode } from './node.ts';
 import { pauseImage } from './pause-image.ts';
 
 interface Pod {
-  metadata: { name: string };
   spec: {
     nodeName?: string;
     hostNetwork?: boolean;
     containers: { name: string; env?: { name: string; value?: string }[] }[];
   };
   status?: { phase?: string; podIP?: string };
-}
-
-/** Running, that is: a zombie waiting for the machine's init to reap it does not count. */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-function processName(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-/** kubelet's links in /var/log/containers into `dir` (other test files' nodes have theirs). */
-function podLogLinks(dir: string): string[] {
-  const links = existsSync('/var/log/containers') ? readdirSync('/var/log/containers') : [];
-  return links.filter((l) => {
-    try {
-      return readlinkSync(join('/var/log/containers', l)).startsWith(dir);
-    } catch {
-      return false; // removed meanwhile by another node's cleanup
-    }
-  });
-}
-
-/**
- * Where the shims' sockets of a node's tasks would be in /run/containerd/s (shims killed by SIGKILL
- * leave them), named as containerd 1.6 names them: sha256 of <containerd socket>/<ns>/<task id>.
- */
-function shimSockets(node: TestNode): string[] {
-  const tasks = join(node.stateDir, 'containerd/state/io.containerd.runtime.v2.task/k8s.io');
-  const socket = join(node.stateDir, 'containerd.sock');
-  return readdirSync(tasks).map(
-    (id) =>
-      `/run/containerd/s/${createHash('sha256').update(`${socket}/k8s.io/${id}`).digest('hex')}`,
-  );
-}
-
-const sysctls = (): Record<string, string> =>
-  Object.fromEntries(kubeletSysctls.map((k) => [k, readFileSync(`/proc/sys/${k}`, 'utf8').trim()]));
-
-/** The sysctls as they were before the first test node on this machine started. */
-function savedSysctls(): Record<string, string> {
-  const lines = readFileSync(join(hostStateDir, 'sysctl.saved'), 'utf8').trim().split('\n');
-  return Object.fromEntries(lines.map((l) => l.split(' ') as [string, string]));
 }
 
 const log = (what: string, ms: number): void => {
@@ -85,98 +42,25 @@ describe('test nodes', () => {
     let cluster: KubeCluster | undefined;
     let nodes: TestNode[] = [];
     try {
-      const pause = await pauseImage();
+      const image = (await pauseImage()).ref;
       cluster = await startKubeCluster({ name: 'pods', baseDir: dir, pods: true });
       log('pods cluster (apiserver, kcm, scheduler, policy)', Date.now() - t0);
       const c = cluster;
+      // The crash case runs beside the main one: same cluster, its own node, half the wall time.
+      const crash = crashedNodeLeavesNothing(cluster, dir, image);
       nodes = await Promise.all(
         ['node-a', 'node-b'].map((name) => startNode({ cluster: c, name, baseDir: dir })),
       );
       log('cold pods cluster until two nodes Ready', Date.now() - t0);
       for (const n of nodes) log(`${n.name} Ready after kubelet start`, n.readyAfterMs);
       expect(new Set(nodes.map((n) => n.ip)).size).toBe(2);
-      // kubelet changed the host (hence the restore below).
+      // kubelet changed the host (hence the restore checked below).
       expect(sysctls()['vm/overcommit_memory']).toBe('1');
       const original = savedSysctls();
-
-      const admin = new KubeClient(cluster.adminConnection());
-      try {
-        const created = Date.now();
-        await admin.create('/apis/apps/v1/namespaces/default/deployments', deployment(pause.ref));
-        // A production-style pod (no hostNetwork of its own) reaches the apiserver the way
-        // in-cluster clients do: through KUBERNETES_SERVICE_HOST/PORT.
-        await admin.create('/api/v1/namespaces/default/pods', {
-          metadata: { name: 'dial' },
-          spec: {
-            restartPolicy: 'Never',
-            containers: [
-              {
-                name: 'dial',
-                image: pause.ref,
-                imagePullPolicy: 'Never',
-                args: ['--dial-kubernetes'],
-              },
-            ],
-          },
-        });
-        const pods = await eventually('two pause pods Running', async () => {
-          const list = await admin.get<{ items: Pod[] }>('/api/v1/namespaces/default/pods', {
-            labelSelector: 'app=pause',
-          });
-          const running = list.items.filter((p) => p.status?.phase === 'Running');
-          return running.length === 2 ? running : undefined;
-        });
-        log('Deployment created until both pods Running', Date.now() - created);
-        await eventually('the dial pod to succeed', async () => {
-          const pod = await admin.get<Pod>('/api/v1/namespaces/default/pods/dial');
-          if (pod.status?.phase === 'Failed') throw new Error('dial pod failed');
-          return pod.status?.phase === 'Succeeded' ? true : undefined;
-        });
-
-        expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(['node-a', 'node-b']);
-        const port = new URL(cluster.server).port;
-        for (const pod of pods) {
-          const node = nodes.find((n) => n.name === pod.spec.nodeName);
-          expect(pod.spec.hostNetwork).toBe(true);
-          expect(pod.status?.podIP).toBe(node?.ip);
-          expect(pod.spec.containers[0]?.env).toEqual(
-            expect.arrayContaining([
-              { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' },
-              { name: 'KUBERNETES_SERVICE_PORT', value: port },
-            ]),
-          );
-        }
-      } finally {
-        await admin.close();
-      }
-
-      await crashedNodeLeavesNothing(cluster, dir, pause.ref);
-
-      const pids = nodes.flatMap((n) => n.pids());
-      const names = new Set(pids.map(processName));
-      for (const name of ['kubelet', 'containerd', 'containerd-shim', 'pause']) {
-        expect(names).toContain(name);
-      }
-      expect(podLogLinks(dir).length).toBeGreaterThanOrEqual(2);
-      // One shim per pod (its containers share the sandbox's shim): two pods, two sockets.
-      const sockets = nodes.flatMap(shimSockets).filter((s) => existsSync(s));
-      expect(sockets.length).toBeGreaterThanOrEqual(2);
-      const stopped = Date.now();
-      await Promise.all(nodes.map((n) => n.stop()));
-      log('two nodes stopped', Date.now() - stopped);
-
-      expect(pids.filter(alive)).toEqual([]);
-      for (const n of nodes) {
-        expect(existsSync(n.stateDir)).toBe(false);
-        expect(existsSync(`/sys/fs/cgroup/pids/${n.cgroup}`)).toBe(false);
-      }
-      const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
-      expect(mounts).not.toContain(dir);
-      expect(podLogLinks(dir)).toEqual([]);
-      expect(sockets.filter((s) => existsSync(s))).toEqual([]);
-      // Other test files' nodes may still hold the sysctls; the last node out restores them.
-      if (readdirSync(join(hostStateDir, 'nodes')).length === 0)
-        expect(sysctls()).toEqual(original);
+      await runsPodsOnBoth(cluster, nodes, image);
+      await crash;
+      await stopLeavesNothing(nodes, dir);
+      if (!otherNodesRunning()) expect(sysctls()).toEqual(original);
     } finally {
       await Promise.all(nodes.map((n) => n.stop()));
       await cluster?.stop();
@@ -204,58 +88,95 @@ describe('test nodes', () => {
 });
 
 /**
+ * A Deployment's two replicas run one on each node, rewritten onto the host network with the
+ * loopback apiserver; a plain pod reaches the apiserver the way in-cluster clients do.
+ */
+async function runsPodsOnBoth(cluster: KubeCluster, nodes: TestNode[], image: string) {
+  const admin = new KubeClient(cluster.adminConnection());
+  const pods = '/api/v1/namespaces/default/pods';
+  try {
+    const created = Date.now();
+    await admin.create('/apis/apps/v1/namespaces/default/deployments', deployment(image));
+    await admin.create(pods, dialPod(image));
+    const running = await eventually('two pause pods Running', async () => {
+      const list = await admin.get<{ items: Pod[] }>(pods, { labelSelector: 'app=pause' });
+      const items = list.items.filter((p) => p.status?.phase === 'Running');
+      return items.length === 2 ? items : undefined;
+    });
+    log('Deployment created until both pods Running', Date.now() - created);
+    await eventually('the dial pod to succeed', async () => {
+      const phase = (await admin.get<Pod>(`${pods}/dial`)).status?.phase;
+      if (phase === 'Failed') throw new Error('the dial pod failed');
+      return phase === 'Succeeded' ? true : undefined;
+    });
+
+    expect(running.map((p) => p.spec.nodeName).sort()).toEqual(['node-a', 'node-b']);
+    for (const pod of running) {
+      expect(pod.spec.hostNetwork).toBe(true);
+      expect(pod.status?.podIP).toBe(nodes.find((n) => n.name === pod.spec.nodeName)?.ip);
+      expect(pod.spec.containers[0]?.env).toEqual(
+        expect.arrayContaining([
+          { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' },
+          { name: 'KUBERNETES_SERVICE_PORT', value: new URL(cluster.server).port },
+        ]),
+      );
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+/** stop() kills daemons, shims and containers and removes every trace of the nodes. */
+async function stopLeavesNothing(nodes: TestNode[], dir: string) {
+  const pids = nodes.flatMap((n) => n.pids());
+  const names = new Set(pids.map(processName));
+  for (const name of ['kubelet', 'containerd', 'containerd-shim', 'pause']) {
+    expect(names).toContain(name);
+  }
+  expect(podLogLinks(dir).length).toBeGreaterThanOrEqual(2);
+  // One shim per pod (its containers share the sandbox's shim): two pods, two sockets.
+  const sockets = nodes.flatMap(shimSockets);
+  expect(sockets.length).toBeGreaterThanOrEqual(2);
+
+  const stopped = Date.now();
+  await Promise.all(nodes.map((n) => n.stop()));
+  log('two nodes stopped', Date.now() - stopped);
+
+  expect(pids.filter(alive)).toEqual([]);
+  for (const n of nodes) {
+    expect(existsSync(n.stateDir)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/pids/${n.cgroup}`)).toBe(false);
+  }
+  expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(dir);
+  expect(podLogLinks(dir)).toEqual([]);
+  expect(sockets.filter((s) => existsSync(s))).toEqual([]);
+}
+
+/**
  * A node whose test process dies by SIGKILL (no stop(), no exit handlers): kubelet and containerd
  * die with it (parent-death signal), the reaper kills the shims and containers and removes the
  * rest within seconds.
  */
-async function crashedNodeLeavesNothing(
-  cluster: KubeCluster,
-  dir: string,
-  image: string,
-): Promise<void> {
-  const script = `
-    import { startNode } from ${JSON.stringify(new URL('./node.ts', import.meta.url).href)};
-    const spec = JSON.parse(process.env.KBT_NODE_SPEC);
-    const cluster = { ...spec.cluster, pods: true, adminConnection: () => spec.conn };
-    const node = await startNode({ cluster, name: 'node-crash', baseDir: spec.dir });
-    console.log(JSON.stringify({ stateDir: node.stateDir, cgroup: node.cgroup }));
-    setInterval(() => {}, 1000);
-  `;
-  const { name, server, ca } = cluster;
-  const spec = { cluster: { name, server, ca }, conn: cluster.adminConnection(), dir };
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, KBT_NODE_SPEC: JSON.stringify(spec) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function crashedNodeLeavesNothing(cluster: KubeCluster, dir: string, image: string) {
+  const child = startNodeProcess(cluster, dir, 'node-crash');
   try {
-    const started = await new Promise<{ stateDir: string; cgroup: string }>((resolve, reject) => {
-      child.stdout.once('data', (chunk: Buffer) => {
-        resolve(JSON.parse(chunk.toString()) as { stateDir: string; cgroup: string });
-      });
-      child.once('exit', () => {
-        reject(new Error('the node process exited before its node was Ready'));
-      });
-    });
+    const started = await child.started;
     const admin = new KubeClient(cluster.adminConnection());
     try {
-      await admin.create('/api/v1/namespaces/default/pods', {
-        metadata: { name: 'on-crashing-node' },
-        spec: {
-          nodeName: 'node-crash',
-          terminationGracePeriodSeconds: 1,
-          containers: [{ name: 'pause', image, imagePullPolicy: 'Never' }],
-        },
-      });
+      const pod = await admin.create<{ metadata: { name: string } }>(
+        '/api/v1/namespaces/default/pods',
+        pausePod(image, 'node-crash'),
+      );
       await eventually('the pod on node-crash Running', async () => {
-        const pod = await admin.get<Pod>('/api/v1/namespaces/default/pods/on-crashing-node');
-        return pod.status?.phase === 'Running' ? true : undefined;
+        const path = `/api/v1/namespaces/default/pods/${pod.metadata.name}`;
+        return (await admin.get<Pod>(path)).status?.phase === 'Running' ? true : undefined;
       });
     } finally {
       await admin.close();
     }
     const pids = cgroupPids(started.cgroup);
     expect(new Set(pids.map(processName))).toContain('containerd-shim');
-    child.kill('SIGKILL');
+    child.kill();
     const killed = Date.now();
     await eventually(
       'the crashed node to be gone',
@@ -269,12 +190,41 @@ async function crashedNodeLeavesNothing(
     );
     log('crashed node cleaned up after SIGKILL', Date.now() - killed);
   } finally {
-    child.kill('SIGKILL');
+    child.kill();
   }
 }
 
+/** startNode() in a child process, which the test can SIGKILL. */
+function startNodeProcess(cluster: KubeCluster, dir: string, name: string) {
+  const script = `
+    import { startNode } from ${JSON.stringify(new URL('./node.ts', import.meta.url).href)};
+    const spec = JSON.parse(process.env.KBT_NODE_SPEC);
+    const cluster = { ...spec.cluster, pods: true, adminConnection: () => spec.conn };
+    const node = await startNode({ cluster, name: spec.name, baseDir: spec.dir });
+    console.log(JSON.stringify({ stateDir: node.stateDir, cgroup: node.cgroup }));
+    setInterval(() => {}, 1000);
+  `;
+  const { server, ca } = cluster;
+  const spec = { cluster: { name: cluster.name, server, ca }, conn: cluster.adminConnection() };
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, KBT_NODE_SPEC: JSON.stringify({ ...spec, dir, name }) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  type Started = { stateDir: string; cgroup: string };
+  const started = new Promise<Started>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => {
+      resolve(JSON.parse(chunk.toString()) as Started);
+    });
+    child.once('exit', () => {
+      reject(new Error(`the process of ${name} exited before the node was Ready`));
+    });
+  });
+  return { started, kill: () => child.kill('SIGKILL') };
+}
+
+const labels = { app: 'pause' };
+
 function deployment(image: string): unknown {
-  const labels = { app: 'pause' };
   return {
     metadata: { name: 'pause', labels },
     spec: {
@@ -283,8 +233,23 @@ function deployment(image: string): unknown {
       template: {
         metadata: { labels },
         spec: {
-          // One per node, to show both nodes run pods.
           affinity: {
+            // Only on the two nodes under test (not node-crash), one replica on each.
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  {
+                    matchExpressions: [
+                      {
+                        key: 'kubernetes.io/hostname',
+                        operator: 'In',
+                        values: ['node-a', 'node-b'],
+                      },
+                    ],
+                  },
+                ],
+              },
+            },
             podAntiAffinity: {
               requiredDuringSchedulingIgnoredDuringExecution: [
                 { labelSelector: { matchLabels: labels }, topologyKey: 'kubernetes.io/hostname' },
@@ -295,6 +260,29 @@ function deployment(image: string): unknown {
           containers: [{ name: 'pause', image, imagePullPolicy: 'Never' }],
         },
       },
+    },
+  };
+}
+
+function pausePod(image: string, nodeName: string): unknown {
+  return {
+    metadata: { generateName: 'pause-' },
+    spec: {
+      nodeName,
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'pause', image, imagePullPolicy: 'Never' }],
+    },
+  };
+}
+
+/** A pod with no hostNetwork of its own that dials KUBERNETES_SERVICE_HOST:PORT once. */
+function dialPod(image: string): unknown {
+  return {
+    metadata: { name: 'dial' },
+    spec: {
+      nodeName: 'node-a',
+      restartPolicy: 'Never',
+      containers: [{ name: 'dial', image, imagePullPolicy: 'Never', args: ['--dial-kubernetes'] }],
     },
   };
 }

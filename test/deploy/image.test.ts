@@ -1,7 +1,8 @@
 // The backend and konnector images (hack/image/build.sh) as a node would get them: the saved
 // archive is unpacked layer by layer into a root filesystem and inspected, and the image's own
 // Node runs its entrypoint from it, as uid 65532 on a read-only mount (chroot in a private mount
-// namespace; a pod's runtime does the same with more isolation).
+// namespace; a pod's runtime does the same with more isolation): `--version`, then the backend
+// and the konnector until ready against a cluster of the test's own.
 import { execFile } from 'node:child_process';
 import {
   existsSync,
@@ -216,50 +217,71 @@ describe.each(['backend', 'konnector'] as const)('the %s image', (name) => {
   });
 });
 
-describe('the konnector image on a read-only root', () => {
+describe('the images serving on a read-only root', () => {
   let cluster: KubeCluster | undefined;
+  let kubeDir = '';
+  let kubeconfig = '';
   beforeAll(async () => {
     cluster = await startKubeCluster({ name: 'image', baseDir: dir, controllerManager: false });
+    // The admin kubeconfig is root's (0600); the image's user gets a readable copy.
+    kubeDir = join(dir, 'kube');
+    mkdirSync(kubeDir, { mode: 0o755 });
+    kubeconfig = join(kubeDir, 'kubeconfig');
+    writeFileSync(kubeconfig, readFileSync(cluster.adminKubeconfigPath), { mode: 0o644 });
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
   });
 
-  it('starts, serves /readyz and writes nothing to disk', async () => {
-    const konnector = unpacked.get('konnector');
-    if (!cluster || !konnector) throw new Error('no cluster or no unpacked konnector image');
-    const { config, rootfs } = konnector;
-    const port = await freePort();
-    // The admin kubeconfig is root's (0600); the image's user gets a readable copy.
-    const kubeDir = join(dir, 'kube');
-    mkdirSync(kubeDir, { mode: 0o755 });
-    const kubeconfig = join(kubeDir, 'kubeconfig');
-    writeFileSync(kubeconfig, readFileSync(cluster.adminKubeconfigPath), { mode: 0o644 });
-    const [cmd = 'unshare', ...args] = inImage(
-      rootfs,
-      [
-        ...(config.config.Entrypoint ?? []),
-        `--kubeconfig=${kubeconfig}`,
-        `--server-address=127.0.0.1:${port}`,
-        '--lease-namespace=kube-system',
-      ],
-      [kubeDir],
-    );
-    const proc = new ManagedProcess({ name: 'konnector-image', command: cmd, args, logDir: dir });
-    try {
-      const deadline = Date.now() + 60_000;
-      let status = 0;
-      while (Date.now() < deadline && proc.running && status !== 200) {
-        status = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (r) => r.status,
-          () => 0,
-        );
-        if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+  /** The flags each program needs to serve /readyz against the test's own cluster. */
+  const flagsFor = (name: 'backend' | 'konnector', port: number): string[] =>
+    name === 'konnector'
+      ? [`--server-address=127.0.0.1:${port}`, '--lease-namespace=kube-system']
+      : [
+          `--listen-address=127.0.0.1:${port}`,
+          '--leader-election-namespace=default',
+          '--oidc-type=embedded',
+          `--oidc-issuer-url=http://127.0.0.1:${port}/oidc`,
+          `--oidc-callback-url=http://127.0.0.1:${port}/api/callback`,
+        ];
+
+  it.each(['backend', 'konnector'] as const)(
+    '%s starts, gets ready and writes nothing to disk',
+    async (name) => {
+      const image = unpacked.get(name);
+      if (!image) throw new Error(`${name} was not unpacked`);
+      const port = await freePort();
+      const [cmd = 'unshare', ...args] = inImage(
+        image.rootfs,
+        [
+          ...(image.config.config.Entrypoint ?? []),
+          `--kubeconfig=${kubeconfig}`,
+          ...flagsFor(name, port),
+        ],
+        [kubeDir],
+      );
+      const proc = new ManagedProcess({ name: `${name}-image`, command: cmd, args, logDir: dir });
+      try {
+        const deadline = Date.now() + 60_000;
+        let status = 0;
+        while (Date.now() < deadline && proc.running && status !== 200) {
+          status = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+            (r) => r.status,
+            () => 0,
+          );
+          if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+        }
+        expect(status, proc.tail()).toBe(200);
+        expect(proc.tail()).not.toMatch(/EROFS|EACCES/);
+        if (name === 'backend') {
+          // The web UI comes from the image's /app/web/dist.
+          const page = await fetch(`http://127.0.0.1:${port}/`);
+          expect(page.status).toBe(200);
+          expect(await page.text()).toMatch(/^<!doctype html>/i);
+        }
+      } finally {
+        await proc.stop(5_000);
       }
-      expect(status, proc.tail()).toBe(200);
-      expect(proc.tail()).not.toMatch(/EROFS|EACCES/);
-    } finally {
-      await proc.stop(5_000);
-    }
-  });
+    },
+  );
 });

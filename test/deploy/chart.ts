@@ -35,7 +35,8 @@ export interface HelmRun {
 // helm keeps caches and its repository config under these; a test must not touch the user's.
 const helmHome = mkdtempSync(join(tmpdir(), 'kbt-helm-'));
 
-export function helm(args: readonly string[]): HelmRun {
+/** Runs helm; `kubeconfig` for the commands that talk to a cluster (install, upgrade, …). */
+export function helm(args: readonly string[], kubeconfig?: string): HelmRun {
   const run = spawnSync(toolPath('helm'), args, {
     encoding: 'utf8',
     cwd: repoRoot,
@@ -44,7 +45,7 @@ export function helm(args: readonly string[]): HelmRun {
       HELM_CACHE_HOME: join(helmHome, 'cache'),
       HELM_CONFIG_HOME: join(helmHome, 'config'),
       HELM_DATA_HOME: join(helmHome, 'data'),
-      KUBECONFIG: join(helmHome, 'no-kubeconfig'),
+      KUBECONFIG: kubeconfig ?? join(helmHome, 'no-kubeconfig'),
     },
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };

@@ -368,7 +368,12 @@ function serviceMonitorCRD(): CustomResourceDefinition {
                   type: 'object',
                   required: ['selector', 'endpoints'],
                   properties: {
-                    selector: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                    selector: {
+                      type: 'object',
+                      properties: {
+                        matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+                      },
+                    },
                     endpoints: { type: 'array', items: endpoint },
                   },
                 },

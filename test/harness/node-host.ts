@@ -131,7 +131,7 @@ cleanup() { # <node-dir> <containerd-socket>
 
 reap() { # <owner-pid> <node-dir> <containerd-socket>: cleans up once the owner is gone
   owner="$1"; shift
-  while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+  while kill -0 "$owner" 2>/dev/null; do sleep 0.5; done
   cleanup "$@"
 }
 

@@ -101,9 +101,7 @@ function kubeletConfig(
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
     serializeImagePulls: false,
-    // Reports Ready quickly and notices pod changes soon.
-    nodeStatusReportFrequency: '10s',
-    syncFrequency: '10s',
-    fileCheckFrequency: '10s',
+    // No static pods: do not poll a manifest directory.
+    staticPodPath: '',
   };
 }

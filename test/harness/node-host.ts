@@ -8,7 +8,7 @@
 //   - the first node saves the sysctls, the last one to leave restores them;
 //   - every node's processes live in its own cgroup (`kbt-node-<id>`, kubelet's --cgroup-root),
 //     so "kill everything of this node" is reading cgroup.procs, shims and containers included.
-// The same shell script cleans up on stop() and, from a detached reaper, after the test process
+// The same shell script (node-host.sh) cleans up on stop() and, from a detached reaper, after the test process
 // died without stopping (kill -9, crash): nothing of a node can outlive its test run for long.
 import { execFile, spawn } from 'node:child_process';
 import {
@@ -20,9 +20,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+const scriptPath = fileURLToPath(new URL('./node-host.sh', import.meta.url));
 
 /** Machine-wide state of the test nodes. */
 export const hostStateDir = process.env['KBT_NODE_STATE_DIR'] ?? '/run/kube-bind-ts/nodes';
@@ -36,112 +38,6 @@ export const kubeletSysctls = [
   'kernel/keys/root_maxkeys',
   'kernel/keys/root_maxbytes',
 ] as const;
-
-const script = String.raw`
-set -u
-STATE="$KBT_STATE"
-cmd="$1"; id="$2"
-
-locked() {
-  mkdir -p "$STATE/nodes"
-  exec 9>"$STATE/lock"
-  flock 9
-}
-
-# Entries whose test process is gone no longer hold anything (their reaper cleans the rest).
-drop_stale() {
-  for f in "$STATE"/nodes/*; do
-    [ -f "$f" ] || continue
-    read -r owner ip < "$f" || true
-    kill -0 "$owner" 2>/dev/null || rm -f "$f"
-  done
-}
-
-acquire() { # <owner-pid>: saves the sysctls if first, prints this node's IP
-  locked
-  drop_stale
-  if [ ! -f "$STATE/sysctl.saved" ]; then
-    for k in ${sysctlList()}; do echo "$k $(cat /proc/sys/$k)"; done > "$STATE/sysctl.saved.tmp"
-    mv "$STATE/sysctl.saved.tmp" "$STATE/sysctl.saved"
-    # kubelet's device manager socket path is fixed (/var/lib/kubelet/device-plugins/kubelet.sock).
-    [ -e /var/lib/kubelet ] || touch "$STATE/var-lib-kubelet.ours"
-  fi
-  used=" $(cat "$STATE"/nodes/* 2>/dev/null | awk '{print $2}' | tr '\n' ' ') "
-  n=2
-  while [ $n -le 254 ]; do
-    case "$used" in *" 127.0.0.$n "*) n=$((n + 1)) ;; *) break ;; esac
-  done
-  [ $n -le 254 ] || { echo "no free loopback IP for a test node" >&2; exit 1; }
-  echo "$1 127.0.0.$n" > "$STATE/nodes/$id"
-  echo "127.0.0.$n"
-}
-
-release() { # the last node to leave restores the sysctls
-  locked
-  rm -f "$STATE/nodes/$id"
-  drop_stale
-  if [ -z "$(ls -A "$STATE/nodes")" ] && [ -f "$STATE/sysctl.saved" ]; then
-    while read -r k v; do echo "$v" > "/proc/sys/$k"; done < "$STATE/sysctl.saved"
-    rm -f "$STATE/sysctl.saved"
-    if [ -f "$STATE/var-lib-kubelet.ours" ]; then
-      rm -rf /var/lib/kubelet "$STATE/var-lib-kubelet.ours"
-    fi
-  fi
-}
-
-cgroups() { for h in /sys/fs/cgroup/*/; do [ -d "$h$CG" ] && echo "$h$CG"; done; }
-
-cleanup() { # <node-dir> <containerd-socket>
-  dir="$1"; sock="$2"; CG="kbt-node-$id"
-  # Everything of the node: kubelet, containerd, shims, containers (a few rounds: shims may
-  # still be forking while the first SIGKILLs land).
-  i=0
-  while [ $i -lt 100 ]; do
-    dirs=$(cgroups)
-    [ -n "$dirs" ] || break
-    pids=$(cat $(find $dirs -name cgroup.procs) 2>/dev/null)
-    [ -z "$pids" ] && break
-    kill -9 $pids 2>/dev/null
-    sleep 0.05; i=$((i + 1))
-  done
-  # Container rootfs overlays, kubelet's volume tmpfs and its rshared bind of its root dir.
-  mounts() { awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo; }
-  mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-  # Shim sockets: containerd names them sha256(<containerd socket>/<namespace>/<task id>).
-  for t in "$dir"/containerd/state/io.containerd.runtime.v2.task/*/*; do
-    [ -d "$t" ] || continue
-    ns=$(basename "$(dirname "$t")")
-    h=$(printf '%s' "$sock/$ns/$(basename "$t")" | sha256sum | cut -d' ' -f1)
-    rm -f "/run/containerd/s/$h"
-  done
-  rmdir /run/containerd/s /run/containerd 2>/dev/null
-  for l in /var/log/containers/*; do
-    case "$(readlink "$l")" in "$dir"/*) rm -f "$l" ;; esac
-  done
-  rmdir /var/log/containers 2>/dev/null
-  for c in $(cgroups); do find "$c" -depth -type d -exec rmdir {} + 2>/dev/null; done
-  # A bind mount left in there could lead rm into host files.
-  if [ -n "$(mounts)" ]; then
-    echo "mounts left under $dir, not removing it:" $(mounts) >&2
-  else
-    rm -rf "$dir"
-  fi
-  release
-}
-
-reap() { # <owner-pid> <node-dir> <containerd-socket>: cleans up once the owner is gone
-  owner="$1"; shift
-  while kill -0 "$owner" 2>/dev/null; do sleep 0.5; done
-  cleanup "$@"
-}
-
-shift 2
-"$cmd" "$@"
-`;
-
-function sysctlList(): string {
-  return kubeletSysctls.join(' ');
-}
 
 export interface HostLease {
   /** The node's own loopback address. */
@@ -163,16 +59,12 @@ export interface HostLease {
  */
 export async function leaseHost(
   id: string,
-  { nodeDir, stateDir, socket }: { nodeDir: string; stateDir: string; socket: string },
+  { stateDir, socket }: { stateDir: string; socket: string },
 ): Promise<HostLease> {
   mkdirSync(hostStateDir, { recursive: true });
-  const scriptPath = join(nodeDir, 'node-host.sh');
-  writeFileSync(scriptPath, script, { mode: 0o700 });
-  const env = { ...process.env, KBT_STATE: hostStateDir };
+  const env = { ...process.env, KBT_STATE: hostStateDir, KBT_SYSCTLS: kubeletSysctls.join(' ') };
   const sh = (...args: string[]) => run('/bin/sh', [scriptPath, ...args], { env });
   const ip = (await sh('acquire', id, String(process.pid))).stdout.trim();
-  const cgroup = `kbt-node-${id}`;
-  createCgroups(cgroup);
   // Detached and outside every process group of the test run: it must survive its death.
   const reaper = spawn('/bin/sh', [scriptPath, 'reap', id, String(process.pid), stateDir, socket], {
     env,
@@ -180,6 +72,23 @@ export async function leaseHost(
     stdio: 'ignore',
   });
   reaper.unref();
+  const release = async (): Promise<void> => {
+    if (reaper.pid !== undefined) {
+      try {
+        process.kill(reaper.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await sh('cleanup', id, stateDir, socket);
+  };
+  const cgroup = `kbt-node-${id}`;
+  try {
+    createCgroups(cgroup);
+  } catch (err) {
+    await release();
+    throw err;
+  }
   const daemonsProcs = `/sys/fs/cgroup/pids/${cgroup}/daemons/cgroup.procs`;
   return {
     ip,
@@ -189,16 +98,7 @@ export async function leaseHost(
       command: '/bin/sh',
       args: ['-c', `echo $$ > ${daemonsProcs} && exec "$0" "$@"`, command, ...args],
     }),
-    release: async () => {
-      if (reaper.pid !== undefined) {
-        try {
-          process.kill(reaper.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await sh('cleanup', id, stateDir, socket);
-    },
+    release,
   };
 }
 

@@ -53,7 +53,7 @@ export async function startNode(opts: NodeOptions): Promise<TestNode> {
   const logDir = join(nodeDir, 'logs');
   for (const d of [stateDir, logDir]) mkdirSync(d, { recursive: true });
   const socket = containerdSocket(stateDir);
-  const lease = await leaseHost(randomBytes(4).toString('hex'), { nodeDir, stateDir, socket });
+  const lease = await leaseHost(randomBytes(4).toString('hex'), { stateDir, socket });
   const processes: ManagedProcess[] = [];
   const admin = new KubeClient(cluster.adminConnection(), { maxConnections: 1 });
   let stopped: Promise<void> | undefined;

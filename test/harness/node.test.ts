@@ -109,6 +109,9 @@ async function runsPodsOnBoth(cluster: KubeCluster, nodes: TestNode[], image: st
       if (phase === 'Failed') throw new Error('the dial pod failed');
       return phase === 'Succeeded' ? true : undefined;
     });
+    // Its log comes through the apiserver from kubelet on the node's IP (as kubectl logs does).
+    const port = new URL(cluster.server).port;
+    expect(await admin.get(`${pods}/dial/log`)).toBe(`connected to 127.0.0.1:${port}\n`);
 
     expect(running.map((p) => p.spec.nodeName).sort()).toEqual(['node-a', 'node-b']);
     for (const pod of running) {
@@ -117,7 +120,7 @@ async function runsPodsOnBoth(cluster: KubeCluster, nodes: TestNode[], image: st
       expect(pod.spec.containers[0]?.env).toEqual(
         expect.arrayContaining([
           { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' },
-          { name: 'KUBERNETES_SERVICE_PORT', value: new URL(cluster.server).port },
+          { name: 'KUBERNETES_SERVICE_PORT', value: port },
         ]),
       );
     }

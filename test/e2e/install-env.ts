@@ -10,7 +10,7 @@ import { KubeClient } from '../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';
 import { installCRDs } from '../../src/kube/crds.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
-import { ClusterRoleBindings, ClusterRoles } from '../../src/kube/resources.ts';
+import { grantBind } from '../backend/http/front-door.ts';
 import { helm, type HelmRun } from '../deploy/chart.ts';
 import { launchBrowser } from '../harness/browser.ts';
 import { controlPlane, eventually } from '../harness/context.ts';
@@ -140,19 +140,10 @@ async function adminOf(cluster: KubeCluster): Promise<KubeClient> {
   return new KubeClient(await connectionFromKubeconfig({ file: cluster.adminKubeconfigPath }));
 }
 
-/** The wildwest CRDs, a cowboys and a sheriffs template, and the right to bind for dex's group. */
+/** The wildwest CRDs, and the right to bind for dex's group. */
 async function providerCatalog(admin: KubeClient): Promise<void> {
   await installCRDs(admin, wildwestCRDs(), { fieldManager: 'kube-bind-ts-tests' });
-  const name = 'kube-bind-ts-e2e-install';
-  await new ResourceClient(admin, ClusterRoles).create({
-    metadata: { name },
-    rules: [{ apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['*'] }],
-  });
-  await new ResourceClient(admin, ClusterRoleBindings).create({
-    metadata: { name },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-    subjects: [{ kind: 'Group', name: dexGroup, apiGroup: 'rbac.authorization.k8s.io' }],
-  });
+  await grantBind(admin, { kind: 'Group', name: dexGroup }, 'kube-bind-ts-e2e-install');
 }
 
 /** The templates, once the chart has installed the kube-bind.io CRDs. */

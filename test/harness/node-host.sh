@@ -60,6 +60,9 @@ cgroups() { for h in /sys/fs/cgroup/*/; do [ -d "$h$CG" ] && echo "$h$CG"; done;
 
 cleanup() { # <node-dir> <containerd-socket>
   dir="$1"; sock="$2"; CG="kbt-node-$id"
+  # Everything below unmounts and removes under $dir: never with an empty id or a short path.
+  case "$dir" in /*/*/*) ;; *) echo "refusing to clean up node dir '$dir'" >&2; exit 2 ;; esac
+  [ -n "$id" ] || { echo "refusing to clean up a node without an id" >&2; exit 2; }
   # Everything of the node: kubelet, containerd, shims, containers (a few rounds: shims may
   # still be forking while the first SIGKILLs land).
   i=0

@@ -157,6 +157,19 @@ export async function allowToBind(
   subject: { kind: 'User' | 'Group'; name: string },
 ): Promise<void> {
   const name = `test-bind-${uniqueSuffix()}`;
+  await grantBind(admin, subject, name);
+  onTestFinished(async () => {
+    await new ResourceClient(admin, ClusterRoleBindings).delete(name).catch(() => undefined);
+    await new ResourceClient(admin, ClusterRoles).delete(name).catch(() => undefined);
+  });
+}
+
+/** The ClusterRole and binding `name` that let `subject` bind (kept until removed). */
+export async function grantBind(
+  admin: KubeClient,
+  subject: { kind: 'User' | 'Group'; name: string },
+  name: string,
+): Promise<void> {
   await new ResourceClient(admin, ClusterRoles).create({
     metadata: { name },
     rules: [{ apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['bind'] }],
@@ -165,10 +178,6 @@ export async function allowToBind(
     metadata: { name },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
     subjects: [{ ...subject, apiGroup: 'rbac.authorization.k8s.io' }],
-  });
-  onTestFinished(async () => {
-    await new ResourceClient(admin, ClusterRoleBindings).delete(name).catch(() => undefined);
-    await new ResourceClient(admin, ClusterRoles).delete(name).catch(() => undefined);
   });
 }
 

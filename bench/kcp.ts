@@ -45,7 +45,7 @@ import { defaultClusterHook } from '../src/backend/app/default-cluster.ts';
 import { kcpPlatform } from '../src/backend/app/platform.ts';
 import { ServedClusters } from '../src/backend/binding/clusters.ts';
 import { defaultClusterName } from '../src/backend/controllers/cluster/controller.ts';
-import { oidcUserName } from '../src/backend/controllers/cluster/resources.ts';
+import { oidcUserName } from '../src/backend/controllers/cluster/decide.ts';
 import { loadBackendOptions, type BackendOptions } from '../src/backend/options/options.ts';
 import { KubeClient, type RequestRecord } from '../src/kube/client.ts';
 import { connectionFromKubeconfig, type ClusterConnection } from '../src/kube/config.ts';

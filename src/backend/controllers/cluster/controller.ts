@@ -17,7 +17,7 @@ import {
   oidcUserRole,
   roleUpToDate,
   type AllowedUsers,
-} from './resources.ts';
+} from './decide.ts';
 import { perCluster } from '../per-cluster.ts';
 
 export const clusterControllerName = 'kube-bind-backend-cluster';

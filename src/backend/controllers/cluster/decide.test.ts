@@ -7,7 +7,7 @@ import {
   oidcUserBinding,
   oidcUserRole,
   roleUpToDate,
-} from './resources.ts';
+} from './decide.ts';
 
 const cluster: Cluster = { metadata: { name: 'default', uid: 'uid-1' }, spec: {} };
 const other: Cluster = { metadata: { name: 'default', uid: 'uid-2' }, spec: {} };

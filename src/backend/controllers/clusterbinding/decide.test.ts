@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heartbeatHealth } from './health.ts';
+import { heartbeatHealth } from './decide.ts';
 
 const now = Date.parse('2026-11-21T12:00:00Z');
 const at = (offsetSeconds: number) => new Date(now + offsetSeconds * 1000).toISOString();

@@ -13,8 +13,8 @@ import type { ClaimAction, ClaimState, Side } from './claim-decide.ts';
 import { ownerLabel } from '../../apis/kubebind/owner.ts';
 import { decideClaim, decideRelease } from './claim-decide.ts';
 import type { SyncObject } from './decide.ts';
-import type { SyncView } from './resource-syncer.ts';
-import { namespaceMapOf } from './resource-syncer.ts';
+import type { SyncView } from './view.ts';
+import { namespaceMapOf } from './view.ts';
 import { ensureServiceNamespace } from './spec.ts';
 
 /** How soon to look again while the backend assigns a provider namespace. */

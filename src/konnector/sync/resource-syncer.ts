@@ -4,9 +4,8 @@
 // gets the same informers and one claim controller (claim.ts), keyed by the consumer name too.
 // Started and stopped by the servicebinding controller through the cluster's SyncerRegistry.
 import type { Logger } from 'pino';
-import type { APIServiceExport, Selector } from '../../apis/kubebind/types.gen.ts';
 import * as kb from '../../apis/kubebind/types.gen.ts';
-import type { KubeObject, ResourceType } from '../../kube/resource.ts';
+import type { KubeObject } from '../../kube/resource.ts';
 import { SharedInformerFactory } from '../../runtime/cache/factory.ts';
 import type { Informer } from '../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../runtime/cache/keys.ts';
@@ -18,8 +17,6 @@ import { Controller } from '../../runtime/controller/controller.ts';
 import type { ControllerOptions } from '../../runtime/controller/controller.ts';
 import { watch } from '../../runtime/controller/handlers.ts';
 import type { ProviderCluster } from '../cluster.ts';
-import { namespaceMap } from '../placement.ts';
-import type { Placement, WatchScope } from '../placement.ts';
 import { isOwnProviderObject } from '../provenance.ts';
 import { namedOnly } from '../../apis/kubebind/konnector-rbac.ts';
 import { reconcileClaim, releaseClaims } from './claim.ts';
@@ -29,26 +26,8 @@ import type { RunningSyncer } from './registry.ts';
 import { reconcileSpec, releaseConsumerObject } from './spec.ts';
 import { reconcileStatus } from './status.ts';
 import { unionInformer } from './union-informer.ts';
-
-export interface ResourceSyncSettings {
-  binding: string;
-  export: Pick<APIServiceExport, 'metadata'>;
-  consumerType: ResourceType<SyncObject>;
-  providerType: ResourceType<SyncObject>;
-  /** Whether the consumer CRD has the status subresource. */
-  consumerStatusSubresource: boolean;
-  placement: Placement;
-  scope: WatchScope;
-  /**
-   * A permission claim: only the objects it selects are synced, both ways by owner
-   * (claim-decide.ts), without finalizers or status.
-   */
-  claim?: {
-    selector: Selector;
-    /** The resources `selector.references` read, resolved to versions. */
-    references: { type: ResourceType; jsonPath: { name?: string; namespace?: string } }[];
-  };
-}
+import { namespaceMapOf } from './view.ts';
+import type { ResourceSyncSettings, SyncView } from './view.ts';
 
 export interface SyncerDeps {
   clock: Clock;
@@ -56,23 +35,6 @@ export interface SyncerDeps {
   controller: Omit<ControllerOptions, 'clock' | 'log'>;
   reflectorMetrics?: ReflectorMetrics;
   workers?: number;
-}
-
-/** What the spec and status reconcilers read and write. */
-export interface SyncView {
-  settings: ResourceSyncSettings;
-  cluster: ProviderCluster;
-  consumer: Informer<SyncObject>;
-  serviceNamespaces: Informer<kb.APIServiceNamespace>;
-  /** The provider object at `key`, from whichever provider informer watches it. */
-  provider(key: { namespace?: string; name: string }): SyncObject | undefined | 'unwatched';
-  /** The contract Namespace's UID, read once per syncer. */
-  contractNamespaceUID(): Promise<string | undefined>;
-  /**
-   * Whether this object is synced at all (claims select; bound resources: all). `namespace` is
-   * the consumer namespace it counts in (a provider object's maps to one).
-   */
-  selects(obj: SyncObject, namespace?: string): boolean;
 }
 
 export function startResourceSyncer(
@@ -285,9 +247,4 @@ function consumerInformer(
     }),
   );
   return unionInformer(settings.consumerType.resource, parts);
-}
-
-/** The consumer ↔ provider namespace map of the contract namespace's APIServiceNamespaces. */
-export function namespaceMapOf(informer: Informer<kb.APIServiceNamespace>) {
-  return namespaceMap(informer.lister.list());
 }

@@ -20,8 +20,8 @@ import {
   providerUpdate,
 } from './decide.ts';
 import { patchFinalizer } from './finalizer.ts';
-import type { SyncView } from './resource-syncer.ts';
-import { namespaceMapOf } from './resource-syncer.ts';
+import type { SyncView } from './view.ts';
+import { namespaceMapOf } from './view.ts';
 
 /** How soon to look again while the backend assigns a provider namespace. */
 const namespaceWaitMs = 1_000;

@@ -8,8 +8,8 @@ import type { ReconcileContext } from '../../runtime/controller/controller.ts';
 import type { Request } from '../../runtime/controller/request.ts';
 import { isOwnProviderObject } from '../provenance.ts';
 import { consumerProvenanceUpdate, consumerStatusUpdate, hasFinalizer } from './decide.ts';
-import type { SyncView } from './resource-syncer.ts';
-import { namespaceMapOf } from './resource-syncer.ts';
+import type { SyncView } from './view.ts';
+import { namespaceMapOf } from './view.ts';
 
 export async function reconcileStatus(
   view: SyncView,

@@ -29,7 +29,8 @@ import type { SyncObject } from '../../sync/decide.ts';
 import { hasFinalizer } from '../../sync/decide.ts';
 import { patchFinalizer } from '../../sync/finalizer.ts';
 import { startResourceSyncer } from '../../sync/resource-syncer.ts';
-import type { ResourceSyncSettings, SyncerDeps } from '../../sync/resource-syncer.ts';
+import type { SyncerDeps } from '../../sync/resource-syncer.ts';
+import type { ResourceSyncSettings } from '../../sync/view.ts';
 import {
   bindingConditions,
   bindingFinalizer,

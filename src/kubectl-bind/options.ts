@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './errors.ts';
-import { releaseImage } from '../runtime/cli/version.ts';
+import { releaseImage } from '../cli/version.ts';
 
 export interface FlagSpec {
   name: string;

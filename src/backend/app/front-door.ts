@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../runtime/clock.ts';
-import { releaseImage } from '../../runtime/cli/version.ts';
+import { releaseImage } from '../../cli/version.ts';
 import { cliTokens } from '../auth/tokens.ts';
 import { sessionCookies } from '../auth/cookies.ts';
 import { resolveSharedKeys } from '../auth/keys.ts';

@@ -1,5 +1,5 @@
 // `bin/backend`: parses upstream's flags, then runs the backend until SIGINT/SIGTERM.
-import { runMain } from '../../runtime/cli/main.ts';
+import { runMain } from '../../cli/main.ts';
 import { runBackend } from '../app/app.ts';
 import { backendFlags, loadBackendOptions } from '../options/options.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlagError } from '../../runtime/cli/flags.ts';
+import { FlagError } from '../../cli/flags.ts';
 import { loadBackendOptions, parseBackendOptions } from './options.ts';
 
 const external = [

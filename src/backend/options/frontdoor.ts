@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { parseHostAlias, type HostAlias } from '../../apis/kubebind/konnector-manifests.ts';
 import { frontDoorDefaults as d } from './frontdoor-flags.ts';
-import type { FlagReader } from '../../runtime/cli/reader.ts';
+import type { FlagReader } from '../../cli/reader.ts';
 import * as value from './values.ts';
 import { ValueError } from './values.ts';
 

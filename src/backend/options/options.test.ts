@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Environment } from './frontdoor.ts';
 import { crdSource, kcpSource } from './values.ts';
-import { FlagError } from '../../runtime/cli/flags.ts';
+import { FlagError } from '../../cli/flags.ts';
 import {
   backendFlags,
   defaultOptions,

@@ -4,9 +4,9 @@
 // reported together so an operator fixes the deployment in one go.
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { backendFlags as controllerFlags, defaults } from './backend-flags.ts';
-import { parseFlags } from '../../runtime/cli/flags.ts';
+import { parseFlags } from '../../cli/flags.ts';
 import { frontDoorFlags } from './frontdoor-flags.ts';
-import { loggingFlags, readLogging, type LoggingOptions } from '../../runtime/cli/logging.ts';
+import { loggingFlags, readLogging, type LoggingOptions } from '../../cli/logging.ts';
 import {
   readLogin,
   readServer,
@@ -14,7 +14,7 @@ import {
   type LoginOptions,
   type ServerOptions,
 } from './frontdoor.ts';
-import { FlagReader } from '../../runtime/cli/reader.ts';
+import { FlagReader } from '../../cli/reader.ts';
 import * as value from './values.ts';
 
 export type { ConsumerScope, Isolation, Provider, SchemaSource } from './values.ts';

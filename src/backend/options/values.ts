@@ -3,9 +3,9 @@
 // caller adds the flag name and the raw text, so every message reads
 // `invalid --<flag> "<value>": <what is allowed>`.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { ValueError } from '../../runtime/cli/values.ts';
+import { ValueError } from '../../cli/values.ts';
 
-export { ValueError, duration, positiveDuration } from '../../runtime/cli/values.ts';
+export { ValueError, duration, positiveDuration } from '../../cli/values.ts';
 
 export type Provider = 'kubernetes' | 'kcp';
 export type ConsumerScope = 'Namespaced' | 'Cluster';

@@ -1,5 +1,5 @@
 // `bin/konnector`: parses the flags, then runs the konnector until SIGINT/SIGTERM.
-import { runMain } from '../../runtime/cli/main.ts';
+import { runMain } from '../../cli/main.ts';
 import { runKonnector } from '../app/app.ts';
 import { konnectorFlags, loadKonnectorOptions } from '../options/options.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlagError } from '../../runtime/cli/flags.ts';
+import { FlagError } from '../../cli/flags.ts';
 import { loadKonnectorOptions, type KonnectorOptions } from './options.ts';
 
 /** Options from argv with an empty environment, so the test host's variables do not leak in. */

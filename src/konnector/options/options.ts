@@ -2,12 +2,12 @@
 // `--server-address`, `--provider-polling-interval`, the logging flags) plus a few of ours
 // (`--context`, `--leader-elect`, `--heartbeat-interval`, `--sync-workers`). Every invalid value
 // is reported at start, all at once.
-import { parseFlags } from '../../runtime/cli/flags.ts';
-import type { FlagSpec } from '../../runtime/cli/flags.ts';
-import { loggingFlags, readLogging } from '../../runtime/cli/logging.ts';
-import type { LoggingOptions } from '../../runtime/cli/logging.ts';
-import { FlagReader } from '../../runtime/cli/reader.ts';
-import { ValueError, duration } from '../../runtime/cli/values.ts';
+import { parseFlags } from '../../cli/flags.ts';
+import type { FlagSpec } from '../../cli/flags.ts';
+import { loggingFlags, readLogging } from '../../cli/logging.ts';
+import type { LoggingOptions } from '../../cli/logging.ts';
+import { FlagReader } from '../../cli/reader.ts';
+import { ValueError, duration } from '../../cli/values.ts';
 
 export interface KonnectorOptions {
   /** A kubeconfig for the consumer cluster; in-cluster config when absent. */

@@ -6,7 +6,7 @@ import { bindCommand as runBind, type BindCommandIO } from '../bind.ts';
 import { CommandError, UsageError, oneLine } from '../errors.ts';
 import { listCommand } from '../list.ts';
 import { login, openBrowser } from '../login.ts';
-import { versionLine } from '../../runtime/cli/version.ts';
+import { versionLine } from '../../cli/version.ts';
 import {
   apiserviceCommand,
   apiserviceOptions,

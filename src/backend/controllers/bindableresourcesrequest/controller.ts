@@ -19,7 +19,7 @@ import { requeueAfter, type Result } from '../../../runtime/controller/result.ts
 import type { Provisioned } from '../../binding/provisioner.ts';
 import { BackendError } from '../../errors.ts';
 import type { ConsumerIdentity } from '../../resources/consumer.ts';
-import { parseGoDuration } from '../../../runtime/cli/duration.ts';
+import { parseGoDuration } from '../../../cli/duration.ts';
 import { perCluster } from '../per-cluster.ts';
 import { bindingResponse, setMetaCondition } from './status.ts';
 

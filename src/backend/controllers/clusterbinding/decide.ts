@@ -5,7 +5,7 @@
 // drift rule is the right way round and the result says when to look again.
 import type { ConditionSeverity } from '../../../apis/kubebind/conditions.ts';
 import type { ClusterBindingStatus } from '../../../apis/kubebind/types.gen.ts';
-import { parseGoDuration } from '../../../runtime/cli/duration.ts';
+import { parseGoDuration } from '../../../cli/duration.ts';
 
 export const healthyCondition = 'Healthy';
 

@@ -3,7 +3,7 @@
 // APIBinding. Prints the workspace path the backend's kubeconfig should point at.
 import { KubeClient } from '../../../kube/client.ts';
 import { connectionFromKubeconfig } from '../../../kube/config.ts';
-import { runMain } from '../../../runtime/cli/main.ts';
+import { runMain } from '../../../cli/main.ts';
 import { bootstrapKcp } from '../bootstrap.ts';
 import { kcpInitFlags, loadKcpInitOptions } from './options.ts';
 

@@ -1,10 +1,10 @@
 // `bin/kcp-init`'s flags: where kcp is, where the kube-bind.io workspace goes, who may bind it.
-import { parseFlags } from '../../../runtime/cli/flags.ts';
-import type { FlagSpec } from '../../../runtime/cli/flags.ts';
-import { loggingFlags, readLogging } from '../../../runtime/cli/logging.ts';
-import type { LoggingOptions } from '../../../runtime/cli/logging.ts';
-import { FlagReader } from '../../../runtime/cli/reader.ts';
-import { ValueError, duration } from '../../../runtime/cli/values.ts';
+import { parseFlags } from '../../../cli/flags.ts';
+import type { FlagSpec } from '../../../cli/flags.ts';
+import { loggingFlags, readLogging } from '../../../cli/logging.ts';
+import type { LoggingOptions } from '../../../cli/logging.ts';
+import { FlagReader } from '../../../cli/reader.ts';
+import { ValueError, duration } from '../../../cli/values.ts';
 import type { KcpBootstrapOptions } from '../bootstrap.ts';
 
 export type Subject = NonNullable<KcpBootstrapOptions['bindableBy']>[number];

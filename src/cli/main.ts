@@ -2,7 +2,7 @@
 // problem named), a JSON logger at the flags' level (LOG_LEVEL, a pino level name, wins, for tests
 // and local runs), and a run until SIGINT/SIGTERM. Exit codes: 0 after a signal, 1 on a runtime failure.
 import { pino, type Logger } from 'pino';
-import { realClock, type Clock } from '../clock.ts';
+import { realClock, type Clock } from '../runtime/clock.ts';
 import { FlagError, usage, type FlagSpec } from './flags.ts';
 import type { LoggingOptions } from './logging.ts';
 import { versionLine } from './version.ts';

@@ -17,7 +17,7 @@ export interface BuildInfo {
 /** Where images are published; the tag is the release version. */
 export const imageRegistry = 'ghcr.io/kube-bind-ts';
 
-const appRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const appRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 function readJson(path: string): Record<string, unknown> | undefined {
   try {

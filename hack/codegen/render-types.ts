@@ -1,6 +1,7 @@
 // Renders TypeScript interfaces from the schema builder's nodes (src/apis/schema/builder.ts).
-// Nodes named with `named()` become exported interfaces (emitted once; two different shapes under
-// one name are an error); other objects are inlined. Optional fields are those not `required()`.
+// Objects named with `named()` become exported interfaces, and named string enums an exported
+// union type plus the list of its values (each emitted once; two different shapes under one name
+// are an error); other nodes are inlined. Optional fields are those not `required()`.
 import type { Schema } from '../../src/apis/schema/builder.ts';
 
 export class TypeRenderer {
@@ -8,6 +9,11 @@ export class TypeRenderer {
 
   /** The TypeScript type expression for `schema`, registering named interfaces on the way. */
   typeOf(schema: Schema, indent = ''): string {
+    const values = enumValues(schema);
+    if (schema.tsName && values) {
+      this.#declareEnum(schema.tsName, values, schema.tsDoc ?? schema.description);
+      return schema.tsName;
+    }
     if (schema.tsType) return schema.tsType;
     if (schema.tsName && schema.type === 'object') {
       this.#declare(schema.tsName, schema);
@@ -39,6 +45,22 @@ export class TypeRenderer {
       ? `${doc}export interface ${name} ${body}`
       : `${doc}export type ${name} = ${body};`;
     this.#interfaces.set(name, { text, shape: body });
+  }
+
+  #declareEnum(name: string, values: readonly string[], description: string | undefined): void {
+    const union = values.map((v) => `'${v}'`).join(' | ');
+    const existing = this.#interfaces.get(name);
+    if (existing) {
+      if (existing.shape !== union) throw new Error(`two different enums are named ${name}`);
+      return;
+    }
+    // The values as a list too, so code can check or offer them without restating them.
+    const list = `${name.charAt(0).toLowerCase()}${name.slice(1)}Values`;
+    const text =
+      `${docComment(description, '')}export type ${name} = ${union};\n\n` +
+      `/** Every value of \`${name}\`, in the CRD's order. */\n` +
+      `export const ${list}: readonly ${name}[] = [${values.map((v) => `'${v}'`).join(', ')}];`;
+    this.#interfaces.set(name, { text, shape: union });
   }
 
   #anonymous(schema: Schema, indent: string): string {
@@ -77,6 +99,15 @@ export class TypeRenderer {
     });
     return lines.length === 0 ? 'Record<string, never>' : `{\n${lines.join('\n')}\n${indent}}`;
   }
+}
+
+/**
+ * The values of a string enum: its own `enum`, or the first of an `allOf` of enums (the shape
+ * upstream gives a scope with two enum markers; every member holds the same values).
+ */
+function enumValues(schema: Schema): readonly string[] | undefined {
+  if (schema.type !== 'string') return undefined;
+  return schema.enum ?? schema.allOf?.[0]?.enum;
 }
 
 function docComment(description: string | undefined, indent: string): string {

@@ -5,10 +5,13 @@
 //
 // Everything here is pure: helpers take a condition list and return a new one, and never read the
 // clock — callers pass `now` from their own Clock (src/apis is the bottom layer and imports nothing).
-import type { Condition } from './types.gen.ts';
+import type { Condition, ConditionStatus } from './types.gen.ts';
 
-/** The status of a condition. The CRD does not validate it, so stored values are plain strings. */
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+/**
+ * The status of a condition (generated from metav1.Condition's enum). kube-bind's own condition
+ * schema does not validate it, so stored values are plain strings.
+ */
+export type { ConditionStatus };
 
 /** How bad a False condition is; empty means "not classified". */
 export type ConditionSeverity = '' | 'Error' | 'Warning' | 'Info';

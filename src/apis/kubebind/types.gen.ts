@@ -172,6 +172,12 @@ export interface ExportNamespace {
   name: string;
 }
 
+/** Whether later changes of the provider schema reach the bound schema. */
+export type SchemaUpdatePolicy = 'Never' | 'Always';
+
+/** Every value of `SchemaUpdatePolicy`, in the CRD's order. */
+export const schemaUpdatePolicyValues: readonly SchemaUpdatePolicy[] = ['Never', 'Always'];
+
 export interface APIServiceExportRequestSpec {
   /** Provider-specific parameters, kept as sent. */
   parameters?: Record<string, unknown>;
@@ -179,12 +185,18 @@ export interface APIServiceExportRequestSpec {
   permissionClaims?: PermissionClaim[];
   namespaces?: ExportNamespace[];
   /** Whether later changes of the provider schema reach the bound schema. */
-  schemaUpdatePolicy?: 'Never' | 'Always';
+  schemaUpdatePolicy?: SchemaUpdatePolicy;
 }
+
+/** Where the request stands. */
+export type RequestPhase = 'Pending' | 'Failed' | 'Succeeded';
+
+/** Every value of `RequestPhase`, in the CRD's order. */
+export const requestPhaseValues: readonly RequestPhase[] = ['Pending', 'Failed', 'Succeeded'];
 
 export interface APIServiceExportRequestStatus {
   /** Where the request stands. */
-  phase?: 'Pending' | 'Failed' | 'Succeeded';
+  phase?: RequestPhase;
   /** Why the request failed. */
   terminalMessage?: string;
   /** The observed state, as conditions. */
@@ -200,15 +212,27 @@ export interface APIServiceExportRequest {
   status?: APIServiceExportRequestStatus;
 }
 
+/** Whether the konnector watches its objects cluster-wide or per namespace. */
+export type InformerScope = 'Cluster' | 'Namespaced';
+
+/** Every value of `InformerScope`, in the CRD's order. */
+export const informerScopeValues: readonly InformerScope[] = ['Cluster', 'Namespaced'];
+
+/** How the provider keeps the objects of consumers apart. */
+export type Isolation = 'Prefixed' | 'Namespaced' | 'None';
+
+/** Every value of `Isolation`, in the CRD's order. */
+export const isolationValues: readonly Isolation[] = ['Prefixed', 'Namespaced', 'None'];
+
 export interface APIServiceExportSpec {
   resources: APIServiceExportResource[];
   permissionClaims?: PermissionClaim[];
   /** Whether the konnector watches its objects cluster-wide or per namespace. */
-  informerScope: 'Cluster' | 'Namespaced';
+  informerScope: InformerScope;
   /** Deprecated: use isolation. */
-  clusterScopedIsolation?: 'Prefixed' | 'Namespaced' | 'None';
+  clusterScopedIsolation?: Isolation;
   /** How the provider keeps the objects of consumers apart. */
-  isolation: 'Prefixed' | 'Namespaced' | 'None';
+  isolation: Isolation;
 }
 
 /** The observed state. */
@@ -230,12 +254,12 @@ export interface APIServiceExportTemplateSpec {
   /** What the template offers, for people choosing it. */
   description?: string;
   /** Whether the consumer binds the resources per namespace or cluster-wide. */
-  scope: 'Cluster' | 'Namespaced';
+  scope: InformerScope;
   resources: APIServiceExportResource[];
   permissionClaims?: PermissionClaim[];
   namespaces?: ExportNamespace[];
   /** Whether later changes of the provider schema reach the bound schema. */
-  schemaUpdatePolicy?: 'Never' | 'Always';
+  schemaUpdatePolicy?: SchemaUpdatePolicy;
 }
 
 /** The observed state. */
@@ -304,9 +328,15 @@ export interface SecretKeyRef {
   key: string;
 }
 
+/** The status of a condition. */
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** Every value of `ConditionStatus`, in the CRD's order. */
+export const conditionStatusValues: readonly ConditionStatus[] = ['True', 'False', 'Unknown'];
+
 export interface MetaCondition {
   type: string;
-  status: 'True' | 'False' | 'Unknown';
+  status: ConditionStatus;
   observedGeneration?: number;
   lastTransitionTime: string;
   reason: string;
@@ -315,7 +345,7 @@ export interface MetaCondition {
 
 export interface BindableResourcesRequestStatus {
   /** Where the request stands. */
-  phase?: 'Pending' | 'Failed' | 'Succeeded';
+  phase?: RequestPhase;
   /** The contract namespace provisioned for the consumer. */
   namespace?: string;
   /** The issued kubeconfig. */
@@ -342,6 +372,12 @@ export interface BoundSchemaNames {
   listKind?: string;
   categories?: string[];
 }
+
+/** The scope of the bound CRD. */
+export type ResourceScope = 'Cluster' | 'Namespaced';
+
+/** Every value of `ResourceScope`, in the CRD's order. */
+export const resourceScopeValues: readonly ResourceScope[] = ['Cluster', 'Namespaced'];
 
 export interface BoundSchemaVersion {
   name: string;
@@ -370,8 +406,14 @@ export interface BoundSchemaVersion {
   }[];
 }
 
+/** How a bound CRD converts between its versions. */
+export type ConversionStrategy = 'None' | 'Webhook';
+
+/** Every value of `ConversionStrategy`, in the CRD's order. */
+export const conversionStrategyValues: readonly ConversionStrategy[] = ['None', 'Webhook'];
+
 export interface BoundSchemaConversion {
-  strategy?: 'None' | 'Webhook';
+  strategy?: ConversionStrategy;
   webhook?: {
     clientConfig?: {
       url?: string;
@@ -383,12 +425,12 @@ export interface BoundSchemaConversion {
 
 export interface BoundSchemaSpec {
   /** Whether the konnector watches its objects cluster-wide or per namespace. */
-  informerScope: 'Cluster' | 'Namespaced';
+  informerScope: InformerScope;
   /** The API group of the bound CRD. */
   group: string;
   names: BoundSchemaNames;
   /** The scope of the bound CRD. */
-  scope: 'Cluster' | 'Namespaced';
+  scope: ResourceScope;
   versions: BoundSchemaVersion[];
   conversion?: BoundSchemaConversion;
 }

@@ -1,7 +1,7 @@
 // A small builder for structural OpenAPI v3 schemas, the one source of truth of our CRDs.
-// Every schema node is plain JSON (what goes into a CRD) plus two hints that never reach the
-// API server: `tsName` (emit a named TypeScript interface for this node) and `optionalKey`
-// (the field is not required). The code generator (hack/codegen.ts) turns the same nodes into
+// Every schema node is plain JSON (what goes into a CRD) plus hints that never reach the
+// API server: `tsName` (emit a named TypeScript interface, or an enum's union type, for this
+// node), `tsDoc`, `tsType` and `requiredKey` (the field is required). The code generator (hack/codegen.ts) turns the same nodes into
 // CRD YAML and TypeScript types, so the two cannot disagree.
 
 /** A CEL validation rule as Kubernetes stores it (x-kubernetes-validations). */
@@ -35,8 +35,10 @@ export interface Schema {
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
   'x-kubernetes-validations'?: ValidationRule[];
-  /** Builder hint: the TypeScript interface name for this object. Stripped from CRDs. */
+  /** Builder hint: the TypeScript interface (or enum type) name for this node. Stripped from CRDs. */
   tsName?: string;
+  /** Builder hint: the doc comment of the named type, when not the node's description. Stripped. */
+  tsDoc?: string;
   /** Builder hint: the TypeScript type to use instead of deriving one. Stripped from CRDs. */
   tsType?: string;
   /** Builder hint set by `required()`. Stripped from CRDs. */
@@ -91,8 +93,16 @@ export function object(properties: Record<string, Schema>, opts: Options = {}): 
   };
 }
 
-/** Gives an object schema a TypeScript interface name. */
-export const named = (tsName: string, schema: Schema): Schema => ({ ...schema, tsName });
+/**
+ * Gives an object schema a TypeScript interface name, or a string enum a union type name (the
+ * generated types then also list its values). `tsDoc` documents the type where the description
+ * is about one field (a field that reuses the node may override the description).
+ */
+export const named = (tsName: string, schema: Schema, tsDoc?: string): Schema => ({
+  ...schema,
+  tsName,
+  ...(tsDoc === undefined ? {} : { tsDoc }),
+});
 
 /** The `self == oldSelf` immutability rule with its message. */
 export const immutable = (message: string): ValidationRule => ({
@@ -100,7 +110,7 @@ export const immutable = (message: string): ValidationRule => ({
   message,
 });
 
-const hintKeys = new Set(['tsName', 'tsType', 'requiredKey']);
+const hintKeys = new Set(['tsName', 'tsDoc', 'tsType', 'requiredKey']);
 
 /** The schema as the API server sees it: builder hints removed, recursively. */
 export function toOpenAPI(schema: Schema): Record<string, unknown> {

@@ -6,7 +6,6 @@ import {
   immutable,
   named,
   object,
-  oneOf,
   required,
   string,
 } from '../../schema/builder.ts';
@@ -24,6 +23,7 @@ import {
   group,
   namespaceItem,
   permissionClaim,
+  requestPhase,
   schemaUpdatePolicy,
 } from './shared.ts';
 import { apiServiceExportRequestV1alpha1 } from './v1alpha1.ts';
@@ -53,11 +53,6 @@ export const apiServiceExportRequestSpec = named(
     },
   }),
 );
-
-export const requestPhase = oneOf(['Pending', 'Failed', 'Succeeded'], {
-  description: 'Where the request stands.',
-  default: 'Pending',
-});
 
 export const apiServiceExportRequestStatus = named(
   'APIServiceExportRequestStatus',

@@ -18,7 +18,7 @@ import {
   storageVersion,
   kindNames,
 } from '../../schema/crd.ts';
-import { group, localSecretKeyRef } from './shared.ts';
+import { group, localSecretKeyRef, requestPhase } from './shared.ts';
 
 /** The standard metav1.Condition schema. */
 export const metav1Condition = named(
@@ -30,7 +30,9 @@ export const metav1Condition = named(
         pattern: String.raw`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$`,
       }),
     ),
-    status: required(oneOf(['True', 'False', 'Unknown'])),
+    status: required(
+      named('ConditionStatus', oneOf(['True', 'False', 'Unknown']), 'The status of a condition.'),
+    ),
     observedGeneration: integer({ format: 'int64', minimum: 0 }),
     lastTransitionTime: required(dateTime()),
     reason: required(
@@ -70,10 +72,7 @@ export const bindableResourcesRequestStatus = named(
   'BindableResourcesRequestStatus',
   object(
     {
-      phase: oneOf(['Pending', 'Failed', 'Succeeded'], {
-        description: 'Where the request stands.',
-        default: 'Pending',
-      }),
+      phase: requestPhase,
       namespace: string({ description: 'The contract namespace provisioned for the consumer.' }),
       kubeconfigSecretRef: named(
         'SecretKeyRef',

@@ -27,7 +27,10 @@ import {
   versionHeader,
 } from './shared.ts';
 
-const scope = oneOf(['Cluster', 'Namespaced'], { description: 'The scope of the bound CRD.' });
+const scope = named(
+  'ResourceScope',
+  oneOf(['Cluster', 'Namespaced'], { description: 'The scope of the bound CRD.' }),
+);
 
 export const boundSchemaVersion = named(
   'BoundSchemaVersion',
@@ -52,7 +55,11 @@ export const boundSchemaVersion = named(
 
 const conversion = object(
   {
-    strategy: oneOf(['None', 'Webhook']),
+    strategy: named(
+      'ConversionStrategy',
+      oneOf(['None', 'Webhook']),
+      'How a bound CRD converts between its versions.',
+    ),
     webhook: object({
       clientConfig: object({
         url: string({ format: 'uri' }),

@@ -131,25 +131,49 @@ export const namespaceItem = named(
  * shape (two enum markers on one Go type). Both enums hold the same two values, so validation is
  * the same as one enum; we keep the shape so a structural diff against upstream stays empty.
  */
-export const scopeAllOf = (description: string): Schema => ({
-  type: 'string',
-  description,
-  allOf: [{ enum: ['Cluster', 'Namespaced'] }, { enum: ['Namespaced', 'Cluster'] }],
-  tsType: "'Cluster' | 'Namespaced'",
-});
+const informerScopeDoc = 'Whether the konnector watches its objects cluster-wide or per namespace.';
 
-export const informerScope = oneOf(['Cluster', 'Namespaced'], {
-  description: 'Whether the konnector watches its objects cluster-wide or per namespace.',
-});
+export const scopeAllOf = (description: string): Schema =>
+  named(
+    'InformerScope',
+    {
+      type: 'string',
+      description,
+      allOf: [{ enum: ['Cluster', 'Namespaced'] }, { enum: ['Namespaced', 'Cluster'] }],
+    },
+    informerScopeDoc,
+  );
 
-export const isolation = oneOf(['Prefixed', 'Namespaced', 'None'], {
-  description: 'How the provider keeps the objects of consumers apart.',
-});
+export const informerScope = named(
+  'InformerScope',
+  oneOf(['Cluster', 'Namespaced'], { description: informerScopeDoc }),
+  informerScopeDoc,
+);
 
-export const schemaUpdatePolicy = oneOf(['Never', 'Always'], {
-  description: 'Whether later changes of the provider schema reach the bound schema.',
-  default: 'Never',
-});
+const isolationDoc = 'How the provider keeps the objects of consumers apart.';
+
+export const isolation = named(
+  'Isolation',
+  oneOf(['Prefixed', 'Namespaced', 'None'], { description: isolationDoc }),
+  isolationDoc,
+);
+
+export const schemaUpdatePolicy = named(
+  'SchemaUpdatePolicy',
+  oneOf(['Never', 'Always'], {
+    description: 'Whether later changes of the provider schema reach the bound schema.',
+    default: 'Never',
+  }),
+);
+
+/** Where a request (export or bindable resources) stands. */
+export const requestPhase = named(
+  'RequestPhase',
+  oneOf(['Pending', 'Failed', 'Succeeded'], {
+    description: 'Where the request stands.',
+    default: 'Pending',
+  }),
+);
 
 export const localSecretKeyRef = named(
   'LocalSecretKeyRef',

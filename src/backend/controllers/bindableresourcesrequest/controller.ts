@@ -1,14 +1,14 @@
 // The bindableresourcesrequest controller (spec controllers.md §5.7; runs only with
 // --frontend-disabled): a BindableResourcesRequest provisions a consumer without the HTTP front
 // door, and its kubeconfig lands, as a BindingResourceResponse, in a secret beside the request.
-// Finished requests are deleted after spec.ttlAfterFinished.
+// Finished requests are deleted after spec.ttlAfterFinished. This file reads and writes; what to
+// do is decided in decide.ts.
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
-import { PatchType } from '../../../kube/client.ts';
-import { AlreadyExistsError, ignoreNotFound, NotFoundError } from '../../../kube/errors.ts';
+import { AlreadyExistsError, ignoreNotFound } from '../../../kube/errors.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
 import { Secrets } from '../../../kube/resources.ts';
-import { formatTime } from '../../../kube/time.ts';
+import { patchStatusGuarded } from '../../../kube/status-patch.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
@@ -17,11 +17,17 @@ import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter, type Result } from '../../../runtime/controller/result.ts';
 import type { Provisioned } from '../../binding/provisioner.ts';
-import { BackendError } from '../../errors.ts';
 import type { ConsumerIdentity } from '../../resources/consumer.ts';
-import { parseGoDuration } from '../../../cli/duration.ts';
+import { deleteExpired, type Expiry } from '../finished-ttl.ts';
 import { perCluster } from '../per-cluster.ts';
-import { bindingResponse, setMetaCondition } from './status.ts';
+import {
+  decideProvisioned,
+  decideRequest,
+  isPending,
+  type Provisioning,
+  type StatusWrite,
+  type TemplateLookup,
+} from './decide.ts';
 
 export const bindableResourcesRequestControllerName = 'kube-bind-backend-bindableresourcesrequest';
 
@@ -53,131 +59,65 @@ export function bindableResourcesRequestController(
         kb.BindableResourcesRequests,
         req.namespace,
       );
-      const phase = request.status?.phase ?? 'Pending';
-      if (phase !== 'Pending') return expire(client, request, clock, signal);
+      const write = async ({ status, event }: StatusWrite) => {
+        await patchStatusGuarded(client, request, { ...status }, signal);
+        await events.event(request, event.type, event.reason, event.message);
+      };
 
-      const ref = responseSecretRef(request);
-      const write = (status: kb.BindableResourcesRequestStatus) =>
-        client.patch(
-          req.name,
-          PatchType.merge,
-          { metadata: { resourceVersion: request.metadata?.resourceVersion }, status },
-          { subresource: 'status', signal },
-        );
-      const condition = (status: 'True' | 'False', reason: string, message: string) =>
-        setMetaCondition(
-          request.status?.conditions ?? [],
-          {
-            type: 'Ready',
-            status,
-            reason,
-            message,
-            observedGeneration: request.metadata?.generation ?? 0,
-          },
-          clock.now(),
-        );
-      const finished = () => formatTime(clock.now());
-
-      const templateName = request.spec.templateRef?.name;
-      if (templateName) {
-        const template = await ignoreNotFound(
-          new ResourceClient(cluster.client, kb.APIServiceExportTemplates).get(
-            templateName,
-            signal,
-          ),
-        );
-        if (!template) {
-          await write({
-            phase: 'Failed',
-            kubeconfigSecretRef: ref,
-            completionTime: finished(),
-            conditions: condition(
-              'False',
-              'TemplateNotFound',
-              `APIServiceExportTemplate ${templateName} does not exist`,
-            ),
-          });
-          await events.event(
-            request,
-            'Warning',
-            'TemplateNotFound',
-            `APIServiceExportTemplate ${templateName} does not exist`,
-          );
-          return;
-        }
+      const template = isPending(request) ? await lookUpTemplate(cluster, request, signal) : 'none';
+      const decision = decideRequest(request, template, clock.now());
+      if (decision.kind === 'expire') return expire(client, request, decision.expiry, signal);
+      if (decision.kind === 'fail') {
+        await write(decision.write);
+        return;
       }
-      let provisioned: Provisioned;
-      try {
-        provisioned = await provision(
-          cluster,
-          {
-            identity: request.spec.clusterIdentity.identity ?? '',
-            author: request.spec.author,
-            clusterPrettyName: request.spec.clusterIdentity.prettyName || req.name,
-            // spec.author is whatever the request says; the namespace it was created in is
-            // what the provider's RBAC vouches for (issue 16, item 4).
-            owner: { requestNamespace: req.namespace },
-          },
-          signal,
-        );
-      } catch (err) {
-        const message = failureMessage(err);
-        await write({
-          kubeconfigSecretRef: ref,
-          conditions: condition('False', 'HandleResourcesFailed', message),
-        });
-        await events.event(request, 'Warning', 'HandleResourcesFailed', message);
-        throw err;
+
+      const provisioned = await settle(provision(cluster, decision.who, signal));
+      const next = decideProvisioned(request, provisioned, clock.now());
+      if (next.kind === 'retry') {
+        await write(next.write);
+        throw next.error;
       }
       const secrets = new ResourceClient(cluster.client, Secrets, req.namespace);
       await writeResponseSecret(
         secrets,
-        await ignoreNotFound(secrets.get(ref.name, signal)),
+        await ignoreNotFound(secrets.get(next.secret.name, signal)),
         request,
-        ref,
-        bindingResponse(provisioned.kubeconfig),
+        next.secret,
+        next.secret.value,
         signal,
       );
-      await write({
-        phase: 'Succeeded',
-        namespace: provisioned.namespace,
-        kubeconfigSecretRef: ref,
-        completionTime: finished(),
-        conditions: condition(
-          'True',
-          'SecretReady',
-          `the kubeconfig is in secret ${ref.name}, key ${ref.key}`,
-        ),
-      });
-      await events.event(
-        request,
-        'Normal',
-        'Provisioned',
-        `consumer namespace ${provisioned.namespace}; kubeconfig in secret ${ref.name}`,
-      );
-      return ttlOf(request) === undefined ? undefined : requeueAfter(ttlOf(request) ?? 0);
+      await write(next.write);
+      return next.requeueAfterMs === undefined ? undefined : requeueAfter(next.requeueAfterMs);
     },
   };
 }
 
-/** A backend error with its details (e.g. how to get access to a namespace someone else owns). */
-function failureMessage(err: unknown): string {
-  if (err instanceof BackendError)
-    return err.details ? `${err.message}: ${err.details}` : err.message;
-  return String(err);
+/** Whether the template a Pending request names exists (read from the server, not cached). */
+async function lookUpTemplate(
+  cluster: Cluster,
+  request: kb.BindableResourcesRequest,
+  signal: AbortSignal,
+): Promise<TemplateLookup> {
+  const templateName = request.spec.templateRef?.name;
+  if (!templateName) return 'none';
+  const templates = new ResourceClient(cluster.client, kb.APIServiceExportTemplates);
+  return (await ignoreNotFound(templates.get(templateName, signal))) ? 'found' : 'missing';
 }
 
-function responseSecretRef(request: kb.BindableResourcesRequest): { name: string; key: string } {
-  const given = request.spec.kubeconfigSecretRef;
-  if (given?.name) return { name: given.name, key: given.key || 'kubeconfig' };
-  return { name: `${request.metadata?.name ?? ''}-binding-response`, key: 'binding-response' };
+async function settle(provisioning: Promise<Provisioned>): Promise<Provisioning> {
+  try {
+    return { ok: true, ...(await provisioning) };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 async function writeResponseSecret(
   secrets: ResourceClient<Secret>,
   live: Secret | undefined,
   request: kb.BindableResourcesRequest,
-  ref: { name: string; key: string },
+  ref: kb.SecretKeyRef,
   value: string,
   signal: AbortSignal,
 ): Promise<void> {
@@ -224,35 +164,14 @@ async function writeResponseSecret(
   );
 }
 
-function ttlOf(request: kb.BindableResourcesRequest): number | undefined {
-  const text = request.spec.ttlAfterFinished;
-  if (!text) return undefined;
-  try {
-    return parseGoDuration(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Deletes a finished request once its TTL has passed; otherwise looks again then. */
 async function expire(
   client: ResourceClient<kb.BindableResourcesRequest>,
   request: kb.BindableResourcesRequest,
-  clock: Clock,
+  expiry: Expiry,
   signal: AbortSignal,
 ): Promise<Result | undefined> {
-  const ttl = ttlOf(request);
-  const completed = Date.parse(request.status?.completionTime ?? '');
-  if (ttl === undefined || Number.isNaN(completed)) return undefined;
-  const remaining = completed + ttl - clock.now();
-  if (remaining > 0) return requeueAfter(remaining);
-  try {
-    await client.delete(request.metadata?.name ?? '', {
-      preconditions: { uid: request.metadata?.uid ?? '' },
-      signal,
-    });
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-  }
+  if (expiry.kind === 'wait') return requeueAfter(expiry.afterMs);
+  if (expiry.kind === 'delete') await deleteExpired(client, request, signal);
   return undefined;
 }

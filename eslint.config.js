@@ -2,16 +2,90 @@
 // The layers, outermost first (an arrow means "may import"):
 //   cmd → app → {backend, konnector, kubectl-bind} → {controllers, providers} → runtime → kube → apis
 // and only src/kube may import the Kubernetes client library (see docs/architecture.md).
+// Import cycles, which a per-file rule cannot see, are refused by hack/check-cycles.ts.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** Restrict what files matching `files` may import. */
-const layer = (files, patterns) => ({
-  files,
-  rules: { 'no-restricted-imports': ['error', { patterns }] },
-});
-const forbid = (group, message) => ({ group, message });
+/**
+ * The layer rules, one row each: the folders a rule covers (with everything below them), the
+ * folders below those it does not cover, the imports it forbids and why.
+ *
+ * Flat config gives a file the rule options of the LAST entry that matches it, so two
+ * `no-restricted-imports` entries for overlapping folders do not add up: the later one silently
+ * replaces the earlier. `layerEntries` therefore turns this table into one entry per folder that
+ * holds every row reaching that folder. hack/lint-layers.test.ts tries each row.
+ */
+const layers = [
+  {
+    folders: ['src'],
+    except: ['src/kube'],
+    // A package name covers its subpaths too (`undici/types`).
+    forbid: ['@kubernetes/client-node', 'undici'],
+    message: 'Only src/kube/ may use the Kubernetes client or transport.',
+  },
+  {
+    folders: ['src'],
+    forbid: ['**/test/**'],
+    message: 'Production code never imports the test harness.',
+  },
+  {
+    folders: ['src/kube', 'src/runtime'],
+    forbid: [
+      '**/backend/**',
+      '**/konnector/**',
+      '**/kubectl-bind/**',
+      '**/providers/**',
+      '**/apis/**',
+    ],
+    message: 'runtime/ and kube/ are generic: they must not depend on kube-bind code.',
+  },
+  {
+    folders: ['src/backend/controllers'],
+    forbid: ['**/http/**', '**/auth/**', '**/session/**'],
+    message: 'Controllers must not import HTTP, auth or sessions.',
+  },
+  {
+    folders: ['src/backend/http'],
+    forbid: ['**/kube/**', '**/runtime/**', '**/controllers/**'],
+    message: 'HTTP handlers reach Kubernetes only through src/backend/binding/.',
+  },
+  {
+    folders: ['src/konnector', 'src/kubectl-bind'],
+    forbid: ['**/backend/**'],
+    message: 'The consumer side must not depend on the backend.',
+  },
+  {
+    folders: ['src/backend'],
+    forbid: ['**/konnector/**', '**/kubectl-bind/**'],
+    message: 'The backend must not depend on the consumer side.',
+  },
+];
+
+/** Whether `folder` is `ancestor` or lies below it. */
+const within = (folder, ancestor) => folder === ancestor || folder.startsWith(`${ancestor}/`);
+
+/**
+ * One `no-restricted-imports` entry per folder named in the table, holding every row that covers
+ * it. Shallow folders come first, so a deeper folder's entry (which repeats its ancestors' rows)
+ * is the one that wins for its files.
+ */
+const layerEntries = (table) => {
+  const folders = [...new Set(table.flatMap((row) => [...row.folders, ...(row.except ?? [])]))];
+  folders.sort((a, b) => a.split('/').length - b.split('/').length);
+  return folders.map((folder) => {
+    const rows = table.filter(
+      (row) =>
+        row.folders.some((f) => within(folder, f)) &&
+        !(row.except ?? []).some((f) => within(folder, f)),
+    );
+    const patterns = rows.map((row) => ({ group: row.forbid, message: row.message }));
+    return {
+      files: [`${folder}/**/*.ts`],
+      rules: { 'no-restricted-imports': patterns.length ? ['error', { patterns }] : 'off' },
+    };
+  });
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'test-artifacts/', 'web/dist/'] },
@@ -33,63 +107,7 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 
-  // Only the kube layer talks to the Kubernetes client library and the HTTP transport.
-  layer(
-    ['src/**/*.ts'],
-    [
-      forbid(
-        ['@kubernetes/client-node', 'undici'],
-        'Only src/kube/ may use the Kubernetes client or transport.',
-      ),
-      forbid(['**/test/**'], 'Production code never imports the test harness.'),
-    ],
-  ),
-  { files: ['src/kube/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
-
-  // The runtime and kube layers know nothing of kube-bind.
-  layer(
-    ['src/kube/**/*.ts', 'src/runtime/**/*.ts'],
-    [
-      forbid(
-        ['**/backend/**', '**/konnector/**', '**/kubectl-bind/**', '**/providers/**', '**/apis/**'],
-        'runtime/ and kube/ are generic: they must not depend on kube-bind code.',
-      ),
-    ],
-  ),
-  // Controllers never reach the HTTP front door or the login flow.
-  layer(
-    ['src/backend/controllers/**/*.ts'],
-    [
-      forbid(
-        ['**/http/**', '**/auth/**', '**/session/**'],
-        'Controllers must not import HTTP, auth or sessions.',
-      ),
-    ],
-  ),
-  // The HTTP layer reaches Kubernetes only through the binding service.
-  layer(
-    ['src/backend/http/**/*.ts'],
-    [
-      forbid(
-        ['**/kube/**', '**/runtime/**', '**/controllers/**'],
-        'HTTP handlers reach Kubernetes only through src/backend/binding/.',
-      ),
-    ],
-  ),
-  // The three programs are independent of each other.
-  layer(
-    ['src/konnector/**/*.ts', 'src/kubectl-bind/**/*.ts'],
-    [forbid(['**/backend/**'], 'The consumer side must not depend on the backend.')],
-  ),
-  layer(
-    ['src/backend/**/*.ts'],
-    [
-      forbid(
-        ['**/konnector/**', '**/kubectl-bind/**'],
-        'The backend must not depend on the consumer side.',
-      ),
-    ],
-  ),
+  ...layerEntries(layers),
 
   // Tests and scripts may print.
   { files: ['test/**/*.ts', 'hack/**/*.ts', '**/*.test.ts'], rules: { 'no-console': 'off' } },

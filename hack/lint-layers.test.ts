@@ -1,0 +1,88 @@
+// The layer rules of eslint.config.js, tried on imports placed in each layer: every rule refuses
+// its forbidden import with its own message, and lets an allowed one through (so a rule that
+// refused everything would fail here too). The files need not exist: ESLint lints the text as if
+// it lived at `filePath`.
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint({
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  // Type information is irrelevant to import rules and needs the files on disk.
+  overrideConfig: [tseslint.configs.disableTypeChecked],
+  ruleFilter: ({ ruleId }) => ruleId === 'no-restricted-imports',
+});
+
+/** The messages of the import rules that refuse `import … from specifier` in `filePath`. */
+async function refusals(filePath: string, specifier: string): Promise<string[]> {
+  const code = `import { x } from '${specifier}';\nexport const y = x;\n`;
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).map((m) => m.message);
+}
+
+const client = 'Only src/kube/ may use the Kubernetes client or transport.';
+const harness = 'Production code never imports the test harness.';
+const generic = 'runtime/ and kube/ are generic: they must not depend on kube-bind code.';
+const controllers = 'Controllers must not import HTTP, auth or sessions.';
+const http = 'HTTP handlers reach Kubernetes only through src/backend/binding/.';
+const consumer = 'The consumer side must not depend on the backend.';
+const backend = 'The backend must not depend on the consumer side.';
+
+// [file, import, the one rule that refuses it]
+const refused: [string, string, string][] = [
+  ['src/backend/binding/service.ts', '@kubernetes/client-node', client],
+  ['src/runtime/cache/reflector.ts', 'undici', client],
+  ['src/konnector/cluster.ts', '@kubernetes/client-node/dist/gen/models/V1Pod.js', client],
+  ['src/providers/kcp/provider.ts', '../../../test/harness/kcp.ts', harness],
+  ['src/kube/client.ts', '../../test/harness/kube-cluster.ts', harness],
+  ['src/runtime/cache/store.ts', '../../apis/kubebind/types.gen.ts', generic],
+  ['src/kube/resource.ts', '../providers/default/provider.ts', generic],
+  ['src/backend/controllers/serviceexport/controller.ts', '../../http/server.ts', controllers],
+  ['src/backend/controllers/cluster/controller.ts', '../../auth/oidc.ts', controllers],
+  ['src/backend/controllers/cluster/controller.ts', '../../session/store.ts', controllers],
+  ['src/backend/http/routes.ts', '../../kube/resource.ts', http],
+  ['src/backend/http/bind/handler.ts', '../../controllers/cluster/decide.ts', http],
+  ['src/backend/http/routes.ts', '../../runtime/manager.ts', http],
+  ['src/konnector/sync/spec.ts', '../../backend/errors.ts', consumer],
+  ['src/kubectl-bind/bind.ts', '../backend/http/wire.ts', consumer],
+  ['src/backend/app/app.ts', '../../konnector/cluster.ts', backend],
+  ['src/backend/controllers/cluster/controller.ts', '../../../kubectl-bind/bind.ts', backend],
+];
+
+// One allowed import per layer rule, from inside the layer it restricts.
+const allowed: [string, string][] = [
+  ['src/kube/transport.ts', 'undici'],
+  ['src/kube/client.ts', '@kubernetes/client-node'],
+  ['src/apis/kubebind/helpers.ts', 'yaml'],
+  ['src/runtime/cache/reflector.ts', '../../kube/resource.ts'],
+  ['src/kube/resource.ts', './errors.ts'],
+  ['src/backend/controllers/cluster/controller.ts', '../../../runtime/controller/controller.ts'],
+  ['src/backend/http/routes.ts', '../binding/service.ts'],
+  ['src/konnector/sync/spec.ts', '../../apis/kubebind/types.gen.ts'],
+  ['src/kubectl-bind/bind.ts', '../kube/resource.ts'],
+  ['src/backend/app/app.ts', '../controllers/cluster/controller.ts'],
+];
+
+describe('layer import rules', () => {
+  it.each(refused)('%s may not import %s', async (file, specifier, message) => {
+    const messages = await refusals(file, specifier);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain(message);
+  });
+
+  it.each(allowed)('%s may import %s', async (file, specifier) => {
+    expect(await refusals(file, specifier)).toEqual([]);
+  });
+
+  it('adds up the rules of every layer a file belongs to', async () => {
+    const messages = await refusals(
+      'src/backend/http/routes.ts',
+      '../../../test/harness/kube/konnector/client.ts',
+    );
+    expect(messages).toHaveLength(3);
+    for (const message of [harness, http, backend]) {
+      expect(messages.some((m) => m.includes(message))).toBe(true);
+    }
+  });
+});

@@ -6,6 +6,8 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
+import vueParser from 'vue-eslint-parser';
 
 /**
  * The layer rules, one row each: the folders a rule covers (with everything below them), the
@@ -111,4 +113,33 @@ export default tseslint.config(
 
   // Tests and scripts may print.
   { files: ['test/**/*.ts', 'hack/**/*.ts', '**/*.test.ts'], rules: { 'no-console': 'off' } },
+
+  // ---- Web UI (web/) ----------------------------------------------------------------------
+  // The browser app. vue-eslint-parser reads .vue files and hands <script lang="ts"> to
+  // typescript-eslint, so the type-aware rules above cover components too (vue-tsc checks the
+  // templates' types).
+  ...pluginVue.configs['flat/recommended'].map((config) => ({
+    ...config,
+    files: ['web/**/*.vue'],
+  })),
+  {
+    files: ['web/**/*.vue'],
+    languageOptions: {
+      parser: vueParser,
+      parserOptions: {
+        parser: tseslint.parser,
+        extraFileExtensions: ['.vue'],
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    // Every layout rule of the plugin: Prettier owns layout (it writes `<input />`, for one).
+    rules: Object.fromEntries(
+      Object.entries(pluginVue.rules)
+        .filter(([, rule]) => rule.meta?.type === 'layout')
+        .map(([name]) => [`vue/${name}`, 'off']),
+    ),
+  },
+  { files: ['web/src/**/*.{ts,vue}'], languageOptions: { globals: globals.browser } },
+  // ---- end of the web UI block ------------------------------------------------------------
 );

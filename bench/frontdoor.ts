@@ -4,11 +4,10 @@
 // in-memory session store and once with Redis. Prints flows per second, p50/p99 latency of a
 // whole flow and of each step, and the backend's peak RSS. Figures, not pass/fail.
 //   node bench/frontdoor.ts   (KBT_BENCH_FLOWS, KBT_BENCH_CONCURRENCY, KBT_BENCH_IDENTITIES)
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { wildwestCRDs } from '../src/apis/examples/wildwest.ts';
 import * as kb from '../src/apis/kubebind/types.gen.ts';
 import { KubeClient } from '../src/kube/client.ts';
@@ -16,25 +15,20 @@ import { installCRDs } from '../src/kube/crds.ts';
 import { ignoreAlreadyExists } from '../src/kube/errors.ts';
 import { ResourceClient } from '../src/kube/resource.ts';
 import { startKubeCluster } from '../test/harness/kube-cluster.ts';
-import { freePort } from '../test/harness/ports.ts';
 import { startRedis } from '../test/harness/redis.ts';
+import { spawnBackend, stopChild } from './lib/backend-process.ts';
+import { forEachBounded } from './lib/concurrency.ts';
+import { ascending, percentile } from './lib/percentile.ts';
+import { peakRssMiB } from './lib/proc.ts';
+import { tableRow } from './lib/table.ts';
+import { until } from './lib/wait.ts';
 
 const flows = Number(process.env['KBT_BENCH_FLOWS'] ?? 400);
 const concurrency = Number(process.env['KBT_BENCH_CONCURRENCY'] ?? 8);
 /** Consumers: the first bind of each provisions (namespace, SA, token, RBAC), later ones reuse. */
 const identities = Number(process.env['KBT_BENCH_IDENTITIES'] ?? 50);
-const repo = join(import.meta.dirname, '..');
 const steps = ['exports', 'authorize', 'idp', 'callback', 'bind'] as const;
 type Step = (typeof steps)[number];
-
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 /**
  * One redirect hop, as a browser takes it: cookies set on the way (the login-binding cookie of
@@ -103,33 +97,22 @@ async function startBackend(
   kubeconfig: string,
   extra: string[],
 ): Promise<{ origin: string; child: ChildProcess }> {
-  const origin = `http://127.0.0.1:${await freePort()}`;
-  const child = spawn(
-    join(repo, 'bin/backend'),
-    [
-      '--kubeconfig',
-      kubeconfig,
-      '--leader-elect=false',
-      `--listen-address=${new URL(origin).host}`,
-      '--oidc-type=embedded',
-      `--oidc-issuer-url=${origin}/oidc`,
-      `--oidc-callback-url=${origin}/api/callback`,
-      // Every flow comes from one loopback address: measure the handlers, not the limiter.
-      '--login-rate-limit=0',
-      ...extra,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+  const started = await spawnBackend(kubeconfig, [
+    // Every flow comes from one loopback address: measure the handlers, not the limiter.
+    '--login-rate-limit=0',
+    ...extra,
+  ]);
+  const { origin, child } = started;
+  await until(
+    'bin/backend to become ready',
+    async () => {
+      if (child.exitCode !== null) throw new Error('bin/backend did not become ready');
+      const res = await fetch(`${origin}/readyz`).catch(() => undefined);
+      return res?.ok || undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
   );
-  for (let i = 0; ; i++) {
-    const ready = await fetch(`${origin}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (i > 240 || child.exitCode !== null) throw new Error('bin/backend did not become ready');
-    await sleep(250);
-  }
-  return { origin, child };
+  return started;
 }
 
 async function run(label: string, kubeconfig: string, extra: string[]): Promise<string[]> {
@@ -146,46 +129,36 @@ async function run(label: string, kubeconfig: string, extra: string[]): Promise<
       }),
     );
     // The cluster controller grants the embedded user once it runs; wait for the first flow.
-    for (let i = 0; ; i++) {
-      try {
-        await flow(origin, -1, label);
-        break;
-      } catch (err) {
-        if (i > 60) throw err;
-        await sleep(500);
-      }
-    }
+    await until('the first flow to bind', () => flow(origin, -1, label), {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+      retryErrors: true,
+    });
     const records: Record<Step, number>[] = [];
     const totals: number[] = [];
-    let next = 0;
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let i = next++; i < flows; i = next++) {
-          const t = performance.now();
-          records.push(await flow(origin, i, label));
-          totals.push(performance.now() - t);
-        }
-      }),
-    );
+    await forEachBounded(flows, concurrency, async (i) => {
+      const t = performance.now();
+      records.push(await flow(origin, i, label));
+      totals.push(performance.now() - t);
+    });
     const seconds = (performance.now() - started) / 1000;
     const rss = child.pid === undefined ? 0 : peakRssMiB(child.pid);
-    totals.sort((a, b) => a - b);
+    const flowMs = ascending(totals);
     const stepFigures = steps.map((s) => {
-      const values = records.map((r) => r[s]).sort((a, b) => a - b);
-      return `${s} ${percentile(values, 50).toFixed(1)}/${percentile(values, 99).toFixed(1)}`;
+      const values = ascending(records.map((r) => r[s]));
+      return `${s} ${percentile(values, 0.5).toFixed(1)}/${percentile(values, 0.99).toFixed(1)}`;
     });
     return [
       label,
       `${(flows / seconds).toFixed(1)}/s`,
-      `${percentile(totals, 50).toFixed(1)} ms`,
-      `${percentile(totals, 99).toFixed(1)} ms`,
+      `${percentile(flowMs, 0.5).toFixed(1)} ms`,
+      `${percentile(flowMs, 0.99).toFixed(1)} ms`,
       `${rss.toFixed(0)} MiB`,
       stepFigures.join(', '),
     ];
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stopChild(child);
   }
 }
 
@@ -198,7 +171,7 @@ try {
   await installCRDs(admin, wildwestCRDs(), { fieldManager: 'bench' });
   const rows = [await run('memory', cluster.adminKubeconfigPath, [])];
   rows.push(await run('redis', cluster.adminKubeconfigPath, [`--redis-addr=${redis.address}`]));
-  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const row = (cells: string[]) => tableRow(cells);
   process.stdout.write(
     [
       '',

@@ -1,4 +1,4 @@
-// Where a consumer object lives on the provider, and back (spec controllers.md §5.9). Pure: the
+// Where a consumer object lives on the provider, and back (docs/controllers.md §5.9). Pure: the
 // sync controllers pick a strategy once per export and bound resource, then map keys with it.
 //
 // | consumer CRD | provider schema | isolation       | provider object                                      |
@@ -22,7 +22,7 @@ export interface ObjectKey {
   name: string;
 }
 
-/** The four rows of §5.9, by name ("ServiceNamespaced" is upstream's internal strategy name). */
+/** The four rows of controllers.md §5.9, by name ("ServiceNamespaced" is upstream's internal strategy name). */
 export type PlacementStrategy =
   'ServiceNamespaced' | 'ClusterPrefixed' | 'ClusterNone' | 'ContractNamespaced';
 
@@ -85,7 +85,7 @@ export function exportIsolation(
   return isolation;
 }
 
-/** Which §5.9 row an isolation and the two scopes select; throws a PlacementError for no row. */
+/** Which controllers.md §5.9 row an isolation and the two scopes select; throws a PlacementError for no row. */
 export function placementStrategy(
   input: Pick<PlacementInput, 'isolation' | 'consumerScope' | 'providerScope'>,
 ): PlacementStrategy {
@@ -215,7 +215,7 @@ export interface WatchScopeInput {
   /**
    * The resource's scope on the provider. The consumer scope does not matter: for Cluster over
    * Namespaced (isolation Namespaced) the objects sit in the contract namespace, and the backend
-   * grants cluster-wide access only for Cluster informer scope or cluster-scoped resources (§5.4).
+   * grants cluster-wide access only for Cluster informer scope or cluster-scoped resources (controllers.md §5.4).
    */
   providerScope: Scope;
   contractNamespace: string;
@@ -224,7 +224,7 @@ export interface WatchScopeInput {
 }
 
 /**
- * §5.9's informer-scope rule: one cluster-wide informer when the provider schema or the informer
+ * controllers.md §5.9's informer-scope rule: one cluster-wide informer when the provider schema or the informer
  * scope is Cluster; otherwise one per provider namespace, the contract namespace first, then the service
  * namespaces sorted and without duplicates or empty names.
  */

@@ -1,4 +1,4 @@
-// The provenance annotations the konnector stamps on synced objects (spec controllers.md §1.7,
+// The provenance annotations the konnector stamps on synced objects (docs/controllers.md §1.7,
 // protocol.md §8). Provider objects say which contract namespace, consumer namespace and consumer
 // object they come from; consumer copies say which provider object they mirror. Pure: functions
 // return new objects and never touch other annotations.

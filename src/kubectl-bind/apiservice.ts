@@ -1,4 +1,4 @@
-// `kubectl bind apiservice --template-name T --name N` (spec protocol.md §6.3): the consumer
+// `kubectl bind apiservice --template-name T --name N` (docs/protocol.md §6.3): the consumer
 // cluster's identity, POST /api/bind with the stored login, then the BindingResponse is bound
 // into the consumer cluster (binder.ts).
 import { ResourceClient } from '../kube/resource.ts';

@@ -1,4 +1,4 @@
-// `kubectl bind [<url>]` without a command (spec protocol.md §6.5): the provider's web UI does the
+// `kubectl bind [<url>]` without a command (docs/protocol.md §6.5): the provider's web UI does the
 // login and the choice of template; this command opens it with a loopback listener as
 // `redirect_url`, waits for the UI to hand over the BindingResponse, and binds it as `apiservice`
 // does.

@@ -1,4 +1,4 @@
-// What the plugin does with a BindingResponse (spec protocol.md §6.4), for `apiservice` and for
+// What the plugin does with a BindingResponse (docs/protocol.md §6.4), for `apiservice` and for
 // the UI-assisted `kubectl bind`:
 //
 //   consumer: namespace kube-bind; the provider kubeconfig in a Secret there (found by server and
@@ -72,7 +72,7 @@ export interface ResponseRequest {
   spec: kb.APIServiceExportRequestSpec;
 }
 
-/** A BindingResponse that passed the checks of §5.2. */
+/** A BindingResponse that passed the checks of protocol.md §5.2. */
 export interface CheckedResponse {
   /** As received. */
   document: Record<string, unknown>;

@@ -1,4 +1,4 @@
-// The backend's HTTP API as the plugin uses it (spec protocol.md §3.3, §3.12, §3.13, §6.1, §6.2):
+// The backend's HTTP API as the plugin uses it (docs/protocol.md §3.3, §3.12, §3.13, §6.1, §6.2):
 // provider discovery without credentials, then the protected routes with the stored token as
 // `Authorization: <tokenType> <accessToken>`. Unlike upstream, the status code counts: a non-2xx
 // answer becomes a one-line error from the JSON envelope `{kind:"Error",message,code,details}`.

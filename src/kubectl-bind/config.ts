@@ -1,4 +1,4 @@
-// The stored logins, `~/.kube-bind/config` (spec protocol.md §6.1 step 7): JSON, mode 0600, the
+// The stored logins, `~/.kube-bind/config` (docs/protocol.md §6.1 step 7): JSON, mode 0600, the
 // same file upstream's plugin reads and writes, so either plugin can use the other's logins.
 //
 //   {"apiVersion":"v1","kind":"Config",

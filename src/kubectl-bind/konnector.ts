@@ -1,4 +1,4 @@
-// The konnector on the consumer cluster (spec protocol.md §3.9, §6.4 step 4): the five objects
+// The konnector on the consumer cluster (docs/protocol.md §3.9, §6.4 step 4): the five objects
 // (namespace, service account, RBAC, Deployment) are created or updated by server-side apply,
 // the consumer kube-bind.io CRDs are installed (the konnector would install them itself once it
 // runs; doing it here lets the binding be created right away; existing ones are left alone), and

@@ -1,7 +1,7 @@
 // Kubeconfigs as the plugin meets them: the consumer cluster's (--kubeconfig, else $KUBECONFIG —
 // a list of files merged as kubectl merges them — else ~/.kube/config; --context), and the
 // provider's, which arrives in the BindingResponse and names the provider namespace in its
-// current context (spec protocol.md §6.4 step 2, §7.2).
+// current context (docs/protocol.md §6.4 step 2, §7.2).
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';

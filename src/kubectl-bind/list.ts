@@ -1,4 +1,4 @@
-// `kubectl bind templates` and `kubectl bind collections` (spec protocol.md §6.2, §3.12, §3.13):
+// `kubectl bind templates` and `kubectl bind collections` (docs/protocol.md §6.2, §3.12, §3.13):
 // fetch the provider's list with the stored login and print it as kubectl does — a table
 // (NAME … AGE), or with `-o json|yaml` the list itself, stamped with its list kind and apiVersion.
 import { stringify } from 'yaml';

@@ -1,4 +1,4 @@
-// `kubectl bind login <url>` (spec protocol.md §6.1): discover the provider, listen on a loopback
+// `kubectl bind login <url>` (docs/protocol.md §6.1): discover the provider, listen on a loopback
 // port, send the browser to the provider's login with `redirect_url`, `session_id`,
 // `client_type=cli` and `cluster_id`, wait for the token (or the IdP's refusal, or the timeout),
 // and store it as the current server.

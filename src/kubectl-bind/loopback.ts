@@ -1,4 +1,4 @@
-// The loopback listener the browser comes back to (spec protocol.md §6.1 steps 3–7, §6.5 step 4):
+// The loopback listener the browser comes back to (docs/protocol.md §6.1 steps 3–7, §6.5 step 4):
 // `http://127.0.0.1:<random port>/callback`. It answers the browser with a small page and hands
 // the command what arrived: a login token, or (UI-assisted flow) a BindingResponse. A malformed
 // request that could be someone else's can be refused while the listener keeps waiting.
@@ -143,7 +143,7 @@ export function escapeHtml(text: string): string {
   );
 }
 
-/** What `kubectl bind login` receives (spec §4.4, §12 item 1). */
+/** What `kubectl bind login` receives (protocol.md §4.4, §12 item 1). */
 export interface LoginCallback {
   accessToken: string;
   /** Echoed verbatim as the Authorization scheme; the backend sends `Bearer`. */
@@ -239,7 +239,7 @@ export function bindingCallbackJudge(
 }
 
 /**
- * Decodes `binding_response`: URL-safe base64 with padding (spec §6.5 item 5). Upstream's UI
+ * Decodes `binding_response`: URL-safe base64 with padding (protocol.md §6.5 item 5). Upstream's UI
  * sends standard base64, which the upstream CLI decodes only by luck; both alphabets are
  * accepted here, with or without padding, and a `+` that the query turned into a space.
  */

@@ -1,5 +1,5 @@
 // Consumer provisioning on the real kube-apiserver + kube-controller-manager (which issues the
-// service account token): every object of spec controllers.md §3 with upstream's names,
+// service account token): every object of docs/controllers.md §3 with upstream's names,
 // annotations and rules; a second call writes nothing; legacy annotations are migrated; a taken
 // name is refused; and the issued kubeconfig itself can do what a konnector needs in its own
 // namespace and nothing in another consumer's.

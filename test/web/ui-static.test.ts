@@ -1,7 +1,7 @@
 // The web UI against a fake API: web/dist is served by a tiny node:http server that also answers
 // the backend routes with fixed JSON, and headless Chromium walks through login, catalog, the
 // hand-off to `kubectl bind`, downloads, one-click apply and error display. This checks the UI's
-// rendering and its side of the protocol (§6.5/§6.6); the real backend is tested elsewhere.
+// rendering and its side of the protocol (protocol.md §6.5/§6.6); the real backend is tested elsewhere.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

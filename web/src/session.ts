@@ -55,10 +55,10 @@ export const backend = {
     (await api.getJson(apiPath('/api/collections', withConsumer()))) as List<Collection>,
   consumerStatus: async () =>
     (await api.getJson(apiPath('/api/consumer-status', cluster()))) as ConsumerStatus,
-  /** CLI flow: the backend only prepares; the CLI creates the request (§6.5). */
+  /** CLI flow: the backend only prepares; the CLI creates the request (protocol.md §6.5). */
   bindForCli: (bindingName: string, template: string) =>
     bind(withConsumer(), bindRequest(bindingName, template, flow.value.consumerId)),
-  /** Web flow: the backend creates the request for the user's identity and waits (§6.6). */
+  /** Web flow: the backend creates the request for the user's identity and waits (protocol.md §6.6). */
   bindInBrowser: (bindingName: string, template: string) =>
     bind(cluster(), bindRequest(bindingName, template, uiIdentity)),
   applyBinding: async (consumerKubeconfig: string, bindingName: string) => {

@@ -1,4 +1,4 @@
-// The JSON documents that cross the backend's HTTP API (spec protocol.md §5): they are not
+// The JSON documents that cross the backend's HTTP API (docs/protocol.md §5): they are not
 // Kubernetes objects, but the upstream CLI decodes them with kube-bind's Go types, so field names
 // and which fields are always present must match.
 import type { APIServiceExportRequestSpec } from './types.gen.ts';
@@ -15,7 +15,7 @@ export interface BindingProvider {
   }[];
 }
 
-/** An APIServiceExportRequest as it travels inside a BindingResponse (§5.3). */
+/** An APIServiceExportRequest as it travels inside a BindingResponse (protocol.md §5.3). */
 export interface ExportRequestDocument {
   kind: 'APIServiceExportRequest';
   apiVersion: 'kube-bind.io/v1alpha2';
@@ -49,7 +49,7 @@ export type ErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'TOO_MANY_REQUESTS';
 
-/** The structured error (§2.5 a); `details` is left out when empty. */
+/** The structured error (protocol.md §2.5 a); `details` is left out when empty. */
 export interface ErrorDocument {
   kind: 'Error';
   apiVersion: 'kube-bind.io/v1alpha2';
@@ -58,14 +58,14 @@ export interface ErrorDocument {
   details?: string;
 }
 
-/** GET /api/consumer-status (§3.15). */
+/** GET /api/consumer-status (protocol.md §3.15). */
 export interface ConsumerStatus {
   connected: boolean;
   namespace?: string;
   exports?: string[];
 }
 
-/** POST /api/apply-binding (§3.16). */
+/** POST /api/apply-binding (protocol.md §3.16). */
 export interface ApplyBindingRequest {
   consumerKubeconfig: string;
   bindingName: string;

@@ -1,4 +1,4 @@
-// How kube-bind names a group and resource (spec controllers.md §1.3). Two forms exist and both
+// How kube-bind names a group and resource (docs/controllers.md §1.3). Two forms exist and both
 // are on the wire: BoundSchemas are named `<resource>.<groupOrCore>` (`secrets.core`), while the
 // plain string form leaves a trailing dot for the core group (`secrets.`).
 

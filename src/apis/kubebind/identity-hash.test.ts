@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { contractNamespaceName, identityHash } from './identity-hash.ts';
 
 describe('identityHash', () => {
-  // The vectors of spec controllers.md §3.1.
+  // The vectors of docs/controllers.md §3.1.
   it.each([
     ['test-id-123', '37p3oxx6sh4fd'],
     ['test-id-456', '2wikse9fhn0m5'],

@@ -1,4 +1,4 @@
-// The kube-bind.io API as kcp serves it (spec controllers.md §6.5): one APIResourceSchema per kind
+// The kube-bind.io API as kcp serves it (docs/controllers.md §6.5): one APIResourceSchema per kind
 // and the APIExport `kube-bind.io` that exports them all, with the permission claims the backend
 // needs in every workspace that binds it. APIResourceSchemas are immutable, so each name carries a
 // hash of its content: a changed schema gets a new name and the export moves to it.
@@ -113,7 +113,7 @@ export const kubeBindPermissionClaims: readonly ExportPermissionClaim[] = [
 ];
 
 /**
- * The claims the recursive binding in the kube-bind workspace accepts (spec §6.5): the export's,
+ * The claims the recursive binding in the kube-bind workspace accepts (controllers.md §6.5): the export's,
  * plus apiexports, which the kcp-only controllers read there.
  */
 export const kubeBindAcceptedClaims: readonly ExportPermissionClaim[] = [

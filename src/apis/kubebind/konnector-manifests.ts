@@ -1,4 +1,4 @@
-// The konnector's install objects for a consumer cluster (spec protocol.md §3.9): namespace,
+// The konnector's install objects for a consumer cluster (docs/protocol.md §3.9): namespace,
 // service account, RBAC and the Deployment. The backend offers them (download, one-click apply)
 // and the kubectl bind plugin applies them, so both render them from here. Upstream grants the
 // konnector every verb on every resource; here its standing rights are the base role below, and

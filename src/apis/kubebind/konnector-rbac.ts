@@ -1,4 +1,4 @@
-// Least-privilege consumer-side RBAC for one APIServiceBinding (spec README item 14: upstream
+// Least-privilege consumer-side RBAC for one APIServiceBinding (differences.md item 14: upstream
 // grants the konnector `*/*/*`). The konnector's standing permissions are its base role
 // (konnector-manifests.ts: its own kinds, creating CRDs, namespaces, events, its Secrets and
 // Lease); everything a binding adds comes from one ClusterRole and ClusterRoleBinding per

@@ -1,4 +1,4 @@
-// Between provider schemas and BoundSchemas (spec controllers.md §4). A provider offers an API as
+// Between provider schemas and BoundSchemas (docs/controllers.md §4). A provider offers an API as
 // a CRD or, on kcp, as an APIResourceSchema; the backend copies it into a BoundSchema and the
 // konnector turns that back into a CRD on the consumer. Only the fields a BoundSchema has are
 // copied, as Go's unstructured converter does (a CRD's selectableFields or a webhook's service
@@ -59,7 +59,7 @@ export class SchemaMappingError extends Error {
   }
 }
 
-/** The BoundSchema spec of an exported CRD, keeping the `{openAPIV3Schema}` wrapper (§4.1). */
+/** The BoundSchema spec of an exported CRD, keeping the `{openAPIV3Schema}` wrapper (controllers.md §4.1). */
 export function boundSchemaSpecFromCRD(
   crd: CustomResourceDefinition,
   informerScope: BoundSchemaSpec['informerScope'],
@@ -76,7 +76,7 @@ export function boundSchemaSpecFromCRD(
   );
 }
 
-/** The BoundSchema spec of a kcp APIResourceSchema, with its bare schema (§4.1). */
+/** The BoundSchema spec of a kcp APIResourceSchema, with its bare schema (controllers.md §4.1). */
 export function boundSchemaSpecFromAPIResourceSchema(
   schema: APIResourceSchemaLike,
   informerScope: BoundSchemaSpec['informerScope'],
@@ -92,7 +92,7 @@ export function exportedSchemaKey(spec: Pick<BoundSchemaSpec, 'group' | 'names'>
 }
 
 /**
- * A BoundSchema for a CRD, as tooling builds one (§4.3): named after the CRD (or
+ * A BoundSchema for a CRD, as tooling builds one (controllers.md §4.3): named after the CRD (or
  * `<prefix>.<crd name>`), informer scope = the CRD's scope, the schema stored bare.
  */
 export function crdToBoundSchema(crd: CustomResourceDefinition, prefix?: string): BoundSchema {
@@ -115,7 +115,7 @@ export function crdToBoundSchema(crd: CustomResourceDefinition, prefix?: string)
   };
 }
 
-/** The CRD a konnector installs for a BoundSchema (§4.3); both schema shapes are accepted. */
+/** The CRD a konnector installs for a BoundSchema (controllers.md §4.3); both schema shapes are accepted. */
 export function boundSchemaToCRD(spec: BoundSchemaSpec): CustomResourceDefinition {
   const conversion = crdConversion(spec.conversion);
   return {

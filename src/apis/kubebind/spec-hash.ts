@@ -1,4 +1,4 @@
-// The `kube-bind.io/source-spec-hash` annotation (spec controllers.md §4.4): lower-case hex
+// The `kube-bind.io/source-spec-hash` annotation (docs/controllers.md §4.4): lower-case hex
 // SHA-256 of Go's `json.NewEncoder(h).Encode(spec)` — the encoding followed by "\n" — of a
 // BoundSchemaSpec; for an APIServiceExport one digest over each spec's encoding+"\n" in
 // `spec.resources` order. Matching upstream byte for byte means a provider cluster written by the

@@ -132,7 +132,7 @@ export function backendControllers(
           ),
         ]
       : []),
-    // kcp: templates and schema copies from the workspace's APIBindings (spec §6.4).
+    // kcp: templates and schema copies from the workspace's APIBindings (controllers.md §6.4).
     ...(options.provider === 'kcp' && deps.vwSubject
       ? kcpControllers({
           apiBindingIgnorePrefixes: options.apiBindingIgnorePrefixes,

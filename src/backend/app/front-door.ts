@@ -27,7 +27,7 @@ import type { ProviderPlatform } from './platform.ts';
 /** The kube-bind release whose protocol this backend speaks (BindingProvider.version). */
 export const protocolVersion = 'v0.8.1';
 /**
- * The konnector the backend hands out (konnector manifests, one-click apply): spec §3.9 says the
+ * The konnector the backend hands out (konnector manifests, one-click apply): protocol.md §3.9 says the
  * konnector image of the backend's version, which for this backend is our konnector of its
  * release, not upstream's.
  */

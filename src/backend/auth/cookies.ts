@@ -1,4 +1,4 @@
-// The browser's session cookie (spec protocol.md §4.5): a copy of the session record, encrypted
+// The browser's session cookie (docs/protocol.md §4.5): a copy of the session record, encrypted
 // (AES-GCM, --cookie-encryption-key) and then signed (HMAC-SHA256, --cookie-signing-key) over
 // its name, its time of issue and the ciphertext, like upstream's securecookie: the name in the
 // MAC keeps a cookie from being replayed under another cluster's name, the time bounds its age.
@@ -34,7 +34,7 @@ export interface SessionCookies {
   open(name: string, value: string): SessionRecord | undefined;
 }
 
-/** `kube-bind`, or `kube-bind-<cluster>` for a login to a named cluster (spec §4.5). */
+/** `kube-bind`, or `kube-bind-<cluster>` for a login to a named cluster (protocol.md §4.5). */
 export function cookieName(clusterId: string): string {
   return clusterId === '' ? 'kube-bind' : `kube-bind-${clusterId}`;
 }

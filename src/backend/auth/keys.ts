@@ -1,4 +1,4 @@
-// The keys of CLI tokens and session cookies (spec README item 3): shared by every replica and
+// The keys of CLI tokens and session cookies (differences.md item 3): shared by every replica and
 // kept across restarts, so that a token or cookie made by one replica works on all of them.
 // Keys given as flags (or from a Secret through them) win, key by key; the others come from the
 // session store, where the first replica to start stores freshly generated ones.

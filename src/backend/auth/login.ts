@@ -1,4 +1,4 @@
-// The login flow of the front door (spec protocol.md §3.5–3.7, §4): start a login at the OIDC
+// The login flow of the front door (docs/protocol.md §3.5–3.7, §4): start a login at the OIDC
 // provider, finish it at the callback, and recognise the session on later requests, by a CLI
 // bearer token or a browser cookie. What it stores lives in the session store, so any replica can
 // serve any step; the state parameter is an opaque random key of the pending login (upstream
@@ -168,7 +168,7 @@ export class LoginService {
   }
 
   /**
-   * The session of a request to a protected route (spec §4.6): a valid bearer token first, else
+   * The session of a request to a protected route (protocol.md §4.6): a valid bearer token first, else
    * the cookie for the request's cluster; either way the session must still be in the store.
    */
   async authenticate(credentials: {

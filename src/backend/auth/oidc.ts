@@ -1,7 +1,7 @@
-// The OIDC relying party (spec protocol.md §3.5–3.6, §4.2): builds the authorization request
+// The OIDC relying party (docs/protocol.md §3.5–3.6, §4.2): builds the authorization request
 // (opaque random state, nonce, PKCE S256) and finishes the login at the callback by exchanging the
 // code and VERIFYING the ID token — signature against the issuer's JWKS, `iss`, `aud`, `exp`,
-// `nonce` (spec README item 1; upstream only decodes it). openid-client does the protocol work.
+// `nonce` (differences.md item 1; upstream only decodes it). openid-client does the protocol work.
 // It skips the signature check for ID tokens from the token endpoint unless non-repudiation
 // checks are on (TLS is meant to vouch for the issuer), so they are always turned on here: a
 // plain-http IdP or a compromised path to it must not be able to mint identities.
@@ -49,7 +49,7 @@ export interface RelyingParty {
   ): Promise<VerifiedIdentity>;
 }
 
-/** What upstream asks for (spec §3.5); `groups` feeds the SubjectAccessReview. */
+/** What upstream asks for (protocol.md §3.5); `groups` feeds the SubjectAccessReview. */
 export const defaultScopes = ['openid', 'profile', 'email', 'offline_access', 'groups'];
 
 /** Requests to the IdP give up after this long: a login must not hang on a stuck IdP. */
@@ -381,7 +381,7 @@ function clip(text: string): string {
 const maxResponseBytes = 4 << 20;
 
 /**
- * fetch for openid-client that trusts only `caPem` for https (--oidc-ca-file, spec README item
+ * fetch for openid-client that trusts only `caPem` for https (--oidc-ca-file, differences.md item
  * 11). Node's fetch takes a CA only through an undici dispatcher, which this layer may not use,
  * so https goes through node:https; plain http keeps the built-in fetch.
  */

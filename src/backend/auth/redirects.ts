@@ -1,4 +1,4 @@
-// Where a login may send the browser back to (spec README item 2): the CLI flow only to a
+// Where a login may send the browser back to (differences.md item 2): the CLI flow only to a
 // loopback listener (that is where `kubectl bind` waits), the web-UI flow only to the backend's
 // own origin. Anything else would hand a token or a session to a stranger: an open redirect.
 import { BackendError } from '../errors.ts';

@@ -1,5 +1,5 @@
-// CLI bearer tokens (spec protocol.md §4.4): a JWT, HS256 with the signing key every replica
-// shares (spec README item 3), so a token issued by one replica works on all of them and after a
+// CLI bearer tokens (docs/protocol.md §4.4): a JWT, HS256 with the signing key every replica
+// shares (differences.md item 3), so a token issued by one replica works on all of them and after a
 // restart. The CLI treats it as opaque; only this module reads it. It lives exactly as long as
 // its session (upstream: 24 h tokens for 1 h sessions).
 import { SignJWT, jwtVerify } from 'jose';

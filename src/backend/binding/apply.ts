@@ -1,4 +1,4 @@
-// The one-click apply of the web UI (spec protocol.md §3.16): provision the user's binding on the
+// The one-click apply of the web UI (docs/protocol.md §3.16): provision the user's binding on the
 // provider, then install what the consumer cluster needs with the kubeconfig the user uploaded:
 // namespace kube-bind, the konnector, the provider kubeconfig secret and an
 // APIServiceBindingBundle. Unlike upstream, the consumer-side kube-bind.io CRDs are applied here

@@ -1,8 +1,8 @@
-// Reading the body of POST /api/bind (a BindableResourcesRequest, spec protocol.md §3.14, §5.4).
+// Reading the body of POST /api/bind (a BindableResourcesRequest, docs/protocol.md §3.14, §5.4).
 // Pure: every problem becomes a BadRequest that says which field to fix, never a crash later on.
 import { BackendError } from '../errors.ts';
 
-/** The sentinel identity of the pure web-UI flow (§6.6): "bind for me, the logged-in user". */
+/** The sentinel identity of the pure web-UI flow (protocol.md §6.6): "bind for me, the logged-in user". */
 export const uiIdentity = 'ui-identity';
 
 export interface BindInput {

@@ -1,4 +1,4 @@
-// The consumer kubeconfig a web-UI user uploads for the one-click apply (spec protocol.md §3.16).
+// The consumer kubeconfig a web-UI user uploads for the one-click apply (docs/protocol.md §3.16).
 // The backend will connect with it, so it is read by src/kube's allow-list (inline credentials
 // only, nothing that runs a program, reads a file or changes where requests go), and the
 // connection comes from that parse: client-node's loader never sees it.

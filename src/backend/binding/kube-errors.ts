@@ -1,4 +1,4 @@
-// Kubernetes errors as the front door reports them (spec protocol.md §2.5): what the API server
+// Kubernetes errors as the front door reports them (docs/protocol.md §2.5): what the API server
 // refused becomes a BackendError with its message as details; anything else stays as it is and
 // is reported as an internal error.
 import {

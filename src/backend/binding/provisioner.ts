@@ -1,4 +1,4 @@
-// Consumer provisioning (upstream's "HandleResources", spec controllers.md §3): the contract
+// Consumer provisioning (upstream's "HandleResources", docs/controllers.md §3): the contract
 // namespace named from the consumer's identity, the ClusterBinding, the `kube-binder` service
 // account with its token, role and binding, and the kubeconfig the consumer's konnector uses.
 // Called by the HTTP bind flow and by the BindableResourcesRequest controller.
@@ -107,7 +107,7 @@ export class ConsumerProvisioner {
     return { namespace, kubeconfig };
   }
 
-  /** Finds the consumer's namespace by its identity annotation, or creates it (§3.1). */
+  /** Finds the consumer's namespace by its identity annotation, or creates it (controllers.md §3.1). */
   async #ensureNamespace(who: ConsumerIdentity): Promise<string> {
     const found = this.#deps.namespacesByIdentity(who.identity);
     if (found.length > 1) {

@@ -60,7 +60,7 @@ export class BindingService {
     return this.#d.clusters.ready();
   }
 
-  /** Rejects with Forbidden unless the provider's RBAC lets the user bind (spec §4.3). */
+  /** Rejects with Forbidden unless the provider's RBAC lets the user bind (protocol.md §4.3). */
   async authorize(clusterId: string, user: Subject): Promise<void> {
     const { client } = this.#d.clusters.get(clusterId).cluster;
     await translated('Cluster authorization failed', () => authorizeBind(client, user));
@@ -76,7 +76,7 @@ export class BindingService {
   }
 
   /**
-   * POST /api/bind (spec §3.14): provisions the consumer and answers with its kubeconfig and the
+   * POST /api/bind (protocol.md §3.14): provisions the consumer and answers with its kubeconfig and the
    * export request to create. The template is looked up first, so a wrong name provisions
    * nothing. In the web-UI flow the backend creates the request itself and waits for it.
    */
@@ -136,7 +136,7 @@ export class BindingService {
     return response;
   }
 
-  /** POST /api/apply-binding (spec §3.16): bind for the web-UI user, install on their cluster. */
+  /** POST /api/apply-binding (protocol.md §3.16): bind for the web-UI user, install on their cluster. */
   async applyBinding(
     clusterId: string,
     user: User,
@@ -192,7 +192,7 @@ export class BindingService {
     }
   }
 
-  /** GET /api/consumer-status (spec §3.15): the web-UI user's own namespace and exports. */
+  /** GET /api/consumer-status (protocol.md §3.15): the web-UI user's own namespace and exports. */
   consumerStatus(clusterId: string, user: User): ConsumerStatus {
     const served = this.#d.clusters.get(clusterId);
     const [namespace] = served.namespacesByIdentity(userIdentity(user));
@@ -253,7 +253,7 @@ export class BindingService {
   }
 }
 
-/** The identity of a web-UI user: `<issuer>/<subject>` (spec §3.14 step 3). */
+/** The identity of a web-UI user: `<issuer>/<subject>` (protocol.md §3.14 step 3). */
 export function userIdentity(user: Pick<User, 'issuer' | 'subject'>): string {
   return `${user.issuer}/${user.subject}`;
 }

@@ -1,4 +1,4 @@
-// Where a provider's exported schemas come from (`--schema-source`, spec controllers.md §4.1): CRDs
+// Where a provider's exported schemas come from (`--schema-source`, docs/controllers.md §4.1): CRDs
 // or, on kcp, APIResourceSchemas, labelled `kube-bind.io/exported=true`. This is the one place that
 // knows which resource to watch and how one of its objects becomes a BoundSchema spec; the
 // serviceexportrequest and serviceexportrbac controllers only see `<plural>.<group>` keys, scopes

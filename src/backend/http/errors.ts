@@ -1,4 +1,4 @@
-// One mapping from the error catalogue to HTTP (spec protocol.md §2.5): status code and the
+// One mapping from the error catalogue to HTTP (docs/protocol.md §2.5): status code and the
 // structured `kind: Error` body every /api route answers with, errors included, because the CLI
 // decodes bodies whatever the status.
 import type { ErrorCode, ErrorDocument } from '../../apis/kubebind/documents.ts';

@@ -1,7 +1,7 @@
 // Response headers shared by several routes.
 import type { FastifyReply } from 'fastify';
 
-/** The "no-cache set" upstream sends on most /api routes (spec protocol.md §2.4). */
+/** The "no-cache set" upstream sends on most /api routes (docs/protocol.md §2.4). */
 export function noCache(reply: FastifyReply): FastifyReply {
   return reply.headers({
     expires: 'Thu, 01 Jan 1970 00:00:00 GMT',

@@ -1,4 +1,4 @@
-// The origin a client reached this backend at, for the login URL in /api/exports (spec README
+// The origin a client reached this backend at, for the login URL in /api/exports (differences.md
 // item 9): https when the server speaks TLS, or when the configured public URL (the OIDC
 // callback's) names the same host, since a TLS-terminating proxy in front looks like plain HTTP.
 import type { FastifyRequest } from 'fastify';

@@ -1,4 +1,4 @@
-// The HTTP front door (spec protocol.md §2–3): fastify with limits on body, headers and time;
+// The HTTP front door (docs/protocol.md §2–3): fastify with limits on body, headers and time;
 // one error handler that answers every /api error as a structured JSON error; JSON 404/405 for
 // unknown /api paths and wrong methods (upstream answers those with the UI's index.html); and the
 // web UI for everything else. With --frontend-disabled only the health routes exist.

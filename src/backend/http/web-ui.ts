@@ -1,4 +1,4 @@
-// The web UI (spec protocol.md §3.18): the built single-page app from web/dist, or, with
+// The web UI (docs/protocol.md §3.18): the built single-page app from web/dist, or, with
 // --frontend=http://…, a development server proxied. Files are read once at start (the build is
 // small), paths that look like assets but do not exist are 404, any other path is index.html so
 // the UI's own routes work on reload.

@@ -1,4 +1,4 @@
-// The embedded OIDC issuer of --oidc-type=embedded (spec protocol.md §3.17): DEVELOPMENT ONLY.
+// The embedded OIDC issuer of --oidc-type=embedded (docs/protocol.md §3.17): DEVELOPMENT ONLY.
 // It logs in everyone who reaches it as one fixed user, without asking anything, so that the
 // backend can be tried without an identity provider. Otherwise it behaves like a strict IdP, so
 // that the relying party is exercised for real: registered redirect URIs only (never an open

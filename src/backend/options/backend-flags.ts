@@ -1,4 +1,4 @@
-// The backend's flag table: upstream's names and defaults (spec protocol.md §9), the spelling of
+// The backend's flag table: upstream's names and defaults (docs/protocol.md §9), the spelling of
 // upstream's developer docs as an alias, and our leader election flags. The defaults are kept as
 // flag text, so --help shows exactly what an operator would type.
 import type { FlagSpec } from '../../cli/flags.ts';

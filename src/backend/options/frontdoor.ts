@@ -1,6 +1,6 @@
 // The front door's options: where the HTTP server listens, how users log in (OIDC), and where
 // sessions live. Required OIDC flags are only required when the front door is on: with
-// --frontend-disabled the backend serves /healthz alone (spec protocol.md §6.7).
+// --frontend-disabled the backend serves /healthz alone (docs/protocol.md §6.7).
 import { isIP } from 'node:net';
 import { parseHostAlias, type HostAlias } from '../../apis/kubebind/konnector-manifests.ts';
 import { frontDoorDefaults as d } from './frontdoor-flags.ts';
@@ -46,7 +46,7 @@ export type SessionStoreOptions =
 
 export interface LoginOptions {
   oidc: OidcOptions;
-  /** Subjects of the kube-bind-oidc-user ClusterRoleBinding (spec protocol.md §4.3). */
+  /** Subjects of the kube-bind-oidc-user ClusterRoleBinding (docs/protocol.md §4.3). */
   allowedGroups: string[];
   allowedUsers: string[];
   /** Lifetime of a session, its cookie and its CLI token. */

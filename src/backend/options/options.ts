@@ -1,6 +1,6 @@
-// The backend's options: one typed object built from upstream's flags (spec protocol.md §9,
-// controllers.md §2), plus leader election, which upstream lacks (spec README item 4). Unlike
-// upstream, every invalid value stops the start (spec README item 8), and all of them are
+// The backend's options: one typed object built from upstream's flags (docs/protocol.md §9,
+// controllers.md §2), plus leader election, which upstream lacks (differences.md item 4). Unlike
+// upstream, every invalid value stops the start (differences.md item 8), and all of them are
 // reported together so an operator fixes the deployment in one go.
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { backendFlags as controllerFlags, defaults } from './backend-flags.ts';

@@ -42,7 +42,7 @@ export function consumerScope(raw: string): ConsumerScope {
   }
 }
 
-/** Unlike upstream, which maps any unknown value to None (spec README item 8). */
+/** Unlike upstream, which maps any unknown value to None (differences.md item 8). */
 export function isolation(raw: string): Isolation {
   switch (raw.toLowerCase()) {
     case 'prefixed':

@@ -1,4 +1,4 @@
-// The objects that give one consumer its place on the provider (spec controllers.md §3): the
+// The objects that give one consumer its place on the provider (docs/controllers.md §3): the
 // contract namespace, the singleton ClusterBinding, the `kube-binder` service account with its
 // legacy token secret, role and binding, and the kubeconfig secret. Pure builders: names, labels
 // and annotations here must equal upstream's, or a provider cluster upstream provisioned would be

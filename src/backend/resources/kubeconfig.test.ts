@@ -12,7 +12,7 @@ const issued = (overrides: Partial<IssuedKubeconfig> = {}): IssuedKubeconfig => 
   ...overrides,
 });
 
-/** The kubeconfig of spec §3.4, with the cluster entry given. */
+/** The kubeconfig of controllers.md §3.4, with the cluster entry given. */
 const expected = (cluster: Record<string, string>) => ({
   apiVersion: 'v1',
   kind: 'Config',

@@ -1,4 +1,4 @@
-// The kubeconfig a consumer receives (spec controllers.md §3.4): one cluster, context and user,
+// The kubeconfig a consumer receives (docs/controllers.md §3.4): one cluster, context and user,
 // all named `default`; the context's namespace is the contract namespace. The CLI recognises a
 // stored provider kubeconfig by (server, namespace), so both must be stable across re-binds.
 import { stringify } from 'yaml';

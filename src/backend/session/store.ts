@@ -1,5 +1,5 @@
 // The session store: where logins in flight and logged-in sessions live, so that every replica
-// of the backend sees the same ones (spec protocol.md §4.7–4.8, README item 3). Two
+// of the backend sees the same ones (docs/protocol.md §4.7–4.8, differences.md item 3). Two
 // implementations share this interface and one contract test (test/contract/session-store.test.ts):
 // in memory (one replica; the default) and Redis (several replicas behind a load balancer).
 
@@ -18,7 +18,7 @@ export interface PendingLogin {
   browserBinding: string;
 }
 
-/** The parameters of /api/authorize (spec protocol.md §3.5, §5.6). */
+/** The parameters of /api/authorize (docs/protocol.md §3.5, §5.6). */
 export interface AuthorizeRequest {
   redirect_url: string;
   session_id: string;
@@ -28,7 +28,7 @@ export interface AuthorizeRequest {
 }
 
 /**
- * A logged-in session (spec protocol.md §4.7). Unlike upstream it is not keyed by the
+ * A logged-in session (docs/protocol.md §4.7). Unlike upstream it is not keyed by the
  * client-chosen session id: the key is random and made by the server, so nobody can choose or
  * guess the record a credential names (session fixation).
  */

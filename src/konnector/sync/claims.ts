@@ -1,4 +1,4 @@
-// Which consumer objects a permission claim selects (spec controllers.md §1.3 Selector), pure.
+// Which consumer objects a permission claim selects (docs/controllers.md §1.3 Selector), pure.
 // The three selectors are alternatives (an object selected by any is claimed); an empty selector
 // claims nothing. `references` name objects from fields of other objects, with gjson-style paths
 // (`spec.secretRefs.#.name`: `#` walks every element of an array).

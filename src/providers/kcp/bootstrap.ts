@@ -1,4 +1,4 @@
-// Puts the kube-bind.io API into a kcp installation (spec controllers.md §6.5), as upstream's
+// Puts the kube-bind.io API into a kcp installation (docs/controllers.md §6.5), as upstream's
 // kcp-init does: a workspace (default `root:kube-bind`) holding one APIResourceSchema per kind, the
 // APIExport `kube-bind.io` with its permission claims, and an APIBinding of that export in the same
 // workspace. Provider workspaces then bind `<workspace>:kube-bind.io`.

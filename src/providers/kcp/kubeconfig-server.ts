@@ -1,4 +1,4 @@
-// Where a kcp consumer's kubeconfig points (spec controllers.md §6.3). The backend reaches an
+// Where a kcp consumer's kubeconfig points (docs/controllers.md §6.3). The backend reaches an
 // engaged logical cluster through the APIExport's virtual workspace
 // (`/services/apiexport/<workspace-path>/<export>/clusters/<id>`), but the konnector must talk to
 // the logical cluster itself, as the service account the backend issued: the same host (or

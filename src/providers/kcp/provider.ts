@@ -1,4 +1,4 @@
-// The kcp provider (spec controllers.md §6.3): logical clusters behind an APIExport. It watches
+// The kcp provider (docs/controllers.md §6.3): logical clusters behind an APIExport. It watches
 // the named APIExportEndpointSlice in the export's workspace for the virtual-workspace URL, then
 // serves every bound workspace through ONE wildcard informer per resource on that URL
 // (`/clusters/*/…`, keys prefixed with the cluster). A workspace is engaged while it holds a

@@ -1,7 +1,7 @@
 // The OIDC relying party against real issuers — dex and our embedded development issuer — and
 // against a hostile one that hands out broken ID tokens: every defect must end the login with a
-// LoginError of the right reason (spec README item 1: upstream accepts all of them). Also
-// --oidc-ca-file (README item 11): an IdP behind a private CA is trusted with its CA only.
+// LoginError of the right reason (differences.md item 1: upstream accepts all of them). Also
+// --oidc-ca-file (differences.md item 11): an IdP behind a private CA is trusted with its CA only.
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

@@ -143,7 +143,7 @@ describe('the HTTP front door', () => {
     });
     expect(response).not.toHaveProperty('bindingName');
 
-    // What the CLI does next (spec protocol.md §6.4), with the issued kubeconfig.
+    // What the CLI does next (docs/protocol.md §6.4), with the issued kubeconfig.
     const kubeconfig = Buffer.from(response.kubeconfig, 'base64').toString('utf8');
     const doc = parse(kubeconfig) as { contexts: { context: { namespace: string } }[] };
     expect(doc.contexts[0]?.context.namespace).toBe(namespace);

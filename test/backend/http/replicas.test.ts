@@ -1,4 +1,4 @@
-// Several replicas behind a load balancer (issue 6, item 4; spec README item 3): two bin/backend
+// Several replicas behind a load balancer (issue 6, item 4; differences.md item 3): two bin/backend
 // processes share one Redis (on a private kube-apiserver, since their controllers watch every
 // namespace), the real dex is the IdP, and a round-robin balancer sends each request of one
 // login to the other process than the one before. The login completes, the CLI token issued by

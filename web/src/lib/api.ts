@@ -1,4 +1,4 @@
-// Talking to the backend: same origin, cookie session, structured errors (§2.5).
+// Talking to the backend: same origin, cookie session, structured errors (protocol.md §2.5).
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 

@@ -1,4 +1,4 @@
-// Keeps the CLI flow parameters in sessionStorage across the login round trip (§6.5): the backend
+// Keeps the CLI flow parameters in sessionStorage across the login round trip (protocol.md §6.5): the backend
 // brings the browser back with only `session_id` and `cluster_id`, so `consumer_id` and
 // `redirect_url` must come from here.
 

@@ -1,4 +1,4 @@
-// The files the download option offers (§6.6): the provider kubeconfig, the export requests and
+// The files the download option offers (protocol.md §6.6): the provider kubeconfig, the export requests and
 // a binding bundle that a konnector turns into APIServiceBindings.
 
 import { textFromBase64 } from './base64.ts';

@@ -1,4 +1,4 @@
-// The JSON documents the UI reads and writes (protocol §5). Only the fields the UI uses.
+// The JSON documents the UI reads and writes (protocol.md §5). Only the fields the UI uses.
 
 export interface ObjectMeta {
   name?: string;
@@ -83,7 +83,7 @@ export interface BackendInfo {
   developmentIssuer: boolean;
 }
 
-/** The body of POST /api/bind (a BindableResourcesRequest, §5.4). */
+/** The body of POST /api/bind (a BindableResourcesRequest, protocol.md §5.4). */
 export function bindRequest(
   bindingName: string,
   templateName: string,

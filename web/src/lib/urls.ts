@@ -2,7 +2,7 @@
 
 import { base64UrlFromText } from './base64.ts';
 
-/** The parameters `kubectl bind` puts on the page URL (§6.5), kept across the login round trip. */
+/** The parameters `kubectl bind` puts on the page URL (protocol.md §6.5), kept across the login round trip. */
 export interface FlowParams {
   sessionId: string;
   clusterId: string;

@@ -1,5 +1,5 @@
 // APIConversion: schema only (no controller reads it); shipped for parity with upstream's kcp
-// APIExport (spec controllers.md §1.4).
+// APIExport (docs/controllers.md §1.4).
 import { array, named, object, required, string } from '../../schema/builder.ts';
 import { ageColumn, kindNames, kindSchema, type CRDDefinition } from '../../schema/crd.ts';
 import { group } from './shared.ts';

@@ -1,5 +1,5 @@
 // APIServiceBinding and APIServiceBindingBundle: the consumer side of a binding, created by the
-// CLI or the konnector on the consumer cluster (spec controllers.md §1.4).
+// CLI or the konnector on the consumer cluster (docs/controllers.md §1.4).
 import { array, immutable, named, object, required, string } from '../../schema/builder.ts';
 import {
   ageColumn,

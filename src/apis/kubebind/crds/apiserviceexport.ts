@@ -1,5 +1,5 @@
 // APIServiceExport: what the provider exports to one consumer; the backend creates it from a
-// request of the same name (spec controllers.md §1.4, §5.3). The whole spec is immutable.
+// request of the same name (docs/controllers.md §1.4, §5.3). The whole spec is immutable.
 import { array, immutable, named, object, required } from '../../schema/builder.ts';
 import {
   ageColumn,

@@ -1,5 +1,5 @@
 // APIServiceExportRequest: a consumer asks for an export; the backend answers in its status
-// (spec controllers.md §1.4, §5.5). The whole spec is immutable.
+// (docs/controllers.md §1.4, §5.5). The whole spec is immutable.
 import {
   array,
   freeForm,

@@ -1,5 +1,5 @@
 // APIServiceNamespace: one consumer namespace mirrored on the provider; the backend writes the
-// provider namespace into its status (spec controllers.md §1.4, §5.6).
+// provider namespace into its status (docs/controllers.md §1.4, §5.6).
 import { named, object, string } from '../../schema/builder.ts';
 import {
   ageColumn,

@@ -1,5 +1,5 @@
 // BindableResourcesRequest: the body of POST /api/bind, and a CRD the backend reconciles when its
-// front end is disabled (spec controllers.md §1.4, §5.7). Unlike the other kinds its conditions
+// front end is disabled (docs/controllers.md §1.4, §5.7). Unlike the other kinds its conditions
 // are metav1.Condition.
 import {
   dateTime,

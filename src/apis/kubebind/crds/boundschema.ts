@@ -1,5 +1,5 @@
 // BoundSchema: the provider's copy of one CRD schema in a contract namespace; the konnector
-// turns it into a CRD on the consumer (spec controllers.md §1.4, §4).
+// turns it into a CRD on the consumer (docs/controllers.md §1.4, §4).
 import {
   array,
   freeForm,

@@ -1,5 +1,5 @@
 // Cluster: the anchor object `default` the backend creates in every provider cluster it serves
-// (spec controllers.md §1.4). Its spec has no fields but must be present.
+// (docs/controllers.md §1.4). Its spec has no fields but must be present.
 import { object, required } from '../../schema/builder.ts';
 import {
   conditionColumn,

@@ -1,5 +1,5 @@
 // ClusterBinding: the singleton `cluster` in every contract namespace; the backend creates it,
-// the konnector heartbeats into its status (spec controllers.md §1.4, §5.2).
+// the konnector heartbeats into its status (docs/controllers.md §1.4, §5.2).
 import {
   dateTime,
   freeForm,

@@ -1,4 +1,4 @@
-// Sub-schemas several kube-bind.io kinds share (spec controllers.md §1.2, §1.3).
+// Sub-schemas several kube-bind.io kinds share (docs/controllers.md §1.2, §1.3).
 import {
   array,
   boolean,

@@ -1,5 +1,5 @@
 // APIServiceExportTemplate and Collection: what a provider offers, and how its UI groups it
-// (spec controllers.md §1.4). Both are cluster-scoped and written by the provider's admin.
+// (docs/controllers.md §1.4). Both are cluster-scoped and written by the provider's admin.
 import { array, named, object, required, string } from '../../schema/builder.ts';
 import {
   ageColumn,

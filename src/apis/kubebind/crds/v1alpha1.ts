@@ -1,4 +1,4 @@
-// The v1alpha1 versions five kinds still serve for old clients (spec controllers.md §1.5). No
+// The v1alpha1 versions five kinds still serve for old clients (docs/controllers.md §1.5). No
 // code of ours reads or writes them; they exist so that a v1alpha1 client keeps working, and the
 // API server only rewrites apiVersion between the versions (conversion strategy None).
 import {

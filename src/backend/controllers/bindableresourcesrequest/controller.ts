@@ -1,4 +1,4 @@
-// The bindableresourcesrequest controller (spec controllers.md §5.7; runs only with
+// The bindableresourcesrequest controller (docs/controllers.md §5.7; runs only with
 // --frontend-disabled): a BindableResourcesRequest provisions a consumer without the HTTP front
 // door, and its kubeconfig lands, as a BindingResourceResponse, in a secret beside the request.
 // Finished requests are deleted after spec.ttlAfterFinished. This file reads and writes; what to

@@ -1,4 +1,4 @@
-// What the bindableresourcesrequest controller does with one request (spec controllers.md §5.7),
+// What the bindableresourcesrequest controller does with one request (docs/controllers.md §5.7),
 // decided from what it read and the time passed in: a Pending request is provisioned, or fails
 // when the template it names is gone; a finished one waits out spec.ttlAfterFinished. The status
 // to write and the event to record come out ready-made, so the controller only acts.
@@ -186,7 +186,7 @@ export function setMetaCondition(
   return [...conditions.filter((c) => c.type !== next.type), updated];
 }
 
-/** The BindingResourceResponse the secret carries (spec protocol.md §5.2), kubeconfig only. */
+/** The BindingResourceResponse the secret carries (docs/protocol.md §5.2), kubeconfig only. */
 export function bindingResponse(kubeconfig: string): string {
   return JSON.stringify({
     apiVersion: 'kube-bind.io/v1alpha2',

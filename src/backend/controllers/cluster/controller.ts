@@ -1,4 +1,4 @@
-// The cluster controller (spec controllers.md §5.1): for the Cluster `default`, keeps the
+// The cluster controller (docs/controllers.md §5.1): for the Cluster `default`, keeps the
 // `kube-bind-oidc-user` ClusterRole and ClusterRoleBinding as the options say. Changes by others
 // to what we own are undone; objects are written only when they differ. Upstream reconciles every
 // Cluster object, and several would fight over the two singletons; only `default` counts here.

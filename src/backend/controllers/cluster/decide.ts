@@ -1,4 +1,4 @@
-// What the cluster controller keeps (spec controllers.md §5.1): the ClusterRole and
+// What the cluster controller keeps (docs/controllers.md §5.1): the ClusterRole and
 // ClusterRoleBinding `kube-bind-oidc-user`, which let the OIDC users the operator allowed pass
 // the front door's `bind` SubjectAccessReview. Both are controlled by the Cluster object.
 import type { ClusterRole, ClusterRoleBinding, Subject } from 'kubernetes-types/rbac/v1.js';

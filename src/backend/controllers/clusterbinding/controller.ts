@@ -1,4 +1,4 @@
-// The clusterbinding controller (spec controllers.md §5.2, README item 5): keeps the `Healthy`
+// The clusterbinding controller (docs/controllers.md §5.2, differences.md item 5): keeps the `Healthy`
 // condition of every ClusterBinding true to the konnector's heartbeat, and persists it. The status
 // belongs to the konnector otherwise: we merge-patch `/status` with the conditions we read plus our
 // one condition, guarded by resourceVersion, so a concurrent konnector write makes our patch fail

@@ -1,5 +1,5 @@
 // Whether a consumer's konnector is alive, from the heartbeat it writes into its ClusterBinding
-// (spec controllers.md §5.2). Pure: the controller passes the time. Upstream computes the same
+// (docs/controllers.md §5.2). Pure: the controller passes the time. Upstream computes the same
 // condition but loses it (a plain update of an object with a status subresource), reports a
 // fresh heartbeat as clock drift, and never looks again until something else changes; here the
 // drift rule is the right way round and the result says when to look again.

@@ -1,4 +1,4 @@
-// The controllers only the kcp provider runs (spec controllers.md §6.4): templates from a backend
+// The controllers only the kcp provider runs (docs/controllers.md §6.4): templates from a backend
 // workspace's APIBindings, labelled copies of the schemas behind them, and the RBAC that lets the
 // backend read those schemas through kcp's apiresourceschema virtual workspace. Together they turn
 // "this workspace binds a provider's APIExport" into something consumers can bind through

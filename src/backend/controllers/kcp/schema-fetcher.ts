@@ -1,4 +1,4 @@
-// Reads the APIResourceSchema an APIBinding's bound resource names (spec controllers.md §6.4):
+// Reads the APIResourceSchema an APIBinding's bound resource names (docs/controllers.md §6.4):
 // first in the bound workspace itself (where the export is local, or where the apiresourceschema
 // controller already made a copy of the same name), then through the apiresourceschema virtual
 // workspace, which serves the schemas of the workspace's bindings from their exports' workspaces.

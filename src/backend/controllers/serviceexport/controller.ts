@@ -1,4 +1,4 @@
-// The serviceexport controller (spec controllers.md §5.3): keeps an export's source-spec hash
+// The serviceexport controller (docs/controllers.md §5.3): keeps an export's source-spec hash
 // annotation current and says in `ProviderInSync` whether its BoundSchemas are all there. Woken by
 // the export and by any BoundSchema it names.
 import { markFalse, markTrue } from '../../../apis/kubebind/conditions.ts';

@@ -1,4 +1,4 @@
-// What the serviceexport controller wants for one export (spec controllers.md §5.3), decided
+// What the serviceexport controller wants for one export (docs/controllers.md §5.3), decided
 // from cached state: every BoundSchema the export names must exist; the export's
 // `kube-bind.io/source-spec-hash` annotation must be the hash of their specs, in the export's
 // resource order; then `ProviderInSync` is True.

@@ -1,4 +1,4 @@
-// The serviceexportrbac controller (spec controllers.md §5.4): gives each consumer's `kube-binder`
+// The serviceexportrbac controller (docs/controllers.md §5.4): gives each consumer's `kube-binder`
 // service account access to the resources its export carries and to the consumer objects it
 // claims, with per-consumer roles (see decide.ts). Objects are annotated with the export they
 // serve; when the export goes, so do they (cluster-scoped ones are also owned by the contract

@@ -2,7 +2,7 @@
 // controllers.md §5.4), decided from the export, the backend's consumer scope and the consumer's
 // service namespaces. Unlike upstream, every object is per consumer and per export: upstream
 // aggregates all consumers' rules into one ClusterRole bound by one ClusterRoleBinding whose single
-// subject is whichever consumer was reconciled last (spec README item 6).
+// subject is whichever consumer was reconciled last (differences.md item 6).
 //
 // - Namespaced consumer scope, namespaced resources: a Role and RoleBinding in the contract
 //   namespace and in each service namespace (the konnector watches exactly those).

@@ -1,4 +1,4 @@
-// The serviceexportrequest controller (spec controllers.md §5.5): turns a consumer's request
+// The serviceexportrequest controller (docs/controllers.md §5.5): turns a consumer's request
 // into BoundSchemas, an APIServiceExport of the same name and pre-seeded APIServiceNamespaces,
 // and reports the outcome truthfully in the request's status. The exported source schemas (CRDs,
 // or on kcp APIResourceSchemas: `--schema-source`) are watched, so a request with
@@ -215,7 +215,7 @@ class RequestReconcile {
     return ignoreNotFound(exports.get(name(request), this.#signal));
   }
 
-  /** Creates missing BoundSchemas; with policy Always, replaces drifted specs (§4.2). */
+  /** Creates missing BoundSchemas; with policy Always, replaces drifted specs (controllers.md §4.2). */
   async #ensureBoundSchemas(
     request: kb.APIServiceExportRequest,
     resolved: readonly ResolvedResource[],

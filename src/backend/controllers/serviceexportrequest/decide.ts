@@ -1,7 +1,7 @@
-// The decisions of the serviceexportrequest controller (spec controllers.md §4.2, §5.5), as pure
+// The decisions of the serviceexportrequest controller (docs/controllers.md §4.2, §5.5), as pure
 // functions of the request and what the provider exports. Everything is validated before anything
 // is created, so a bad request ends Failed with a message and leaves nothing behind; unlike
-// upstream, a request never stays Pending silently (spec README item 7).
+// upstream, a request never stays Pending silently (differences.md item 7).
 import { resourceGroupName, sameGroupResource } from '../../../apis/kubebind/group-resource.ts';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type {
@@ -189,7 +189,7 @@ const claimFailure = (reason: string, message: string): Failure => ({
 });
 
 /**
- * The BoundSchema spec for one requested resource (§4.2): the source with the backend's informer
+ * The BoundSchema spec for one requested resource (controllers.md §4.2): the source with the backend's informer
  * scope; with isolation Namespaced a namespaced API is bound cluster-scoped on the consumer.
  */
 export function boundSchemaSpec(

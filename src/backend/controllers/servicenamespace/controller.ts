@@ -1,4 +1,4 @@
-// The servicenamespace controller (spec controllers.md §5.6): every APIServiceNamespace (one
+// The servicenamespace controller (docs/controllers.md §5.6): every APIServiceNamespace (one
 // consumer namespace) gets a provider namespace, named once and then sticky in its status:
 // `<contract-ns>-<consumer-ns>` with isolation Prefixed or Namespaced, the consumer's own name
 // with None. The namespace is annotated with the APIServiceNamespace it serves; when that is

@@ -1,4 +1,4 @@
-// Which provider namespace may serve an APIServiceNamespace (spec controllers.md §5.6), pure.
+// Which provider namespace may serve an APIServiceNamespace (docs/controllers.md §5.6), pure.
 // Unlike upstream, a service namespace is only ever one that the backend created for that very
 // APIServiceNamespace (it carries the `kube-bind.io/api-service-namespace` annotation naming it):
 // an existing namespace is never adopted, and system namespaces are never used at all. Upstream

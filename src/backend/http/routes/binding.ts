@@ -1,5 +1,5 @@
-// The protected routes (spec protocol.md §3.10–3.16). Each first finds the session (bearer token
-// or cookie, §4.6), then asks the provider cluster's RBAC whether the user may bind (§4.3).
+// The protected routes (docs/protocol.md §3.10–3.16). Each first finds the session (bearer token
+// or cookie, protocol.md §4.6), then asks the provider cluster's RBAC whether the user may bind (§4.3).
 // Cookie-authenticated writes must come from our own UI: a cross-site page can neither read the
 // answer nor, thanks to SameSite=Lax and the header check, send the cookie with a forged POST.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -1,4 +1,4 @@
-// GET /api/bindable-resources (spec protocol.md §3.8): the APIs a permission claim may name.
+// GET /api/bindable-resources (docs/protocol.md §3.8): the APIs a permission claim may name.
 // Upstream serialises a Go struct without JSON tags, hence the capitalised field names.
 const claimable = (plural: string, singular: string, kind: string) => ({
   Names: { plural, singular, kind },

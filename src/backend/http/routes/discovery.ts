@@ -1,5 +1,5 @@
-// Public routes: provider discovery (spec protocol.md §3.3, §3.4), the claimable APIs (§3.8),
-// the konnector manifests (§3.9) and our /api/info for the UI.
+// Public routes: provider discovery (docs/protocol.md §3.3, §3.4), the claimable APIs (§3.8),
+// the konnector manifests (protocol.md §3.9) and our /api/info for the UI.
 import type { FastifyInstance } from 'fastify';
 import type { BindingProvider } from '../../../apis/kubebind/documents.ts';
 import { konnectorManifestsYAML } from '../../resources/konnector.ts';
@@ -9,7 +9,7 @@ import { publicOrigin } from '../origin.ts';
 import { apiHealth } from './health.ts';
 import { claimableAPIs } from './claimable.ts';
 
-/** The query parameters /api/exports copies into the login URL (spec §3.3). */
+/** The query parameters /api/exports copies into the login URL (protocol.md §3.3). */
 const forwarded = ['client_type', 'cluster_id', 'consumer_id', 'session_id'] as const;
 
 export function discoveryRoutes(deps: FrontDoorDeps) {

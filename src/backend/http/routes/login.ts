@@ -1,4 +1,4 @@
-// The login routes (spec protocol.md §3.5–3.7): /api/authorize sends the browser to the OIDC
+// The login routes (docs/protocol.md §3.5–3.7): /api/authorize sends the browser to the OIDC
 // provider, /api/callback finishes the login and hands the CLI its token (at its loopback
 // listener) or the browser its cookie, /api/logout clears the cookie and the session.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -75,7 +75,7 @@ export function loginRoutes(deps: FrontDoorDeps) {
         req.log.info({ subject: result.session.subject, client: result.kind }, 'logged in');
         return await reply.redirect(result.redirect.href, 302);
       } catch (err) {
-        // The CLI waits at its loopback listener: tell it there, so it fails fast (spec §3.6).
+        // The CLI waits at its loopback listener: tell it there, so it fails fast (protocol.md §3.6).
         if (err instanceof LoginFailed && err.request.client_type === 'cli') {
           const back = new URL(err.request.redirect_url);
           back.searchParams.set('error', err.idpError);

@@ -1,4 +1,4 @@
-// The bundle controller (spec controllers.md §1.4 APIServiceBindingBundle): keeps one
+// The bundle controller (docs/controllers.md §1.4 APIServiceBindingBundle): keeps one
 // APIServiceBinding per APIServiceExport of the provider namespace, and reports Synced.
 import { isDeepStrictEqual } from 'node:util';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';

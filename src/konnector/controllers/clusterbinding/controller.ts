@@ -1,4 +1,4 @@
-// The konnector's clusterbinding controller (spec protocol.md §8): heartbeats into the provider's
+// The konnector's clusterbinding controller (docs/protocol.md §8): heartbeats into the provider's
 // ClusterBinding `cluster`, reports version and consumer Secret, and copies the provider's
 // kubeconfig Secret into the consumer Secret when it changes — that is how a provider rotates
 // credentials (the new content re-engages the provider with them).

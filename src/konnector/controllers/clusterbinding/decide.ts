@@ -1,4 +1,4 @@
-// The konnector's side of a ClusterBinding (spec protocol.md §8), pure: the heartbeat, the
+// The konnector's side of a ClusterBinding (docs/protocol.md §8), pure: the heartbeat, the
 // version, where the consumer keeps the kubeconfig, and whether the provider's kubeconfig Secret
 // is usable. The backend's Healthy condition is kept as read.
 import { isDeepStrictEqual } from 'node:util';

@@ -1,4 +1,4 @@
-// The servicebinding controller (spec protocol.md §8, controllers.md §1.4): for each
+// The servicebinding controller (docs/protocol.md §8, controllers.md §1.4): for each
 // APIServiceBinding of this provider, installs the consumer CRDs from the export's BoundSchemas,
 // reports them back into the BoundSchemas and the export, runs one spec/status syncer per bound
 // resource, and keeps the binding's conditions. Deleting a binding releases it first (provider

@@ -1,4 +1,4 @@
-// The konnector's servicenamespace controller (spec controllers.md §1.4 APIServiceNamespace):
+// The konnector's servicenamespace controller (docs/controllers.md §1.4 APIServiceNamespace):
 // an APIServiceNamespace the provider pre-seeded (`kube-bind.io/owner: provider`) gets its
 // consumer namespace created; one the konnector asked for is deleted once its consumer namespace
 // is gone, so the backend removes the provider namespace. Consumer namespaces are never deleted

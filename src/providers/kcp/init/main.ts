@@ -1,4 +1,4 @@
-// `bin/kcp-init`: what upstream's kcp-init does (spec controllers.md §6.5), idempotently: the
+// `bin/kcp-init`: what upstream's kcp-init does (docs/controllers.md §6.5), idempotently: the
 // kube-bind workspace, the kube-bind.io APIResourceSchemas, the APIExport and its recursive
 // APIBinding. Prints the workspace path the backend's kubeconfig should point at.
 import { KubeClient } from '../../../kube/client.ts';

@@ -1,4 +1,4 @@
-// The apibindingtemplate controller (spec controllers.md §6.4, kcp only): every Bound APIBinding
+// The apibindingtemplate controller (docs/controllers.md §6.4, kcp only): every Bound APIBinding
 // of a backend workspace (except the ignored ones, by default kube-bind.io's and kcp's own)
 // becomes APIServiceExportTemplates that offer what it binds (see decide.ts). Woken by the
 // binding and by any template generated for it, so a changed or deleted template is put back.

@@ -1,4 +1,4 @@
-// The decisions of the apibindingtemplate controller (spec controllers.md §6.4): which APIBindings
+// The decisions of the apibindingtemplate controller (docs/controllers.md §6.4): which APIBindings
 // become templates, and what those templates say. A workspace that binds a provider's APIExport
 // offers what it bound: one APIServiceExportTemplate per scope, `<binding>-namespaced` and
 // `<binding>-cluster`, listing the bound resources with their served versions. The templates carry

@@ -1,4 +1,4 @@
-// The apiresourceschema controller (spec controllers.md §6.4, kcp only): each template the
+// The apiresourceschema controller (docs/controllers.md §6.4, kcp only): each template the
 // apibindingtemplate controller generated gets labelled local copies of the APIResourceSchemas
 // of its resources (see decide.ts), which is what `--schema-source=apiresourceschemas` exports.
 // Woken by the template, by its copies (a deleted or unlabelled copy is put back) and by its

@@ -1,4 +1,4 @@
-// The decisions of the apiresourceschema controller (spec controllers.md §6.4): a template
+// The decisions of the apiresourceschema controller (docs/controllers.md §6.4): a template
 // generated from an APIBinding gets local, labelled copies of the APIResourceSchemas behind its
 // resources, so that with `--schema-source=apiresourceschemas` the serviceexportrequest controller
 // finds them. A copy has the source's name and spec, the label `kube-bind.io/exported=true` and a

@@ -1,4 +1,4 @@
-// The vwrbac controller (spec controllers.md §6.4, kcp only): in every engaged workspace, keeps the
+// The vwrbac controller (docs/controllers.md §6.4, kcp only): in every engaged workspace, keeps the
 // ClusterRole and ClusterRoleBinding `kube-bind-vw-apibinding-reader` that let the backend read
 // bound schemas through the apiresourceschema virtual workspace (see decide.ts). Any APIBinding
 // event wakes it (so a workspace is served once it binds kube-bind.io), as do changes to the two

@@ -1,4 +1,4 @@
-// The decisions of the vwrbac controller (spec controllers.md §6.4): kcp serves a workspace's
+// The decisions of the vwrbac controller (docs/controllers.md §6.4): kcp serves a workspace's
 // bound APIResourceSchemas through the apiresourceschema virtual workspace only to who may read
 // that workspace's APIBindings (and enter it). So every engaged workspace gets a ClusterRole
 // granting exactly that, bound to the backend's own identity, as kcp's authorizer sees it.

@@ -1,6 +1,8 @@
-// Go's duration syntax (time.ParseDuration), because operators copy upstream's flag values
-// (`--schema-sync-interval=1h30m`) unchanged. Negative durations are refused: every duration flag
-// of the backend is an interval or a timeout, where a negative value can only be a typo.
+// Go's duration syntax, because operators and users copy upstream's flag values
+// (`--schema-sync-interval=1h30m`, `kubectl bind login --timeout 2m`) unchanged. The one parser of
+// every program: parseGoDurationNanos is time.ParseDuration (signed, int64 nanoseconds, the same
+// rounding of fractions); parseGoDuration is the form flags use, where a negative interval or
+// timeout can only be a typo.
 
 /** Nanoseconds per unit; Go accepts both micro signs (U+00B5 and U+03BC). */
 const nanosPerUnit: ReadonlyMap<string, bigint> = new Map([
@@ -14,13 +16,13 @@ const nanosPerUnit: ReadonlyMap<string, bigint> = new Map([
   ['h', 3_600_000_000_000n],
 ]);
 
-/** Go's limit: a time.Duration is an int64 of nanoseconds. */
-const maxNanos = 2n ** 63n - 1n;
+/** A time.Duration is an int64 of nanoseconds: the magnitude may reach 2^63 when negative. */
+const limit = 2n ** 63n;
 
 /** One `<number><unit>` part: digits, an optional fraction, then everything up to the next digit. */
 const partPattern = /(\d*)(?:\.(\d*))?([^\d.]*)/y;
 
-/** The text is not a (non-negative) Go duration; the message says why, without the text. */
+/** The text is not a Go duration (or, for flags, is negative); the message says why, without the text. */
 export class DurationError extends Error {
   constructor(message: string) {
     super(message);
@@ -28,15 +30,17 @@ export class DurationError extends Error {
   }
 }
 
-/** Parses e.g. `30s`, `1h30m`, `1m30.5s` or `500ms` into milliseconds (fractions kept). */
+/** A flag's duration, e.g. `30s`, `1h30m`, `1000h` or `500ms`, in milliseconds (fractions kept). */
 export function parseGoDuration(text: string): number {
+  // Refused before parsing, so `-0s` is refused too: a minus sign is the typo.
+  if (text.startsWith('-')) throw new DurationError('must not be negative');
   return Number(parseGoDurationNanos(text)) / 1e6;
 }
 
-/** Parses a Go duration into exact nanoseconds. */
+/** Go's time.ParseDuration: exact nanoseconds, negative allowed, from -2^63 to 2^63-1. */
 export function parseGoDurationNanos(text: string): bigint {
-  if (text.startsWith('-')) throw new DurationError('must not be negative');
-  const body = text.startsWith('+') ? text.slice(1) : text;
+  const negative = text.startsWith('-');
+  const body = negative || text.startsWith('+') ? text.slice(1) : text;
   if (body === '') throw new DurationError('is empty');
   // Go's one unit-less special case.
   if (body === '0') return 0n;
@@ -44,8 +48,10 @@ export function parseGoDurationNanos(text: string): bigint {
   partPattern.lastIndex = 0;
   while (partPattern.lastIndex < body.length) {
     total += parsePart(body);
-    if (total > maxNanos) throw new DurationError('is too large');
+    if (total > limit) throw new DurationError('is too large');
   }
+  if (negative) return -total;
+  if (total === limit) throw new DurationError('is too large');
   return total;
 }
 
@@ -59,7 +65,24 @@ function parsePart(body: string): bigint {
   if (unit === '') throw new DurationError('has a number without a unit');
   const perUnit = nanosPerUnit.get(unit);
   if (perUnit === undefined) throw new DurationError(`has an unknown unit "${unit}"`);
-  // Like Go, a fraction finer than a nanosecond is truncated.
-  const scale = 10n ** BigInt(fraction.length);
-  return BigInt(whole || '0') * perUnit + (BigInt(fraction || '0') * perUnit) / scale;
+  const nanos = BigInt(whole || '0') * perUnit;
+  if (nanos > limit) throw new DurationError('is too large');
+  return nanos + fractionNanos(fraction, perUnit);
+}
+
+/**
+ * Go's arithmetic for the fraction, to the nanosecond: the digits that fit an int64 (the rest is
+ * ignored), times the unit over the scale in float64, truncated. `0.3333333333333333333h` is
+ * exactly 20m in Go, where exact arithmetic would give 1ns less.
+ */
+function fractionNanos(fraction: string, perUnit: bigint): bigint {
+  let digits = 0n;
+  let scale = 1;
+  for (const char of fraction) {
+    const next = digits * 10n + BigInt(char);
+    if (digits > (limit - 1n) / 10n || next > limit) break;
+    digits = next;
+    scale *= 10;
+  }
+  return BigInt(Math.trunc(Number(digits) * (Number(perUnit) / scale)));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlagError, parseFlags, usage, type FlagSpec } from './flags.ts';
+import { FlagError, parseCommandLine, parseFlags, usage, type FlagSpec } from './flags.ts';
 
 const specs: FlagSpec[] = [
   { name: 'kubeconfig', kind: 'string', help: 'a path' },
@@ -50,5 +50,37 @@ describe('parseFlags (pflag rules)', () => {
     expect(text.split('\n')).toHaveLength(3);
     expect(text).toContain('--install-crds');
     expect(text).toContain('(default true)');
+  });
+});
+
+describe("parseCommandLine (the arguments are the caller's)", () => {
+  const withShorthand: FlagSpec[] = [
+    ...specs,
+    { name: 'output', shorthand: 'o', kind: 'string', help: 'format' },
+    { name: 'v', shorthand: 'v', kind: 'string', help: 'verbosity' },
+  ];
+
+  it('keeps arguments in order, around flags and after --', () => {
+    const { args, flags } = parseCommandLine(
+      ['a', '--kubeconfig', '/k', 'b', '--', '--install-crds'],
+      withShorthand,
+    );
+    expect(args).toEqual(['a', 'b', '--install-crds']);
+    expect(flags.get('kubeconfig')).toBe('/k');
+  });
+
+  it.each([['-o', 'json'], ['-ojson'], ['-o=json']])('reads the shorthand %s', (...argv) => {
+    expect(parseCommandLine(argv, withShorthand).flags.get('output')).toBe('json');
+  });
+
+  it('reads -v2 as pflag does, for the controllers too', () => {
+    expect(parseFlags(['-v2'], withShorthand).get('v')).toBe('2');
+    expect(parseFlags(['-v', '3'], withShorthand).get('v')).toBe('3');
+  });
+
+  it('names an unknown shorthand as pflag does', () => {
+    expect(() => parseCommandLine(['-x'], withShorthand)).toThrow(
+      "unknown shorthand flag: 'x' in -x",
+    );
   });
 });

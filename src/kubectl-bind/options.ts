@@ -4,20 +4,15 @@
 // its --help text, and the typed options the commands run with.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from './errors.ts';
+import { DurationError, parseGoDuration } from '../cli/duration.ts';
+import {
+  FlagError,
+  parseCommandLine as parseFlagsAndArgs,
+  type FlagSpec,
+  type ParsedCommandLine,
+} from '../cli/flags.ts';
 import { releaseImage } from '../cli/version.ts';
-
-export interface FlagSpec {
-  name: string;
-  kind: 'string' | 'bool';
-  help: string;
-  /** The one-letter `-x` spelling. */
-  shorthand?: string;
-  /** The value's name in --help, e.g. `string`, `duration`. */
-  valueName?: string;
-  /** Shown in --help. */
-  defaultText?: string;
-}
+import { UsageError } from './errors.ts';
 
 export interface CommandSpec {
   name: string;
@@ -28,11 +23,6 @@ export interface CommandSpec {
   description: string;
   examples: readonly string[];
   flags: readonly FlagSpec[];
-}
-
-export interface ParsedCommandLine {
-  args: string[];
-  flags: Map<string, string | boolean>;
 }
 
 const helpFlag: FlagSpec = {
@@ -291,58 +281,12 @@ export function parseCommandLine(
   argv: readonly string[],
   specs: readonly FlagSpec[],
 ): ParsedCommandLine {
-  const byName = new Map(specs.map((spec) => [spec.name, spec]));
-  const byShorthand = new Map(
-    specs.flatMap((s) => (s.shorthand ? [[s.shorthand, s] as const] : [])),
-  );
-  const out: ParsedCommandLine = { args: [], flags: new Map() };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--') {
-      out.args.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      out.args.push(arg);
-      continue;
-    }
-    let spec: FlagSpec | undefined;
-    let value: string | undefined;
-    let shown: string;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      value = eq === -1 ? undefined : arg.slice(eq + 1);
-      spec = byName.get(name);
-      shown = `--${name}`;
-      if (!spec) throw new UsageError(`unknown flag: ${shown}`);
-    } else {
-      // pflag: `-o json`, `-o=json`, `-ojson`.
-      const letter = arg.slice(1, 2);
-      spec = byShorthand.get(letter);
-      shown = `-${letter}`;
-      if (!spec) throw new UsageError(`unknown shorthand flag: '${letter}' in ${arg}`);
-      const rest = arg.slice(2);
-      if (rest !== '') value = rest.startsWith('=') ? rest.slice(1) : rest;
-    }
-    if (spec.kind === 'bool') {
-      out.flags.set(spec.name, value === undefined ? true : parseBool(shown, value));
-      continue;
-    }
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new UsageError(`flag needs an argument: ${shown}`);
-    }
-    out.flags.set(spec.name, value);
+  try {
+    return parseFlagsAndArgs(argv, specs);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    throw new UsageError(err.message);
   }
-  return out;
-}
-
-function parseBool(flag: string, value: string): boolean {
-  // strconv.ParseBool's spellings.
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
-  throw new UsageError(`invalid argument "${value}" for ${flag}: want true or false`);
 }
 
 /** The --help text of one command. */
@@ -416,20 +360,12 @@ export function loginOptions(parsed: ParsedCommandLine, home = homedir()): Login
         : `login takes one URL, got ${parsed.args.length} arguments`,
     );
   }
-  const timeoutText = stringFlag(parsed, 'timeout') ?? '5m';
-  let timeoutMs: number;
-  try {
-    timeoutMs = parseGoDuration(timeoutText);
-  } catch (err) {
-    throw new UsageError(`invalid --timeout "${timeoutText}": ${(err as Error).message}`);
-  }
   const cluster = stringFlag(parsed, 'cluster');
   return {
     server: parsed.args[0] ?? '',
     ...(cluster !== undefined && cluster !== '' && { cluster }),
     skipBrowser: parsed.flags.get('skip-browser') === true,
-    timeoutMs,
-    timeoutText,
+    ...duration(parsed, '5m'),
     configFile: configFile(parsed, home),
   };
 }
@@ -561,15 +497,20 @@ function consumerOptions(parsed: ParsedCommandLine): ConsumerOptions {
   };
 }
 
+/** Node's timers wait at most 2^31-1 ms (24.8 days); a longer one would fire at once. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/** --timeout as Go reads it (`1000h` too), waited for at most maxTimerMs. */
 function duration(
   parsed: ParsedCommandLine,
   fallback: string,
 ): { timeoutMs: number; timeoutText: string } {
   const timeoutText = stringFlag(parsed, 'timeout') ?? fallback;
   try {
-    return { timeoutMs: parseGoDuration(timeoutText), timeoutText };
+    return { timeoutMs: Math.min(parseGoDuration(timeoutText), maxTimerMs), timeoutText };
   } catch (err) {
-    throw new UsageError(`invalid --timeout "${timeoutText}": ${(err as Error).message}`);
+    if (!(err instanceof DurationError)) throw err;
+    throw new UsageError(`invalid --timeout "${timeoutText}": ${err.message}`);
   }
 }
 
@@ -597,39 +538,4 @@ function configFile(parsed: ParsedCommandLine, home: string): string {
   const path = stringFlag(parsed, 'config-file');
   if (path === '') throw new UsageError('--config-file must not be empty');
   return path ?? join(home, '.kube-bind', 'config');
-}
-
-const msPerUnit: ReadonlyMap<string, number> = new Map([
-  ['ns', 1e-6],
-  ['us', 1e-3],
-  ['\u00b5s', 1e-3],
-  ['\u03bcs', 1e-3],
-  ['ms', 1],
-  ['s', 1_000],
-  ['m', 60_000],
-  ['h', 3_600_000],
-]);
-
-/** Go's duration syntax (`90s`, `5m`, `1h30m`, `1.5h`) in milliseconds; negative is refused. */
-export function parseGoDuration(text: string): number {
-  if (text.startsWith('-')) throw new Error('must not be negative');
-  const body = text.startsWith('+') ? text.slice(1) : text;
-  if (body === '0') return 0;
-  if (body === '') throw new Error('is empty');
-  const part = /(\d+(?:\.\d*)?|\.\d+)([^\d.]+)/y;
-  let total = 0;
-  while (part.lastIndex < body.length) {
-    const start = part.lastIndex;
-    const match = part.exec(body);
-    if (!match) {
-      throw new Error(
-        /^\d*\.?\d*$/.test(body.slice(start)) ? 'has a number without a unit' : 'is not a duration',
-      );
-    }
-    const unit = msPerUnit.get(match[2] ?? '');
-    if (unit === undefined) throw new Error(`has an unknown unit "${match[2] ?? ''}"`);
-    total += Number(match[1]) * unit;
-  }
-  if (!Number.isFinite(total) || total > 2 ** 31 - 1) throw new Error('is longer than 596h');
-  return total;
 }

@@ -4,11 +4,11 @@
 // BoundSchema is stored and read back, and the CRD it yields is accepted and Established).
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
-  exportedLabel,
   wildwestCollection,
   wildwestCRDs,
   wildwestTemplates,
 } from '../../src/apis/examples/wildwest.ts';
+import { exportedLabel } from '../../src/apis/kubebind/wire.ts';
 import {
   boundSchemaSpecFromCRD,
   boundSchemaToCRD,

@@ -14,9 +14,9 @@ import {
 } from '../schema/crd.ts';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { APIServiceExportTemplate, Collection, KindRef } from '../kubebind/types.gen.ts';
+import { exportedLabel } from '../kubebind/wire.ts';
 
 export const wildwestGroup = 'wildwest.dev';
-export const exportedLabel = 'kube-bind.io/exported';
 
 const intent = string({ description: 'What the consumer wants to happen.' });
 const result = object(

@@ -6,6 +6,7 @@
 // Everything here is pure: helpers take a condition list and return a new one, and never read the
 // clock — callers pass `now` from their own Clock (src/apis is the bottom layer and imports nothing).
 import type { Condition, ConditionStatus } from './types.gen.ts';
+import { ReadyCondition } from './wire.ts';
 
 /**
  * The status of a condition (generated from metav1.Condition's enum). kube-bind's own condition
@@ -35,8 +36,7 @@ export interface Conditioned {
   status?: { conditions?: Condition[] | undefined } | undefined;
 }
 
-/** The summary condition. */
-export const ReadyCondition = 'Ready';
+export { ReadyCondition };
 
 /** A point in time: a Date or milliseconds since the epoch (what `Clock.now()` returns). */
 export type Instant = Date | number;

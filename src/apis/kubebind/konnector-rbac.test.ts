@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PermissionClaim } from './types.gen.ts';
+import { konnectorBindingLabel as bindingLabel } from './wire.ts';
 import {
-  bindingLabel,
   bindingLabelValue,
   konnectorRBAC,
   konnectorRules,

@@ -28,11 +28,7 @@ import { createHash } from 'node:crypto';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import type { APIServiceExportResource, PermissionClaim } from './types.gen.ts';
-
-/** Label on the RBAC objects: the binding they serve (hashed when longer than a label value). */
-export const bindingLabel = 'konnector.kube-bind.io/binding';
-/** Annotation on the RBAC objects: the full binding name. */
-export const bindingAnnotation = 'konnector.kube-bind.io/binding';
+import { claimableResources, konnectorBindingAnnotation, konnectorBindingLabel } from './wire.ts';
 export const namePrefix = 'kube-bind-konnector-';
 
 /** The konnector's service account (`kube-bind/konnector`). */
@@ -46,9 +42,6 @@ const writeByName = ['get', 'update', 'patch'];
  */
 const claimVerbs = ['get', 'list', 'watch', 'create', 'update', 'delete'];
 const byNameVerbs = ['get', 'list', 'watch', 'update', 'delete'];
-
-/** The claimable resources (group `""`); claims of anything else are not granted. */
-export const claimableResources: readonly string[] = ['configmaps', 'secrets', 'serviceaccounts'];
 
 export interface KonnectorRBACInput {
   /** The APIServiceBinding name. */
@@ -73,7 +66,8 @@ export interface KonnectorRBAC {
 
 /** Whether a claim is one the konnector may be granted (core configmaps/secrets/serviceaccounts). */
 export function isClaimable(claim: Pick<PermissionClaim, 'group' | 'resource'>): boolean {
-  return !claim.group && claimableResources.includes(claim.resource);
+  // Claims of anything but the claimable resources (all of group `""`) are not granted.
+  return !claim.group && claimableResources.some((c) => c.resource === claim.resource);
 }
 
 /** The claims the builder leaves out (to surface on the binding, e.g. as a condition message). */
@@ -250,8 +244,8 @@ export function konnectorRBAC(input: KonnectorRBACInput): KonnectorRBAC {
   const sa = input.serviceAccount ?? defaultServiceAccount;
   const metadata = () => ({
     name,
-    labels: { [bindingLabel]: bindingLabelValue(input.binding) },
-    annotations: { [bindingAnnotation]: input.binding },
+    labels: { [konnectorBindingLabel]: bindingLabelValue(input.binding) },
+    annotations: { [konnectorBindingAnnotation]: input.binding },
     ...(input.owner && { ownerReferences: [{ ...input.owner }] }),
   });
   return {

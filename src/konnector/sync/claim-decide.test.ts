@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownerLabel } from '../../apis/kubebind/owner.ts';
+import { ownerLabel } from '../../apis/kubebind/wire.ts';
 import {
   claimCopy,
   claimOwner,

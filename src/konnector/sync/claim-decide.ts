@@ -45,7 +45,7 @@ import {
 } from '../provenance.ts';
 import type { SyncObject } from './decide.ts';
 import { contentOf } from './decide.ts';
-import { ownerLabel, type Owner } from '../../apis/kubebind/owner.ts';
+import { ownerLabel, type Owner } from '../../apis/kubebind/wire.ts';
 
 export type { Owner };
 export type Side = Owner;

@@ -10,7 +10,7 @@ import type { Request } from '../../runtime/controller/request.ts';
 import type { Result } from '../../runtime/controller/result.ts';
 import { requeueAfter } from '../../runtime/controller/result.ts';
 import type { ClaimAction, ClaimState, Side } from './claim-decide.ts';
-import { ownerLabel } from '../../apis/kubebind/owner.ts';
+import { ownerLabel } from '../../apis/kubebind/wire.ts';
 import { decideClaim, decideRelease } from './claim-decide.ts';
 import type { SyncObject } from './decide.ts';
 import type { SyncView } from './view.ts';

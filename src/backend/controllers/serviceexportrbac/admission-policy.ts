@@ -35,7 +35,7 @@ import { ForbiddenError, NotFoundError } from '../../../kube/errors.ts';
 import { ResourceClient, resourceType } from '../../../kube/resource.ts';
 import { binderName } from '../../resources/consumer.ts';
 import { managedLabel, managedValue } from './decide.ts';
-import { ownerLabel } from '../../../apis/kubebind/owner.ts';
+import { ownerLabel } from '../../../apis/kubebind/wire.ts';
 
 export const providerOwnedPolicyName = 'kube-bind-provider-owned-claims';
 export const policyFieldManager = 'kube-bind-ts-backend';

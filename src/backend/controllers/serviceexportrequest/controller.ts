@@ -47,7 +47,7 @@ import {
   type ExportedSchemas,
   type ExportedSchemaSource,
 } from '../exported-schemas.ts';
-import { ownerLabel } from '../../../apis/kubebind/owner.ts';
+import { ownerLabel } from '../../../apis/kubebind/wire.ts';
 
 export const serviceExportRequestControllerName = 'kube-bind-backend-serviceexportrequest';
 /** Finished requests are removed after this long (upstream: 10 minutes). */

@@ -12,7 +12,7 @@ import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { watch } from '../../../runtime/controller/handlers.ts';
 import type { ProviderCluster } from '../../cluster.ts';
-import { ownerLabel } from '../../../apis/kubebind/owner.ts';
+import { ownerLabel } from '../../../apis/kubebind/wire.ts';
 
 export const serviceNamespaceControllerName = 'konnector-servicenamespace';
 export { ownerLabel };

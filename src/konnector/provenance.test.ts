@@ -4,12 +4,14 @@ import {
   clusterNamespaceAnnotation,
   consumerNamespaceAnnotation,
   consumerUIDAnnotation,
+  providerNamespaceAnnotation,
+  providerUIDAnnotation,
+} from '../apis/kubebind/wire.ts';
+import {
   isCopyOfProviderObject,
   isOwnProviderObject,
   provenanceOfConsumer,
   provenanceOfProvider,
-  providerNamespaceAnnotation,
-  providerUIDAnnotation,
   readConsumerProvenance,
   readProviderProvenance,
   withConsumerProvenance,

@@ -3,17 +3,13 @@
 // object they come from; consumer copies say which provider object they mirror. Pure: functions
 // return new objects and never touch other annotations.
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-
-/** On provider objects: the contract namespace of the consumer that owns the object. */
-export const clusterNamespaceAnnotation = 'kube-bind.io/cluster-namespace';
-/** On provider objects: the consumer object's namespace (absent for cluster-scoped objects). */
-export const consumerNamespaceAnnotation = 'kube-bind.io/consumer-namespace';
-/** On provider objects: the consumer object's UID. */
-export const consumerUIDAnnotation = 'kube-bind.io/consumer-uid';
-/** On consumer copies: the provider object's namespace (absent for cluster-scoped objects). */
-export const providerNamespaceAnnotation = 'kube-bind.io/provider-namespace';
-/** On consumer copies: the provider object's UID. */
-export const providerUIDAnnotation = 'kube-bind.io/provider-uid';
+import {
+  clusterNamespaceAnnotation,
+  consumerNamespaceAnnotation,
+  consumerUIDAnnotation,
+  providerNamespaceAnnotation,
+  providerUIDAnnotation,
+} from '../apis/kubebind/wire.ts';
 
 export const provenanceAnnotations: readonly string[] = [
   clusterNamespaceAnnotation,

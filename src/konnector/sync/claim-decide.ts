@@ -30,13 +30,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import {
-  clusterNamespaceAnnotation,
-  consumerNamespaceAnnotation,
-  consumerUIDAnnotation,
   provenanceOfConsumer,
   provenanceOfProvider,
-  providerNamespaceAnnotation,
-  providerUIDAnnotation,
   readConsumerProvenance,
   readProviderProvenance,
   withConsumerProvenance,
@@ -45,7 +40,15 @@ import {
 } from '../provenance.ts';
 import type { SyncObject } from './decide.ts';
 import { contentOf } from './decide.ts';
-import { ownerLabel, type Owner } from '../../apis/kubebind/wire.ts';
+import {
+  clusterNamespaceAnnotation,
+  consumerNamespaceAnnotation,
+  consumerUIDAnnotation,
+  ownerLabel,
+  providerNamespaceAnnotation,
+  providerUIDAnnotation,
+  type Owner,
+} from '../../apis/kubebind/wire.ts';
 
 export type { Owner };
 export type Side = Owner;

@@ -6,7 +6,7 @@ import {
   consumerUIDAnnotation,
   providerNamespaceAnnotation,
   providerUIDAnnotation,
-} from '../provenance.ts';
+} from '../../apis/kubebind/wire.ts';
 import {
   consumerProvenanceUpdate,
   consumerStatusUpdate,

@@ -35,7 +35,11 @@ import { ForbiddenError, NotFoundError } from '../../../kube/errors.ts';
 import { ResourceClient, resourceType } from '../../../kube/resource.ts';
 import { binderName } from '../../resources/consumer.ts';
 import { managedLabel, managedValue } from './decide.ts';
-import { ownerLabel } from '../../../apis/kubebind/wire.ts';
+import {
+  clusterNamespaceAnnotation,
+  consumerUIDAnnotation,
+  ownerLabel,
+} from '../../../apis/kubebind/wire.ts';
 
 export const providerOwnedPolicyName = 'kube-bind-provider-owned-claims';
 export const policyFieldManager = 'kube-bind-ts-backend';
@@ -60,8 +64,6 @@ const ownerOf = (o: string) =>
   `${o} != null && has(${o}.metadata.labels) && '${ownerLabel}' in ${o}.metadata.labels ` +
   `? ${o}.metadata.labels['${ownerLabel}'] : ''`;
 
-const clusterNamespaceAnnotation = 'kube-bind.io/cluster-namespace';
-const consumerUIDAnnotation = 'kube-bind.io/consumer-uid';
 /**
  * Whether the old object is a copy the requesting consumer made: its provenance names the
  * requester's contract namespace (the `kube-binder` service account lives there).

@@ -38,8 +38,8 @@ export function selectorSummary(selector: Selector | undefined): string[] {
   }
   for (const ref of selector?.references ?? []) {
     const paths = [
-      ref.jsonPath?.name !== undefined ? `name at ${ref.jsonPath.name}` : undefined,
-      ref.jsonPath?.namespace !== undefined ? `namespace at ${ref.jsonPath.namespace}` : undefined,
+      ref.jsonPath.name !== undefined ? `name at ${ref.jsonPath.name}` : undefined,
+      ref.jsonPath.namespace !== undefined ? `namespace at ${ref.jsonPath.namespace}` : undefined,
     ].filter((p): p is string => p !== undefined);
     parts.push(
       `referenced from ${groupResource(ref)}${paths.length > 0 ? ` (${paths.join(', ')})` : ''}`,

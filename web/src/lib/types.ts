@@ -1,82 +1,34 @@
-// The JSON documents the UI reads and writes (protocol.md §5). Only the fields the UI uses.
+// The JSON documents the UI reads and writes (protocol.md §5). They are the backend's own types from
+// src/apis, imported as types only (nothing of src/ reaches the bundle), so the UI and the backend
+// cannot disagree on a field name. The aliases keep the names the UI uses.
 
-export interface ObjectMeta {
-  name?: string;
-  creationTimestamp?: string | null;
-  [key: string]: unknown;
-}
+import type {
+  APIServiceExportResource,
+  APIServiceExportTemplate,
+  BindableResourcesRequest,
+} from '../../../src/apis/kubebind/types.gen.ts';
 
-export interface ExportResource {
-  group?: string;
-  resource: string;
-  versions?: string[];
-}
+export type {
+  Collection,
+  LabelSelector,
+  PermissionClaim,
+  Selector,
+} from '../../../src/apis/kubebind/types.gen.ts';
+export type {
+  ApplyBindingResponse as ApplyBindingResult,
+  BindingResponse,
+  ConsumerStatus,
+} from '../../../src/apis/kubebind/documents.ts';
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
+export type Template = APIServiceExportTemplate;
+export type ExportResource = APIServiceExportResource;
 
-export interface Selector {
-  namedResources?: { name: string; namespace?: string }[];
-  labelSelector?: LabelSelector;
-  references?: {
-    group?: string;
-    resource: string;
-    versions?: string[];
-    jsonPath?: { name?: string; namespace?: string };
-  }[];
-}
-
-export interface PermissionClaim {
-  group?: string;
-  resource: string;
-  selector?: Selector;
-}
-
-export interface Template {
-  metadata: ObjectMeta;
-  spec?: {
-    description?: string;
-    scope?: string;
-    resources?: ExportResource[];
-    permissionClaims?: PermissionClaim[];
-    namespaces?: { name: string }[];
-    schemaUpdatePolicy?: string;
-  };
-}
-
-export interface Collection {
-  metadata: ObjectMeta;
-  spec?: { description?: string; templates?: { name: string }[] };
-}
-
+/** GET /api/templates and /api/collections: a Kubernetes-style list. */
 export interface List<T> {
   items?: T[] | null;
 }
 
-export interface BindingResponse {
-  kind?: string;
-  apiVersion?: string;
-  authentication?: { oauth2CodeGrant?: { sid?: string; id?: string } | null };
-  kubeconfig: string;
-  requests?: unknown[];
-  providerNamespace?: string;
-  bindingName?: string;
-}
-
-export interface ConsumerStatus {
-  connected: boolean;
-  namespace?: string;
-  exports?: string[];
-}
-
-export interface ApplyBindingResult {
-  konnectorDeployed?: boolean;
-  bundleCreated?: boolean;
-  message?: string;
-}
-
+/** GET /api/info: what the page shows about the backend (not part of upstream's protocol). */
 export interface BackendInfo {
   providerPrettyName: string;
   version: string;
@@ -88,7 +40,7 @@ export function bindRequest(
   bindingName: string,
   templateName: string,
   identity: string,
-): Record<string, unknown> {
+): BindableResourcesRequest {
   return {
     metadata: { name: bindingName },
     spec: {

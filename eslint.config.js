@@ -140,6 +140,25 @@ export default tseslint.config(
         .map(([name]) => [`vue/${name}`, 'off']),
     ),
   },
-  { files: ['web/src/**/*.{ts,vue}'], languageOptions: { globals: globals.browser } },
+  // The page runs in the browser. It shares the backend's API types, but no code of src/ (which
+  // would end up in the bundle): imports from there must be type-only.
+  {
+    files: ['web/src/**/*.{ts,vue}'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/**'],
+              allowTypeImports: true,
+              message: 'The web UI imports only types from src/ (use `import type`).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // ---- end of the web UI block ------------------------------------------------------------
 );

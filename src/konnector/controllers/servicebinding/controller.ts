@@ -3,13 +3,12 @@
 // reports them back into the BoundSchemas and the export, runs one spec/status syncer per bound
 // resource, and keeps the binding's conditions. Deleting a binding releases it first (provider
 // copies deleted, consumer finalizers dropped) so the CRD and its objects can go.
-import { isDeepStrictEqual } from 'node:util';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Condition } from '../../../apis/kubebind/conditions.ts';
 import { resourceGroupName } from '../../../apis/kubebind/group-resource.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { InvalidError } from '../../../kube/errors.ts';
-import { ResourceClient, resourceType } from '../../../kube/resource.ts';
+import { ResourceClient } from '../../../kube/resource.ts';
 import { CustomResourceDefinitions } from '../../../kube/resources.ts';
 import { patchStatusGuarded } from '../../../kube/status-patch.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
@@ -21,12 +20,7 @@ import { requeueAfter } from '../../../runtime/controller/result.ts';
 import type { Result } from '../../../runtime/controller/result.ts';
 import type { ProviderCluster } from '../../cluster.ts';
 import { secretKeyRefName } from '../../cluster.ts';
-import { exportIsolation, placement, watchScope } from '../../placement.ts';
-import type { Scope, WatchScope } from '../../placement.ts';
 import { refOf } from '../../providers/kubeconfig-secret.ts';
-import { isClaimable } from '../../../apis/kubebind/konnector-rbac.ts';
-import type { SyncObject } from '../../sync/decide.ts';
-import { hasFinalizer } from '../../sync/decide.ts';
 import { patchFinalizer } from '../../sync/finalizer.ts';
 import { startResourceSyncer } from '../../sync/resource-syncer.ts';
 import type { SyncerDeps } from '../../sync/resource-syncer.ts';
@@ -34,15 +28,22 @@ import type { ResourceSyncSettings } from '../../sync/view.ts';
 import {
   bindingConditions,
   bindingFinalizer,
+  bindingState,
+  bindingStatus,
   boundSchemaStatus,
-  consumerCRD,
   crdEstablished,
-  crdOwnedBy,
-  crdUpdate,
-  exportConditions,
-  syncVersion,
+  crdNameOf,
+  crdWriteError,
+  decideBinding,
+  decideClaim,
+  decideCRD,
+  exportConditionsUpdate,
+  exportMissing,
+  staleSyncers,
+  stillSettling,
 } from './decide.ts';
-import type { BindingState } from './decide.ts';
+import type { BindingError, CRDAction, SyncOutcome } from './decide.ts';
+import { claimSyncSettings, resourceSyncSettings, syncerFingerprint } from './syncer-settings.ts';
 
 export const serviceBindingControllerName = 'konnector-servicebinding';
 
@@ -105,157 +106,179 @@ function isOurs(cluster: ProviderCluster, b: kb.APIServiceBinding): boolean {
 
 async function reconcileBinding(
   name: string,
-  { cluster, signal, log }: ReconcileContext<ProviderCluster>,
+  ctx: ReconcileContext<ProviderCluster>,
   clock: Clock,
   syncerDeps: SyncerDeps,
 ): Promise<Result | undefined> {
-  const s = informersOf(cluster);
-  const binding = s.bindings.lister.get(name);
-  const prefix = `${name}/`;
-  if (!binding || !isOurs(cluster, binding)) {
-    if (!binding) for (const key of cluster.syncers.keys(prefix)) await cluster.syncers.stop(key);
-    return undefined;
-  }
+  const { cluster, signal, log } = ctx;
+  const binding = informersOf(cluster).bindings.lister.get(name);
+  const action = decideBinding(binding, !!binding && isOurs(cluster, binding));
+  const syncerKeys = () => cluster.syncers.keys(`${name}/`);
   const bindings = new ResourceClient(cluster.consumer.client, kb.APIServiceBindings);
-  if (binding.metadata?.deletionTimestamp) {
-    if (!hasFinalizer(binding, bindingFinalizer)) return undefined;
-    for (const key of cluster.syncers.keys(prefix)) {
-      await cluster.syncers.get(key)?.release(signal);
-      await cluster.syncers.stop(key);
-    }
-    await patchFinalizer(bindings, binding, bindingFinalizer, false, signal);
-    log.info('binding released: provider copies deleted, consumer finalizers removed');
-    return undefined;
+  switch (action.type) {
+    case 'none':
+      return undefined;
+    case 'stop-syncers':
+      for (const key of syncerKeys()) await cluster.syncers.stop(key);
+      return undefined;
+    case 'release':
+      for (const key of syncerKeys()) {
+        await cluster.syncers.get(key)?.release(signal);
+        await cluster.syncers.stop(key);
+      }
+      await patchFinalizer(bindings, action.binding, bindingFinalizer, false, signal);
+      log.info('binding released: provider copies deleted, consumer finalizers removed');
+      return undefined;
+    case 'add-finalizer':
+      await patchFinalizer(bindings, action.binding, bindingFinalizer, true, signal);
+      return undefined;
+    case 'sync':
+      return syncBinding(action.binding, ctx, clock.now(), syncerDeps);
   }
-  if (!hasFinalizer(binding, bindingFinalizer)) {
-    await patchFinalizer(bindings, binding, bindingFinalizer, true, signal);
-    return undefined;
-  }
+}
 
-  const now = clock.now();
-  const contract = cluster.contractNamespace;
-  const exp = s.exports.lister.get(namespacedKey(contract, name));
-  const clusterBinding = s.clusterBindings.lister.get(namespacedKey(contract, 'cluster'));
-  const state: BindingState = {
-    crdErrors: [],
-    schemasPending: [],
-    informersSynced: true,
-    heartbeating: !!clusterBinding?.status?.lastHeartbeatTime,
-  };
+/** One sync of one binding: what it read, and the syncers it wants so far. */
+interface BindingPass {
+  binding: kb.APIServiceBinding;
+  name: string;
+  export: kb.APIServiceExport;
+  serviceNamespaces: kb.APIServiceNamespace[];
+  ctx: ReconcileContext<ProviderCluster>;
+  now: number;
+  syncerDeps: SyncerDeps;
+  wanted: Set<string>;
+}
+
+/** Installs the export's CRDs, runs its syncers, stops the others, and reports. */
+async function syncBinding(
+  binding: kb.APIServiceBinding,
+  ctx: ReconcileContext<ProviderCluster>,
+  now: number,
+  syncerDeps: SyncerDeps,
+): Promise<Result | undefined> {
+  const { cluster, signal } = ctx;
+  const name = binding.metadata?.name ?? '';
+  const informers = informersOf(cluster);
+  const key = (n: string) => namespacedKey(cluster.contractNamespace, n);
+  const exp = informers.exports.lister.get(key(name));
+  const clusterBinding = informers.clusterBindings.lister.get(key('cluster'));
   const wanted = new Set<string>();
-  if (!exp) {
-    const request = s.requests.lister.get(namespacedKey(contract, name));
-    const failed = request?.status?.phase === 'Failed' ? request.status.terminalMessage : undefined;
-    state.exportMissing = failed ? { failedMessage: failed } : {};
-  } else {
-    for (const resource of exp.spec.resources) {
-      const bsName = resourceGroupName(resource);
-      const bs = s.boundSchemas.lister.get(namespacedKey(contract, bsName));
-      if (!bs?.spec) {
-        state.schemasPending.push(`BoundSchema ${bsName}`);
-        continue;
-      }
-      const crd = await ensureCRD(
-        cluster,
-        binding,
-        bs,
-        s.crds.lister.get(crdNameOf(bs)),
-        state,
-        signal,
-      );
-      if (!crd || !crdEstablished(crd)) {
-        if (crd) state.schemasPending.push(`CustomResourceDefinition ${crd.metadata?.name ?? ''}`);
-        continue;
-      }
-      await reportBoundSchema(cluster, bs, crd, now, signal);
-      const key = `${prefix}${bsName}`;
-      wanted.add(key);
-      const settings = syncSettings(cluster, name, exp, bs, crd, s.serviceNamespaces.lister.list());
-      const syncer = await cluster.syncers.ensure(
-        key,
-        JSON.stringify(settingsFingerprint(settings)),
-        () => startResourceSyncer(cluster, settings, syncerDeps),
-      );
-      if (!syncer.hasSynced()) state.informersSynced = false;
-    }
+  const outcomes: SyncOutcome[] = [];
+  if (exp) {
+    const serviceNamespaces = informers.serviceNamespaces.lister.list();
+    const pass = { binding, name, export: exp, serviceNamespaces, ctx, now, syncerDeps, wanted };
+    for (const resource of exp.spec.resources) outcomes.push(await syncResource(pass, resource));
     for (const claim of exp.spec.permissionClaims ?? []) {
-      if (!isClaimable(claim)) {
-        state.crdErrors.push({
-          reason: 'UnsupportedPermissionClaim',
-          message: `permission claim on ${claim.resource}.${claim.group ?? ''} is not supported (only configmaps, secrets and serviceaccounts)`,
-        });
-        continue;
-      }
-      const key = `${prefix}claim/${claim.resource}`;
-      wanted.add(key);
-      const settings = claimSettings(cluster, name, exp, claim, s.serviceNamespaces.lister.list());
-      const fingerprint = { ...settingsFingerprint(settings), claim: settings.claim };
-      const syncer = await cluster.syncers.ensure(key, JSON.stringify(fingerprint), () =>
-        startResourceSyncer(cluster, settings, syncerDeps),
-      );
-      if (!syncer.hasSynced()) state.informersSynced = false;
+      outcomes.push(await syncClaim(pass, claim));
     }
   }
-  for (const key of cluster.syncers.keys(prefix)) {
-    if (!wanted.has(key)) await cluster.syncers.stop(key);
+  for (const stale of staleSyncers(cluster.syncers.keys(`${name}/`), wanted)) {
+    await cluster.syncers.stop(stale);
   }
 
-  const current = binding.status?.conditions ?? [];
-  const conditions = bindingConditions(current, state, now);
-  const status: kb.APIServiceBindingStatus = {
-    ...binding.status,
-    providerPrettyName:
-      clusterBinding?.spec.providerPrettyName ?? binding.status?.providerPrettyName ?? '',
-    conditions,
-    ...(exp && {
-      boundSchemas: exp.spec.resources.map((r) => ({ group: r.group ?? '', resource: r.resource })),
-    }),
-    ...(exp?.spec.permissionClaims && { permissionClaims: exp.spec.permissionClaims }),
-  };
-  if (!isDeepStrictEqual(status, binding.status ?? {})) {
+  const heartbeating = !!clusterBinding?.status?.lastHeartbeatTime;
+  const missing = exp ? undefined : exportMissing(informers.requests.lister.get(key(name)));
+  const state = bindingState(outcomes, heartbeating, missing);
+  const conditions = bindingConditions(binding.status?.conditions ?? [], state, now);
+  const status = bindingStatus(binding, conditions, exp, clusterBinding);
+  if (status) {
+    const bindings = new ResourceClient(cluster.consumer.client, kb.APIServiceBindings);
     await patchStatusGuarded(bindings, binding, { ...status }, signal);
   }
   if (exp) await reportExport(cluster, exp, conditions, now, signal);
-  const pending = state.schemasPending.length > 0 || !state.informersSynced;
-  return pending ? requeueAfter(pendingRecheckMs) : undefined;
+  return stillSettling(state) ? requeueAfter(pendingRecheckMs) : undefined;
 }
 
-function crdNameOf(bs: kb.BoundSchema): string {
-  return `${bs.spec?.names.plural ?? ''}.${bs.spec?.group ?? ''}`;
+/** One bound resource: its CRD installed and established, reported, and its syncer running. */
+async function syncResource(
+  pass: BindingPass,
+  resource: kb.APIServiceExportResource,
+): Promise<SyncOutcome> {
+  const { cluster, signal } = pass.ctx;
+  const informers = informersOf(cluster);
+  const bsName = resourceGroupName(resource);
+  const bs = informers.boundSchemas.lister.get(namespacedKey(cluster.contractNamespace, bsName));
+  if (!bs?.spec) return { type: 'pending', waitingFor: `BoundSchema ${bsName}` };
+  const live = informers.crds.lister.get(crdNameOf(bs));
+  const crd = await applyCRD(cluster, decideCRD(bs, pass.binding, live), signal);
+  if ('error' in crd) return { type: 'failed', error: crd.error };
+  if (!crdEstablished(crd.live)) {
+    const crdName = crd.live.metadata?.name ?? '';
+    return { type: 'pending', waitingFor: `CustomResourceDefinition ${crdName}` };
+  }
+  await reportBoundSchema(cluster, bs, crd.live, pass.now, signal);
+  const settings = resourceSyncSettings(
+    cluster.contractNamespace,
+    pass.name,
+    pass.export,
+    bs,
+    crd.live,
+    pass.serviceNamespaces,
+  );
+  return ensureSyncer(pass, `${pass.name}/${bsName}`, settings);
 }
 
-/** Creates or updates the consumer CRD; records why it cannot. Returns the live CRD if any. */
-async function ensureCRD(
+/** One permission claim: its syncer running, or why it cannot. */
+async function syncClaim(pass: BindingPass, claim: kb.PermissionClaim): Promise<SyncOutcome> {
+  const decision = decideClaim(claim);
+  if (decision.type === 'refuse') return { type: 'failed', error: decision.error };
+  const settings = claimSyncSettings(
+    pass.ctx.cluster.contractNamespace,
+    pass.name,
+    pass.export,
+    claim,
+    pass.serviceNamespaces,
+  );
+  return ensureSyncer(pass, `${pass.name}/claim/${claim.resource}`, settings);
+}
+
+/** Runs the syncer at `key` with `settings` (restarting it when they changed); wants it kept. */
+async function ensureSyncer(
+  pass: BindingPass,
+  key: string,
+  settings: ResourceSyncSettings,
+): Promise<SyncOutcome> {
+  const { cluster } = pass.ctx;
+  pass.wanted.add(key);
+  const syncer = await cluster.syncers.ensure(key, syncerFingerprint(settings), () =>
+    startResourceSyncer(cluster, settings, pass.syncerDeps),
+  );
+  return { type: 'syncing', synced: syncer.hasSynced() };
+}
+
+/** Carries out a CRD decision: the live CRD after it, or why there is none. */
+async function applyCRD(
   cluster: ProviderCluster,
-  binding: kb.APIServiceBinding,
-  bs: kb.BoundSchema,
-  live: CustomResourceDefinition | undefined,
-  state: BindingState,
+  action: CRDAction,
   signal: AbortSignal,
-): Promise<CustomResourceDefinition | undefined> {
+): Promise<{ live: CustomResourceDefinition } | { error: BindingError }> {
+  switch (action.type) {
+    case 'refuse':
+      return { error: action.error };
+    case 'keep':
+      return { live: action.live };
+    case 'create':
+      return writeCRD(cluster, 'create', action.desired, signal);
+    case 'update':
+      return writeCRD(cluster, 'update', action.update, signal);
+  }
+}
+
+/** Creates or updates a consumer CRD; a schema the apiserver refuses is the binding's error. */
+async function writeCRD(
+  cluster: ProviderCluster,
+  verb: 'create' | 'update',
+  crd: CustomResourceDefinition,
+  signal: AbortSignal,
+): Promise<{ live: CustomResourceDefinition } | { error: BindingError }> {
   const crds = new ResourceClient(cluster.consumer.client, CustomResourceDefinitions);
-  const desired = consumerCRD(bs, binding);
-  const name = desired.metadata?.name ?? '';
   try {
-    if (!live) return await crds.create(desired, { signal });
-    if (!crdOwnedBy(live, binding)) {
-      state.crdErrors.push({
-        reason: 'ForeignCustomResourceDefinition',
-        message: `CustomResourceDefinition ${name} exists and does not belong to APIServiceBinding ${binding.metadata?.name ?? ''}`,
-      });
-      return undefined;
-    }
-    const update = crdUpdate(live, desired);
-    return update ? await crds.update(update, { signal }) : live;
+    const live =
+      verb === 'create' ? await crds.create(crd, { signal }) : await crds.update(crd, { signal });
+    return { live };
   } catch (err) {
     if (!(err instanceof InvalidError)) throw err;
-    state.crdErrors.push({
-      reason: live
-        ? 'CustomResourceDefinitionUpdateFailed'
-        : 'CustomResourceDefinitionCreateFailed',
-      message: `CustomResourceDefinition ${name}: ${err.message}`,
-    });
-    return undefined;
+    return { error: crdWriteError(verb, crd.metadata?.name ?? '', err.message) };
   }
 }
 
@@ -279,147 +302,12 @@ async function reportExport(
   now: number,
   signal: AbortSignal,
 ): Promise<void> {
-  const current = exp.status?.conditions ?? [];
-  const next = exportConditions(exp, bindingConds, now);
-  if (isDeepStrictEqual(next, current)) return;
+  const next = exportConditionsUpdate(exp, bindingConds, now);
+  if (!next) return;
   const client = new ResourceClient(
     cluster.client,
     kb.APIServiceExports,
     cluster.contractNamespace,
   );
   await patchStatusGuarded(client, exp, { conditions: next }, signal);
-}
-
-function syncSettings(
-  cluster: ProviderCluster,
-  binding: string,
-  exp: kb.APIServiceExport,
-  bs: kb.BoundSchema,
-  crd: CustomResourceDefinition,
-  serviceNamespaces: readonly kb.APIServiceNamespace[],
-): ResourceSyncSettings {
-  const spec = bs.spec;
-  if (!spec) throw new Error(`BoundSchema ${bs.metadata?.name ?? ''} has no spec`);
-  const isolation = exportIsolation(exp.spec);
-  const consumerScope: Scope = spec.scope;
-  // With isolation Namespaced the backend turned a namespaced provider resource cluster-scoped.
-  const providerScope: Scope = isolation === 'Namespaced' ? 'Namespaced' : spec.scope;
-  const version = syncVersion(bs) ?? '';
-  const versionDef = crd.spec.versions.find((v) => v.name === version);
-  const type = (namespaced: boolean) =>
-    resourceType<SyncObject>({
-      group: spec.group,
-      version,
-      resource: spec.names.plural,
-      kind: spec.names.kind,
-      namespaced,
-    });
-  return {
-    binding,
-    export: { metadata: { name: exp.metadata?.name ?? '', uid: exp.metadata?.uid ?? '' } },
-    consumerType: type(consumerScope === 'Namespaced'),
-    providerType: type(providerScope === 'Namespaced'),
-    consumerStatusSubresource: !!versionDef?.subresources?.status,
-    placement: placement({
-      isolation,
-      consumerScope,
-      providerScope,
-      contractNamespace: cluster.contractNamespace,
-    }),
-    scope: watchScope({
-      informerScope: exp.spec.informerScope,
-      providerScope,
-      contractNamespace: cluster.contractNamespace,
-      serviceNamespaces: serviceNamespaces.map((sn) => sn.status?.namespace ?? ''),
-    }),
-  };
-}
-
-const claimKinds: Readonly<Record<string, string>> = {
-  configmaps: 'ConfigMap',
-  secrets: 'Secret',
-  serviceaccounts: 'ServiceAccount',
-};
-
-/** A claim's syncer: core objects in consumer namespaces to the matching provider namespaces. */
-function claimSettings(
-  cluster: ProviderCluster,
-  binding: string,
-  exp: kb.APIServiceExport,
-  claim: kb.PermissionClaim,
-  serviceNamespaces: readonly kb.APIServiceNamespace[],
-): ResourceSyncSettings {
-  const type = resourceType<SyncObject>({
-    group: '',
-    version: 'v1',
-    resource: claim.resource,
-    kind: claimKinds[claim.resource] ?? '',
-    namespaced: true,
-  });
-  const versionOf = (ref: { group?: string; resource: string; versions?: string[] }) =>
-    ref.versions?.[0] ??
-    exp.spec.resources.find(
-      (r) => r.resource === ref.resource && (r.group ?? '') === (ref.group ?? ''),
-    )?.versions?.[0] ??
-    'v1';
-  return {
-    binding,
-    export: { metadata: { name: exp.metadata?.name ?? '', uid: exp.metadata?.uid ?? '' } },
-    consumerType: type,
-    providerType: type,
-    consumerStatusSubresource: false,
-    placement: placement({
-      isolation: 'Prefixed',
-      consumerScope: 'Namespaced',
-      providerScope: 'Namespaced',
-      contractNamespace: cluster.contractNamespace,
-    }),
-    // Claimed objects are watched per namespace whatever the export's informer scope: the
-    // backend grants claims only in the service namespaces (never cluster-wide, which would
-    // reach every Secret of the provider), so a cluster-wide watch is Forbidden. Not in the
-    // contract namespace either: it maps to no consumer namespace, and holds the consumer's
-    // own credentials.
-    scope: claimScope(cluster.contractNamespace, serviceNamespaces),
-    claim: {
-      selector: claim.selector,
-      references: (claim.selector.references ?? []).map((ref) => ({
-        type: resourceType({
-          group: ref.group ?? '',
-          version: versionOf(ref),
-          resource: ref.resource,
-          kind: '',
-          namespaced: true,
-        }),
-        jsonPath: ref.jsonPath,
-      })),
-    },
-  };
-}
-
-/** A claim's provider namespaces: the service namespaces, without the contract namespace. */
-function claimScope(
-  contractNamespace: string,
-  serviceNamespaces: readonly kb.APIServiceNamespace[],
-): WatchScope {
-  const all = watchScope({
-    informerScope: 'Namespaced',
-    providerScope: 'Namespaced',
-    contractNamespace,
-    serviceNamespaces: serviceNamespaces.map((sn) => sn.status?.namespace ?? ''),
-  });
-  return all.clusterWide
-    ? all
-    : { clusterWide: false, namespaces: all.namespaces.filter((ns) => ns !== contractNamespace) };
-}
-
-/** What a syncer restarts for when it changes. */
-function settingsFingerprint(s: ResourceSyncSettings) {
-  return {
-    exportUID: s.export.metadata?.uid,
-    consumer: s.consumerType,
-    provider: s.providerType,
-    status: s.consumerStatusSubresource,
-    strategy: s.placement.strategy,
-    scope: s.scope,
-  };
 }

@@ -7,11 +7,17 @@ import type { Condition } from '../../../apis/kubebind/conditions.ts';
 import type {
   APIServiceBinding,
   APIServiceExport,
+  APIServiceExportRequest,
   BoundSchema,
   BoundSchemaSpec,
+  ClusterBinding,
+  RequestPhase,
 } from '../../../apis/kubebind/types.gen.ts';
 import {
   bindingConditions,
+  bindingFinalizer,
+  bindingState,
+  bindingStatus,
   boundSchemaHash,
   boundSchemaHashAnnotation,
   boundSchemaStatus,
@@ -19,7 +25,15 @@ import {
   crdEstablished,
   crdOwnedBy,
   crdUpdate,
+  crdWriteError,
+  decideBinding,
+  decideClaim,
+  decideCRD,
   exportConditions,
+  exportConditionsUpdate,
+  exportMissing,
+  staleSyncers,
+  stillSettling,
   syncVersion,
   type BindingState,
 } from './decide.ts';
@@ -539,5 +553,267 @@ describe('exportConditions', () => {
         message: 'The binding has no SchemaInSync condition yet.',
       }),
     );
+  });
+});
+
+// --- the reconcile's decisions ----------------------------------------------------------------
+
+describe('decideBinding', () => {
+  const finalized: APIServiceBinding = {
+    ...binding,
+    metadata: { ...binding.metadata, finalizers: [bindingFinalizer] },
+  };
+  const deleting = (b: APIServiceBinding): APIServiceBinding => ({
+    ...b,
+    metadata: { ...b.metadata, deletionTimestamp: t0 },
+  });
+
+  it('stops the syncers of a binding that is gone', () => {
+    expect(decideBinding(undefined, false)).toStrictEqual({ type: 'stop-syncers' });
+  });
+
+  it("leaves another provider's binding alone, even while it is deleted", () => {
+    expect(decideBinding(finalized, false)).toStrictEqual({ type: 'none' });
+    expect(decideBinding(deleting(finalized), false)).toStrictEqual({ type: 'none' });
+  });
+
+  it('adds its finalizer before anything else', () => {
+    expect(decideBinding(binding, true)).toStrictEqual({ type: 'add-finalizer', binding });
+  });
+
+  it('syncs a binding that holds its finalizer', () => {
+    expect(decideBinding(finalized, true)).toStrictEqual({ type: 'sync', binding: finalized });
+  });
+
+  it('releases a deleted binding that holds its finalizer, and only then', () => {
+    const gone = deleting(finalized);
+    expect(decideBinding(gone, true)).toStrictEqual({ type: 'release', binding: gone });
+    expect(decideBinding(deleting(binding), true)).toStrictEqual({ type: 'none' });
+  });
+
+  it('ignores finalizers of others', () => {
+    const others: APIServiceBinding = {
+      ...binding,
+      metadata: { ...binding.metadata, finalizers: ['example.com/other'] },
+    };
+    expect(decideBinding(others, true).type).toBe('add-finalizer');
+  });
+});
+
+describe('decideCRD', () => {
+  const desired = consumerCRD(boundSchema(), binding);
+
+  it('creates a missing CRD', () => {
+    expect(decideCRD(boundSchema(), binding, undefined)).toStrictEqual({
+      type: 'create',
+      desired,
+    });
+  });
+
+  it('keeps a CRD of this binding whose hash matches', () => {
+    const live = liveCRD(desired);
+    expect(decideCRD(boundSchema(), binding, live)).toStrictEqual({ type: 'keep', live });
+  });
+
+  it('updates a CRD of this binding made from another spec', () => {
+    const live = liveCRD(consumerCRD(boundSchema(), binding));
+    const changed = boundSchema({ ...widgets, versions: [version('v2', true, true)] });
+    const action = decideCRD(changed, binding, live);
+    expect(action).toStrictEqual({
+      type: 'update',
+      update: crdUpdate(live, consumerCRD(changed, binding)),
+    });
+  });
+
+  it('never touches a CRD of the same name that is not ours', () => {
+    const other: APIServiceBinding = { ...binding, metadata: { name: 'widgets', uid: 'other' } };
+    const foreign = liveCRD(consumerCRD(boundSchema(), other));
+    expect(decideCRD(boundSchema(), binding, foreign)).toStrictEqual({
+      type: 'refuse',
+      error: {
+        reason: 'ForeignCustomResourceDefinition',
+        message:
+          'CustomResourceDefinition widgets.example.com exists and does not belong to APIServiceBinding widgets',
+      },
+    });
+  });
+
+  it('names a refused write by what it tried', () => {
+    expect(crdWriteError('create', 'widgets.example.com', 'bad schema')).toStrictEqual({
+      reason: 'CustomResourceDefinitionCreateFailed',
+      message: 'CustomResourceDefinition widgets.example.com: bad schema',
+    });
+    expect(crdWriteError('update', 'widgets.example.com', 'bad schema').reason).toBe(
+      'CustomResourceDefinitionUpdateFailed',
+    );
+  });
+});
+
+describe('decideClaim', () => {
+  const claim = (group: string, resource: string) => ({
+    group,
+    resource,
+    selector: { namedResources: [{ name: 'x' }] },
+  });
+
+  it.each(['configmaps', 'secrets', 'serviceaccounts'])('syncs claims on core %s', (r) => {
+    expect(decideClaim(claim('', r))).toStrictEqual({ type: 'sync' });
+  });
+
+  it('refuses any other claim, naming it', () => {
+    expect(decideClaim(claim('apps', 'deployments'))).toStrictEqual({
+      type: 'refuse',
+      error: {
+        reason: 'UnsupportedPermissionClaim',
+        message:
+          'permission claim on deployments.apps is not supported (only configmaps, secrets and serviceaccounts)',
+      },
+    });
+  });
+});
+
+describe('exportMissing', () => {
+  const request = (phase: RequestPhase, terminalMessage?: string): APIServiceExportRequest => ({
+    metadata: { name: 'widgets' },
+    spec: { resources: [] },
+    status: { phase, ...(terminalMessage && { terminalMessage }) },
+  });
+
+  it("carries a failed request's terminal message", () => {
+    expect(exportMissing(request('Failed', 'no such resource'))).toStrictEqual({
+      failedMessage: 'no such resource',
+    });
+  });
+
+  it('is plain while the request is pending, or without a request', () => {
+    expect(exportMissing(request('Pending'))).toStrictEqual({});
+    expect(exportMissing(undefined)).toStrictEqual({});
+  });
+});
+
+describe('bindingState', () => {
+  const foreign = { reason: 'ForeignCustomResourceDefinition', message: 'a' };
+  const unsupported = { reason: 'UnsupportedPermissionClaim', message: 'b' };
+
+  it('is good without outcomes, and settled', () => {
+    const state = bindingState([], true);
+    expect(state).toStrictEqual({
+      crdErrors: [],
+      schemasPending: [],
+      informersSynced: true,
+      heartbeating: true,
+    });
+    expect(stillSettling(state)).toBe(false);
+  });
+
+  it('keeps errors and pending schemas in export order', () => {
+    const state = bindingState(
+      [
+        { type: 'pending', waitingFor: 'BoundSchema widgets.example.com' },
+        { type: 'failed', error: foreign },
+        { type: 'syncing', synced: true },
+        { type: 'pending', waitingFor: 'CustomResourceDefinition gadgets.example.com' },
+        { type: 'failed', error: unsupported },
+      ],
+      false,
+    );
+    expect(state).toStrictEqual({
+      crdErrors: [foreign, unsupported],
+      schemasPending: [
+        'BoundSchema widgets.example.com',
+        'CustomResourceDefinition gadgets.example.com',
+      ],
+      informersSynced: true,
+      heartbeating: false,
+    });
+    expect(stillSettling(state)).toBe(true);
+  });
+
+  it('is not synced while any syncer is not, and looks again', () => {
+    const state = bindingState(
+      [
+        { type: 'syncing', synced: true },
+        { type: 'syncing', synced: false },
+      ],
+      true,
+    );
+    expect(state.informersSynced).toBe(false);
+    expect(stillSettling(state)).toBe(true);
+  });
+
+  it('says why the export is missing', () => {
+    expect(bindingState([], true, { failedMessage: 'gone' }).exportMissing).toStrictEqual({
+      failedMessage: 'gone',
+    });
+    expect('exportMissing' in bindingState([], true)).toBe(false);
+  });
+});
+
+describe('staleSyncers', () => {
+  it('are the running syncers no longer wanted', () => {
+    const running = ['widgets/a', 'widgets/b', 'widgets/claim/secrets'];
+    expect(staleSyncers(running, new Set(['widgets/b']))).toStrictEqual([
+      'widgets/a',
+      'widgets/claim/secrets',
+    ]);
+    expect(staleSyncers(running, new Set(running))).toStrictEqual([]);
+  });
+});
+
+describe('bindingStatus', () => {
+  const conditions = [cond('Ready', 'True', t0)];
+  const exp: APIServiceExport = {
+    metadata: { name: 'widgets', namespace: contract },
+    spec: {
+      resources: [{ group: 'example.com', resource: 'widgets', versions: ['v1'] }],
+      permissionClaims: [{ group: '', resource: 'secrets', selector: {} }],
+      informerScope: 'Namespaced',
+      isolation: 'Prefixed',
+    },
+  };
+  const clusterBinding: ClusterBinding = {
+    metadata: { name: 'cluster', namespace: contract },
+    spec: {
+      kubeconfigSecretRef: { name: 'kubeconfig', key: 'kubeconfig' },
+      providerPrettyName: 'Acme',
+    },
+  };
+
+  it("lists the export's resources and claims and the provider's name", () => {
+    expect(bindingStatus(binding, conditions, exp, clusterBinding)).toStrictEqual({
+      providerPrettyName: 'Acme',
+      conditions,
+      boundSchemas: [{ group: 'example.com', resource: 'widgets' }],
+      permissionClaims: exp.spec.permissionClaims,
+    });
+  });
+
+  it('keeps the last pretty name and lists nothing without an export', () => {
+    const named: APIServiceBinding = { ...binding, status: { providerPrettyName: 'Old' } };
+    expect(bindingStatus(named, conditions, undefined, undefined)).toStrictEqual({
+      providerPrettyName: 'Old',
+      conditions,
+    });
+  });
+
+  it('is undefined when nothing changes', () => {
+    const status = bindingStatus(binding, conditions, exp, clusterBinding);
+    const current: APIServiceBinding = { ...binding, ...(status && { status }) };
+    expect(bindingStatus(current, conditions, exp, clusterBinding)).toBeUndefined();
+  });
+});
+
+describe('exportConditionsUpdate', () => {
+  const exp: APIServiceExport = {
+    metadata: { name: 'widgets', namespace: contract },
+    spec: { resources: [], informerScope: 'Namespaced', isolation: 'Prefixed' },
+  };
+  const inSync = [cond('SchemaInSync', 'True', t0)];
+
+  it('is the new conditions when they change, undefined once written', () => {
+    const next = exportConditionsUpdate(exp, inSync, now);
+    expect(next).toStrictEqual(exportConditions(exp, inSync, now));
+    const written: APIServiceExport = { ...exp, status: { conditions: next ?? [] } };
+    expect(exportConditionsUpdate(written, inSync, later)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
-// The servicebinding controller's decisions, pure: the consumer CRD a BoundSchema becomes, whether
-// a live CRD is ours and current, what a CRD's state says about the BoundSchema, and the
-// binding's conditions.
+// The servicebinding controller's decisions, pure: what a binding needs (release, finalizer,
+// sync), the consumer CRD a BoundSchema becomes and whether a live CRD is ours and current, what a
+// CRD's state says about the BoundSchema, which claims are synced, and the binding's and the
+// export's conditions from what became of each resource. The controller gathers and acts.
 import { createHash } from 'node:crypto';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -8,12 +9,18 @@ import type { Condition, ConditionSeverity } from '../../../apis/kubebind/condit
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
 import { boundSchemaSpecJson } from '../../../apis/kubebind/spec-hash.ts';
 import { boundSchemaToCRD } from '../../../apis/kubebind/schema-mapping.ts';
+import { isClaimable } from '../../../apis/kubebind/konnector-rbac.ts';
 import type {
   APIServiceBinding,
+  APIServiceBindingStatus,
   APIServiceExport,
+  APIServiceExportRequest,
   BoundSchema,
   BoundSchemaStatus,
+  ClusterBinding,
+  PermissionClaim,
 } from '../../../apis/kubebind/types.gen.ts';
+import { hasFinalizer } from '../../sync/decide.ts';
 
 /** On consumer CRDs: the hash of the BoundSchema spec they were made from. */
 export const boundSchemaHashAnnotation = 'konnector.kube-bind.io/bound-schema-hash';
@@ -120,7 +127,7 @@ export interface BindingState {
   /** The export is missing; with the request's terminal message when it failed. */
   exportMissing?: { failedMessage?: string };
   /** CRD problems that block the binding (foreign CRD, invalid schema). */
-  crdErrors: { reason: string; message: string }[];
+  crdErrors: BindingError[];
   /** BoundSchemas not found, or CRDs not established yet. */
   schemasPending: string[];
   informersSynced: boolean;
@@ -215,4 +222,169 @@ export function exportConditions(
           now,
         );
   return c;
+}
+
+/** What to do about one APIServiceBinding, before looking at its export. */
+export type BindingAction =
+  /** The binding is gone: stop its syncers. */
+  | { type: 'stop-syncers' }
+  /** Another provider's binding, or one already released. */
+  | { type: 'none' }
+  /** Deleting: delete the provider copies, drop consumer finalizers, then the binding's own. */
+  | { type: 'release'; binding: APIServiceBinding }
+  | { type: 'add-finalizer'; binding: APIServiceBinding }
+  /** Install its CRDs, run its syncers and report. */
+  | { type: 'sync'; binding: APIServiceBinding };
+
+/** `ours`: the binding names this provider cluster's kubeconfig. */
+export function decideBinding(
+  binding: APIServiceBinding | undefined,
+  ours: boolean,
+): BindingAction {
+  if (!binding) return { type: 'stop-syncers' };
+  if (!ours) return { type: 'none' };
+  const finalized = hasFinalizer(binding, bindingFinalizer);
+  if (binding.metadata?.deletionTimestamp) {
+    return finalized ? { type: 'release', binding } : { type: 'none' };
+  }
+  return finalized ? { type: 'sync', binding } : { type: 'add-finalizer', binding };
+}
+
+/** Why the binding cannot be Connected (foreign CRD, invalid schema, unsupported claim). */
+export interface BindingError {
+  reason: string;
+  message: string;
+}
+
+/** What to do about the consumer CRD of one BoundSchema. */
+export type CRDAction =
+  | { type: 'create'; desired: CustomResourceDefinition }
+  | { type: 'update'; update: CustomResourceDefinition }
+  | { type: 'keep'; live: CustomResourceDefinition }
+  /** A CRD of that name exists and belongs to someone else: never touched. */
+  | { type: 'refuse'; error: BindingError };
+
+export function decideCRD(
+  bs: BoundSchema,
+  binding: APIServiceBinding,
+  live: CustomResourceDefinition | undefined,
+): CRDAction {
+  const desired = consumerCRD(bs, binding);
+  if (!live) return { type: 'create', desired };
+  if (!crdOwnedBy(live, binding)) {
+    const name = desired.metadata?.name ?? '';
+    return {
+      type: 'refuse',
+      error: {
+        reason: 'ForeignCustomResourceDefinition',
+        message: `CustomResourceDefinition ${name} exists and does not belong to APIServiceBinding ${binding.metadata?.name ?? ''}`,
+      },
+    };
+  }
+  const update = crdUpdate(live, desired);
+  return update ? { type: 'update', update } : { type: 'keep', live };
+}
+
+/** The binding error of a CRD write the apiserver refused as invalid. */
+export function crdWriteError(action: 'create' | 'update', name: string, message: string) {
+  return {
+    reason:
+      action === 'create'
+        ? 'CustomResourceDefinitionCreateFailed'
+        : 'CustomResourceDefinitionUpdateFailed',
+    message: `CustomResourceDefinition ${name}: ${message}`,
+  } satisfies BindingError;
+}
+
+/** The consumer CRD's name for a BoundSchema: `<plural>.<group>`. */
+export function crdNameOf(bs: BoundSchema): string {
+  return `${bs.spec?.names.plural ?? ''}.${bs.spec?.group ?? ''}`;
+}
+
+/** What became of one bound resource or permission claim of the export in this pass. */
+export type SyncOutcome =
+  /** Waiting for a BoundSchema or for its CRD to be established. */
+  | { type: 'pending'; waitingFor: string }
+  | { type: 'failed'; error: BindingError }
+  /** Its syncer runs; `synced` once its informers have synced. */
+  | { type: 'syncing'; synced: boolean };
+
+/** A permission claim's syncer, or why the konnector does not sync it. */
+export function decideClaim(
+  claim: PermissionClaim,
+): { type: 'sync' } | { type: 'refuse'; error: BindingError } {
+  if (isClaimable(claim)) return { type: 'sync' };
+  return {
+    type: 'refuse',
+    error: {
+      reason: 'UnsupportedPermissionClaim',
+      message: `permission claim on ${claim.resource}.${claim.group ?? ''} is not supported (only configmaps, secrets and serviceaccounts)`,
+    },
+  };
+}
+
+/** Why the export is missing: its request's terminal message when the request failed. */
+export function exportMissing(
+  request: APIServiceExportRequest | undefined,
+): NonNullable<BindingState['exportMissing']> {
+  const failed = request?.status?.phase === 'Failed' ? request.status.terminalMessage : undefined;
+  return failed ? { failedMessage: failed } : {};
+}
+
+/** The binding's state from what became of each resource and claim, in export order. */
+export function bindingState(
+  outcomes: readonly SyncOutcome[],
+  heartbeating: boolean,
+  missing?: BindingState['exportMissing'],
+): BindingState {
+  return {
+    ...(missing && { exportMissing: missing }),
+    crdErrors: outcomes.flatMap((o) => (o.type === 'failed' ? [o.error] : [])),
+    schemasPending: outcomes.flatMap((o) => (o.type === 'pending' ? [o.waitingFor] : [])),
+    informersSynced: outcomes.every((o) => o.type !== 'syncing' || o.synced),
+    heartbeating,
+  };
+}
+
+/** Whether to look again soon: schemas pending or informers not synced yet. */
+export function stillSettling(state: BindingState): boolean {
+  return state.schemasPending.length > 0 || !state.informersSynced;
+}
+
+/** The running syncers of a binding no longer wanted. */
+export function staleSyncers(running: readonly string[], wanted: ReadonlySet<string>): string[] {
+  return running.filter((key) => !wanted.has(key));
+}
+
+/**
+ * The binding's status: its conditions, the provider's pretty name, and the export's resources
+ * and claims. Undefined when unchanged.
+ */
+export function bindingStatus(
+  binding: APIServiceBinding,
+  conditions: Condition[],
+  exp: APIServiceExport | undefined,
+  clusterBinding: ClusterBinding | undefined,
+): APIServiceBindingStatus | undefined {
+  const status: APIServiceBindingStatus = {
+    ...binding.status,
+    providerPrettyName:
+      clusterBinding?.spec.providerPrettyName ?? binding.status?.providerPrettyName ?? '',
+    conditions,
+    ...(exp && {
+      boundSchemas: exp.spec.resources.map((r) => ({ group: r.group ?? '', resource: r.resource })),
+    }),
+    ...(exp?.spec.permissionClaims && { permissionClaims: exp.spec.permissionClaims }),
+  };
+  return isDeepStrictEqual(status, binding.status ?? {}) ? undefined : status;
+}
+
+/** The export's conditions when they change, undefined when they would not. */
+export function exportConditionsUpdate(
+  exp: APIServiceExport,
+  bindingConds: readonly Condition[],
+  now: number,
+): Condition[] | undefined {
+  const next = exportConditions(exp, bindingConds, now);
+  return isDeepStrictEqual(next, exp.status?.conditions ?? []) ? undefined : next;
 }

@@ -5,17 +5,17 @@
 // SchemaUpdatePolicy Always carries a schema change to its BoundSchemas at once. Unlike upstream,
 // a request may claim only what an APIServiceExportTemplate offers, and may pre-seed only
 // namespaces that can become its own service namespaces (never a system namespace nor an existing
-// one made for anything else); otherwise it fails before anything is created (decide.ts).
+// one made for anything else); otherwise it fails before anything is created. This file reads
+// and writes; what to do is decided in decide.ts.
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Logger } from 'pino';
-import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
-import { sourceSpecHash, sourceSpecHashOf } from '../../../apis/kubebind/spec-hash.ts';
+import { sourceSpecHashOf } from '../../../apis/kubebind/spec-hash.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
-import { PatchType } from '../../../kube/client.ts';
 import { AlreadyExistsError, ignoreAlreadyExists, ignoreNotFound } from '../../../kube/errors.ts';
 import { ResourceClient, type KubeObject } from '../../../kube/resource.ts';
 import { Namespaces } from '../../../kube/resources.ts';
+import { patchStatusGuarded } from '../../../kube/status-patch.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
@@ -23,19 +23,27 @@ import { noEvents, type EventRecorder, type EventType } from '../../../runtime/e
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter, type Result } from '../../../runtime/controller/result.ts';
-import { sourceSpecHashAnnotation } from '../serviceexport/decide.ts';
 import { hasResources } from '../well-formed.ts';
 import {
   boundSchemaSpec,
   claimsOffered,
+  decideBoundSchema,
+  decideRequest,
   desiredExportSpec,
+  expiryOf,
+  exportConflict,
   exportMatches,
+  failedStatus,
   maxNamespaces,
   namespacesAllowed,
+  needsAdmission,
+  requestPhase,
+  succeededStatus,
   validateRequest,
   type Failure,
   type ConsumerScope,
   type Isolation,
+  type ObservedRequest,
   type ResolvedResource,
 } from './decide.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
@@ -47,11 +55,10 @@ import {
   type ExportedSchemas,
   type ExportedSchemaSource,
 } from '../exported-schemas.ts';
-import { ownerLabel } from '../../../apis/kubebind/wire.ts';
+import { deleteExpired } from '../finished-ttl.ts';
+import { ownerLabel, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
 
 export const serviceExportRequestControllerName = 'kube-bind-backend-serviceexportrequest';
-/** Finished requests are removed after this long (upstream: 10 minutes). */
-export const finishedRequestTTLMs = 10 * 60_000;
 
 export interface ServiceExportRequestConfig {
   consumerScope: ConsumerScope;
@@ -138,49 +145,58 @@ class RequestReconcile {
   }
 
   async run(request: kb.APIServiceExportRequest): Promise<Result | undefined> {
-    const phase = request.status?.phase ?? 'Pending';
-    if (phase === 'Failed') return this.#collect(request);
+    const action = decideRequest(await this.#observe(request));
+    switch (action.kind) {
+      case 'fail':
+        await this.#fail(request, action.failure);
+        break;
+      case 'provision':
+        await this.#provision(request, action.resolved);
+        break;
+      case 'follow-sources':
+        await this.#ensureBoundSchemas(request, action.resolved, await this.#liveExport(request));
+        break;
+      case 'none':
+        break;
+    }
+    return this.#collect(request);
+  }
+
+  /** What the decision needs: validation unless Failed, admission only for a valid Pending one. */
+  async #observe(request: kb.APIServiceExportRequest): Promise<ObservedRequest> {
+    if (requestPhase(request) === 'Failed') return { request };
     const validation = validateRequest(
       request,
       this.#informers.exported.specs(this.#config.consumerScope),
       this.#source.noun,
     );
-    if (!validation.ok) {
-      if (phase === 'Pending') {
-        await this.#fail(request, validation.condition, validation.reason, validation.message);
-      }
-      return this.#collect(request);
-    }
-    if (phase === 'Pending') {
-      const refused = await this.#refusal(request);
-      if (refused) {
-        await this.#fail(request, refused.condition, refused.reason, refused.message);
-        return this.#collect(request);
-      }
-    }
-    const alwaysSync = request.spec.schemaUpdatePolicy === 'Always';
+    if (!needsAdmission(request, validation)) return { request, validation };
+    const refusal = await this.#refusal(request);
+    return { request, validation, ...(refusal && { refusal }) };
+  }
+
+  /** BoundSchemas, the export and the pre-seeded namespaces; then Succeeded. */
+  async #provision(
+    request: kb.APIServiceExportRequest,
+    resolved: readonly ResolvedResource[],
+  ): Promise<void> {
     const existing = await this.#liveExport(request);
-    if (phase === 'Pending' || alwaysSync) {
-      await this.#ensureBoundSchemas(request, validation.resolved, existing);
+    await this.#ensureBoundSchemas(request, resolved, existing);
+    const made = await this.#ensureExport(request, resolved, existing);
+    if (!made) {
+      await this.#fail(request, exportConflict(request));
+      return;
     }
-    if (phase === 'Pending') {
-      const outcome = await this.#ensureExport(request, validation.resolved, existing);
-      if (!outcome.ok) {
-        await this.#fail(request, 'ExportsReady', 'ExportConflict', outcome.message);
-        return this.#collect(request);
-      }
-      // BoundSchemas made before the export get it as their controller now (GC with the export).
-      await this.#ensureBoundSchemas(request, validation.resolved, outcome.export);
-      await this.#ensureNamespaces(request, outcome.export);
-      await this.#succeed(request);
-      await this.#event(
-        request,
-        'Normal',
-        'ExportReady',
-        `APIServiceExport ${name(request)} is ready`,
-      );
-    }
-    return this.#collect(request);
+    // BoundSchemas made before the export get it as their controller now (GC with the export).
+    await this.#ensureBoundSchemas(request, resolved, made);
+    await this.#ensureNamespaces(request, made);
+    await this.#writeStatus(request, succeededStatus(request, this.#config.clock.now()));
+    await this.#event(
+      request,
+      'Normal',
+      'ExportReady',
+      `APIServiceExport ${name(request)} is ready`,
+    );
   }
 
   /**
@@ -222,16 +238,17 @@ class RequestReconcile {
     owner: kb.APIServiceExport | undefined,
   ): Promise<void> {
     const schemas = new ResourceClient(this.#cluster.client, kb.BoundSchemas, ns(request));
+    const alwaysSync = request.spec.schemaUpdatePolicy === 'Always';
     for (const { name: schemaName, source } of resolved) {
       const spec = boundSchemaSpec(source, this.#config.consumerScope, this.#config.isolation);
-      const hash = sourceSpecHash(spec);
       const live = this.#informers.schemas.lister.get(namespacedKey(ns(request), schemaName));
-      if (!live) {
+      const action = decideBoundSchema(live, spec, alwaysSync, owner !== undefined);
+      if (action.kind === 'create') {
         await ignoreAlreadyExists(
           schemas.create({
             metadata: {
               name: schemaName,
-              annotations: { [sourceSpecHashAnnotation]: hash },
+              annotations: { [sourceSpecHashAnnotation]: action.hash },
               ...(owner && { ownerReferences: [controllerRef(owner)] }),
             },
             spec,
@@ -239,19 +256,17 @@ class RequestReconcile {
         );
         continue;
       }
-      const needsOwner = owner && !live.metadata?.ownerReferences?.some((r) => r.controller);
-      const drifted =
-        request.spec.schemaUpdatePolicy === 'Always' &&
-        live.metadata?.annotations?.[sourceSpecHashAnnotation] !== hash;
-      if (!needsOwner && !drifted) continue;
+      if (action.kind === 'in-sync' || !live) continue;
+      const { adopt, drifted, hash } = action;
       await schemas.update(
         {
           ...live,
           metadata: {
             ...live.metadata,
-            ...(needsOwner && {
-              ownerReferences: [...(live.metadata?.ownerReferences ?? []), controllerRef(owner)],
-            }),
+            ...(adopt &&
+              owner && {
+                ownerReferences: [...(live.metadata?.ownerReferences ?? []), controllerRef(owner)],
+              }),
             ...(drifted && {
               annotations: { ...live.metadata?.annotations, [sourceSpecHashAnnotation]: hash },
             }),
@@ -272,25 +287,21 @@ class RequestReconcile {
     }
   }
 
+  /** The export the request asks for, made if missing; undefined when another one has its name. */
   async #ensureExport(
     request: kb.APIServiceExportRequest,
     resolved: readonly ResolvedResource[],
     existing: kb.APIServiceExport | undefined,
-  ): Promise<{ ok: true; export: kb.APIServiceExport } | { ok: false; message: string }> {
+  ): Promise<kb.APIServiceExport | undefined> {
     const { consumerScope, isolation } = this.#config;
     const desired = desiredExportSpec(request, resolved, consumerScope, isolation);
-    const conflict = {
-      ok: false as const,
-      message:
-        `an APIServiceExport named ${name(request)} already exists in ${ns(request)} with other ` +
-        'resources, claims or scope; bind under another name',
-    };
-    if (existing)
-      return exportMatches(existing, desired) ? { ok: true, export: existing } : conflict;
+    const ifMatching = (exp: kb.APIServiceExport) =>
+      exportMatches(exp, desired) ? exp : undefined;
+    if (existing) return ifMatching(existing);
     const specs = resolved.map((r) => boundSchemaSpec(r.source, consumerScope, isolation));
     const exports = new ResourceClient(this.#cluster.client, kb.APIServiceExports, ns(request));
     try {
-      const created = await exports.create(
+      return await exports.create(
         {
           metadata: {
             name: name(request),
@@ -300,11 +311,9 @@ class RequestReconcile {
         },
         { signal: this.#signal },
       );
-      return { ok: true, export: created };
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
-      const raced = await exports.get(name(request), this.#signal);
-      return exportMatches(raced, desired) ? { ok: true, export: raced } : conflict;
+      return ifMatching(await exports.get(name(request), this.#signal));
     }
   }
 
@@ -336,36 +345,9 @@ class RequestReconcile {
     return (this.#config.events ?? noEvents).event(obj, type, reason, message);
   }
 
-  async #succeed(request: kb.APIServiceExportRequest): Promise<void> {
-    const now = this.#config.clock.now();
-    let conditions = markTrue(request.status?.conditions ?? [], 'ExportsReady', now);
-    conditions = markTrue(conditions, 'PermissionClaim', now);
-    await this.#writeStatus(request, {
-      phase: 'Succeeded',
-      conditions: setSummary(conditions, now),
-    });
-  }
-
-  async #fail(
-    request: kb.APIServiceExportRequest,
-    condition: string,
-    reason: string,
-    message: string,
-  ): Promise<void> {
-    const now = this.#config.clock.now();
-    const conditions = markFalse(
-      request.status?.conditions ?? [],
-      condition,
-      reason,
-      'Error',
-      message,
-      now,
-    );
-    await this.#writeStatus(request, {
-      phase: 'Failed',
-      terminalMessage: message,
-      conditions: setSummary(conditions, now),
-    });
+  async #fail(request: kb.APIServiceExportRequest, failure: Failure): Promise<void> {
+    const { reason, message } = failure;
+    await this.#writeStatus(request, failedStatus(request, failure, this.#config.clock.now()));
     this.#log.info({ reason, message }, 'export request failed');
     await this.#event(request, 'Warning', reason, message);
   }
@@ -379,35 +361,21 @@ class RequestReconcile {
       kb.APIServiceExportRequests,
       ns(request),
     );
-    await requests.patch(
-      name(request),
-      PatchType.merge,
-      { metadata: { resourceVersion: request.metadata?.resourceVersion }, status },
-      { subresource: 'status', signal: this.#signal },
-    );
+    await patchStatusGuarded(requests, request, { ...status }, this.#signal);
   }
 
-  /**
-   * Finished requests go after a while, as upstream's do (the export stays). A request with
-   * policy Always stays: it is what carries the policy to later schema changes.
-   */
+  /** Deletes the request once its TTL has passed (decide.ts); otherwise looks again then. */
   async #collect(request: kb.APIServiceExportRequest): Promise<Result | undefined> {
-    if (request.spec.schemaUpdatePolicy === 'Always' && request.status?.phase !== 'Failed') return;
-    const created = Date.parse(request.metadata?.creationTimestamp ?? '');
-    if (Number.isNaN(created)) return;
-    const remaining = created + finishedRequestTTLMs - this.#config.clock.now();
-    if (remaining > 0) return requeueAfter(remaining);
-    const requests = new ResourceClient(
-      this.#cluster.client,
-      kb.APIServiceExportRequests,
-      ns(request),
-    );
-    await ignoreNotFound(
-      requests.delete(name(request), {
-        preconditions: { uid: request.metadata?.uid ?? '' },
-        signal: this.#signal,
-      }),
-    );
+    const expiry = expiryOf(request, this.#config.clock.now());
+    if (expiry.kind === 'wait') return requeueAfter(expiry.afterMs);
+    if (expiry.kind === 'delete') {
+      const requests = new ResourceClient(
+        this.#cluster.client,
+        kb.APIServiceExportRequests,
+        ns(request),
+      );
+      await deleteExpired(requests, request, this.#signal);
+    }
     return undefined;
   }
 }

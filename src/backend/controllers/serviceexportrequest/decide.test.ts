@@ -4,15 +4,26 @@ import type {
   APIServiceExportRequest,
   APIServiceExportResource,
   APIServiceExportSpec,
+  BoundSchema,
   BoundSchemaSpec,
   BoundSchemaVersion,
   PermissionClaim,
 } from '../../../apis/kubebind/types.gen.ts';
+import { sourceSpecHash } from '../../../apis/kubebind/spec-hash.ts';
 import {
   boundSchemaSpec,
+  decideBoundSchema,
+  decideRequest,
   desiredExportSpec,
+  expiryOf,
+  exportConflict,
   exportMatches,
+  failedStatus,
+  finishedRequestTTLMs,
+  needsAdmission,
+  succeededStatus,
   validateRequest,
+  type Failure,
   type ResolvedResource,
 } from './decide.ts';
 
@@ -390,5 +401,194 @@ describe('exportMatches', () => {
     expect(exportMatches(live({ permissionClaims: [] }), desired)).toBe(false);
     expect(exportMatches(live({ informerScope: 'Cluster' }), desired)).toBe(false);
     expect(exportMatches(live({ isolation: 'Namespaced' }), desired)).toBe(false);
+  });
+});
+
+// --- the phase machine ------------------------------------------------------------------------
+
+const t0 = Date.parse('2025-01-01T00:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const inPhase = (
+  phase: 'Pending' | 'Succeeded' | 'Failed' | undefined,
+  policy?: 'Always' | 'Never',
+): APIServiceExportRequest => {
+  const req = request([res('example.com', 'widgets')]);
+  if (policy) req.spec.schemaUpdatePolicy = policy;
+  if (phase) req.status = { phase };
+  req.metadata = { ...req.metadata, creationTimestamp: iso(t0), uid: 'u1' };
+  return req;
+};
+
+const valid = (req: APIServiceExportRequest) => validateRequest(req, exported(widgets));
+const invalid = (req: APIServiceExportRequest) => validateRequest(req, new Map());
+const refused: Failure = {
+  ok: false,
+  condition: 'PermissionClaim',
+  reason: 'PermissionClaimNotOffered',
+  message: 'no template offers it',
+};
+
+describe('decideRequest', () => {
+  it('provisions a valid Pending request (no phase yet is Pending)', () => {
+    for (const req of [inPhase(undefined), inPhase('Pending')]) {
+      expect(decideRequest({ request: req, validation: valid(req) })).toEqual({
+        kind: 'provision',
+        resolved: [expect.objectContaining({ name: 'widgets.example.com' })],
+      });
+    }
+  });
+
+  it('fails a Pending request that does not validate, with the validation failure', () => {
+    const req = inPhase('Pending');
+    const validation = invalid(req);
+    expect(decideRequest({ request: req, validation })).toEqual({
+      kind: 'fail',
+      failure: validation,
+    });
+  });
+
+  it('fails a valid Pending request that is refused (claims, namespaces)', () => {
+    const req = inPhase('Pending');
+    expect(decideRequest({ request: req, validation: valid(req), refusal: refused })).toEqual({
+      kind: 'fail',
+      failure: refused,
+    });
+  });
+
+  it('keeps the BoundSchemas of a Succeeded request with policy Always following their sources', () => {
+    const req = inPhase('Succeeded', 'Always');
+    expect(decideRequest({ request: req, validation: valid(req) })).toMatchObject({
+      kind: 'follow-sources',
+    });
+  });
+
+  it('does nothing more for a Succeeded request without policy Always, or one that no longer validates', () => {
+    const never = inPhase('Succeeded', 'Never');
+    expect(decideRequest({ request: never, validation: valid(never) })).toEqual({ kind: 'none' });
+    const always = inPhase('Succeeded', 'Always');
+    expect(decideRequest({ request: always, validation: invalid(always) })).toEqual({
+      kind: 'none',
+    });
+  });
+
+  it('does nothing for a Failed request, whatever it would validate to', () => {
+    const req = inPhase('Failed', 'Always');
+    expect(decideRequest({ request: req })).toEqual({ kind: 'none' });
+    expect(decideRequest({ request: req, validation: valid(req) })).toEqual({ kind: 'none' });
+  });
+});
+
+describe('needsAdmission', () => {
+  it('reads templates and namespaces only for a valid Pending request', () => {
+    const pending = inPhase('Pending');
+    expect(needsAdmission(pending, valid(pending))).toBe(true);
+    expect(needsAdmission(pending, invalid(pending))).toBe(false);
+    const done = inPhase('Succeeded');
+    expect(needsAdmission(done, valid(done))).toBe(false);
+  });
+});
+
+describe('the status of a finished request', () => {
+  it('Failed: the failure in its condition, the summary and the terminal message', () => {
+    const status = failedStatus(inPhase('Pending'), refused, t0);
+    expect(status).toMatchObject({ phase: 'Failed', terminalMessage: 'no template offers it' });
+    expect(status.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'PermissionClaim',
+        status: 'False',
+        reason: 'PermissionClaimNotOffered',
+      }),
+    );
+    expect(status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Ready', status: 'False' }),
+    );
+  });
+
+  it('Succeeded: exports and claims ready, and so the request', () => {
+    const status = succeededStatus(inPhase('Pending'), t0);
+    expect(status.phase).toBe('Succeeded');
+    for (const type of ['ExportsReady', 'PermissionClaim', 'Ready']) {
+      expect(status.conditions).toContainEqual(expect.objectContaining({ type, status: 'True' }));
+    }
+  });
+
+  it('an export of the same name with other content is a conflict', () => {
+    expect(exportConflict(inPhase('Pending'))).toEqual({
+      ok: false,
+      condition: 'ExportsReady',
+      reason: 'ExportConflict',
+      message:
+        'an APIServiceExport named widgets already exists in kube-bind-abc with other resources, claims or scope; bind under another name',
+    });
+  });
+});
+
+describe('expiryOf', () => {
+  it('counts the TTL from the creation, in any phase', () => {
+    expect(expiryOf(inPhase('Succeeded'), t0 + 60_000)).toEqual({
+      kind: 'wait',
+      afterMs: finishedRequestTTLMs - 60_000,
+    });
+    expect(expiryOf(inPhase('Pending'), t0 + finishedRequestTTLMs)).toEqual({ kind: 'delete' });
+  });
+
+  it('keeps a request with policy Always unless it failed', () => {
+    const late = t0 + 10 * finishedRequestTTLMs;
+    expect(expiryOf(inPhase('Succeeded', 'Always'), late)).toEqual({ kind: 'keep' });
+    expect(expiryOf(inPhase('Failed', 'Always'), late)).toEqual({ kind: 'delete' });
+  });
+
+  it('keeps a request without a creation time', () => {
+    const req = inPhase('Succeeded');
+    req.metadata = { name: 'widgets', namespace: 'kube-bind-abc' };
+    expect(expiryOf(req, t0)).toEqual({ kind: 'keep' });
+  });
+});
+
+describe('decideBoundSchema', () => {
+  const spec = boundSchemaSpec(widgets, 'Namespaced', 'Prefixed');
+  const hash = sourceSpecHash(spec);
+  const live = (annotated: string, controlled: boolean): BoundSchema => ({
+    metadata: {
+      name: 'widgets.example.com',
+      annotations: { 'kube-bind.io/source-spec-hash': annotated },
+      ownerReferences: controlled
+        ? [{ apiVersion: 'v1', kind: 'APIServiceExport', name: 'w', uid: 'x', controller: true }]
+        : [],
+    },
+    spec,
+  });
+
+  it('creates a missing one with the hash of its spec', () => {
+    expect(decideBoundSchema(undefined, spec, false, false)).toEqual({
+      kind: 'create',
+      spec,
+      hash,
+    });
+  });
+
+  it('leaves one in sync alone', () => {
+    expect(decideBoundSchema(live(hash, true), spec, true, true)).toEqual({ kind: 'in-sync' });
+  });
+
+  it('adopts one without a controller once the export exists', () => {
+    expect(decideBoundSchema(live(hash, false), spec, false, true)).toMatchObject({
+      kind: 'update',
+      adopt: true,
+      drifted: false,
+    });
+    expect(decideBoundSchema(live(hash, false), spec, false, false)).toEqual({ kind: 'in-sync' });
+  });
+
+  it('replaces a drifted spec with policy Always only', () => {
+    expect(decideBoundSchema(live('old', true), spec, true, true)).toEqual({
+      kind: 'update',
+      spec,
+      hash,
+      adopt: false,
+      drifted: true,
+    });
+    expect(decideBoundSchema(live('old', true), spec, false, true)).toEqual({ kind: 'in-sync' });
   });
 });

@@ -2,7 +2,9 @@
 // functions of the request and what the provider exports. Everything is validated before anything
 // is created, so a bad request ends Failed with a message and leaves nothing behind; unlike
 // upstream, a request never stays Pending silently (differences.md item 7).
+import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
 import { resourceGroupName, sameGroupResource } from '../../../apis/kubebind/group-resource.ts';
+import { sourceSpecHash } from '../../../apis/kubebind/spec-hash.ts';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type {
   APIServiceExport,
@@ -10,10 +12,14 @@ import type {
   APIServiceExportResource,
   APIServiceExportSpec,
   APIServiceExportTemplate,
+  BoundSchema,
   BoundSchemaSpec,
   PermissionClaim,
+  RequestPhase,
 } from '../../../apis/kubebind/types.gen.ts';
+import { expiry, type Expiry } from '../finished-ttl.ts';
 import { sameContent } from '../same.ts';
+import { sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
 import { checkTarget, serviceNamespaceName, servingKey } from '../servicenamespace/decide.ts';
 
 export type ConsumerScope = 'Namespaced' | 'Cluster';
@@ -240,3 +246,125 @@ export function exportMatches(live: APIServiceExport, desired: APIServiceExportS
     sameContent(live.spec.permissionClaims ?? [], desired.permissionClaims ?? [])
   );
 }
+
+// --- the phase machine ----------------------------------------------------------------------
+
+/** Finished requests are removed this long after they were created (upstream: 10 minutes). */
+export const finishedRequestTTLMs = 10 * 60_000;
+
+export function requestPhase(req: APIServiceExportRequest): RequestPhase {
+  return req.status?.phase ?? 'Pending';
+}
+
+/** What the controller read about a request: nothing more once Failed. */
+export interface ObservedRequest {
+  request: APIServiceExportRequest;
+  /** The request checked against the exported schemas; absent once Failed. */
+  validation?: Validation;
+  /** Why a valid Pending request may not have what it asks (claims, namespaces), if it may not. */
+  refusal?: Failure;
+}
+
+export type RequestAction =
+  /** Pending, but it may not have what it asks: Failed with the reason. */
+  | { kind: 'fail'; failure: Failure }
+  /** Pending and allowed: BoundSchemas, the export and the namespaces; then Succeeded. */
+  | { kind: 'provision'; resolved: ResolvedResource[] }
+  /** Succeeded with SchemaUpdatePolicy Always: the BoundSchemas follow their sources. */
+  | { kind: 'follow-sources'; resolved: ResolvedResource[] }
+  /** Nothing to do but wait for the TTL. */
+  | { kind: 'none' };
+
+/**
+ * A Pending request is provisioned or fails; it never stays Pending. A finished one only keeps its
+ * BoundSchemas current with policy Always, and not when it no longer validates (a source that is
+ * no longer exported): what was bound stays as it was.
+ */
+export function decideRequest({ request, validation, refusal }: ObservedRequest): RequestAction {
+  const phase = requestPhase(request);
+  if (phase === 'Failed' || !validation) return { kind: 'none' };
+  if (!validation.ok) return phase === 'Pending' ? { kind: 'fail', failure: validation } : none;
+  if (phase === 'Pending') {
+    return refusal
+      ? { kind: 'fail', failure: refusal }
+      : { kind: 'provision', resolved: validation.resolved };
+  }
+  return request.spec.schemaUpdatePolicy === 'Always'
+    ? { kind: 'follow-sources', resolved: validation.resolved }
+    : none;
+}
+const none: RequestAction = { kind: 'none' };
+
+/** Whether the request's admission (templates, namespaces) is read: only a valid Pending one's. */
+export function needsAdmission(req: APIServiceExportRequest, validation: Validation): boolean {
+  return requestPhase(req) === 'Pending' && validation.ok;
+}
+
+/** An export of the request's name exists with other content: the request fails. */
+export function exportConflict(req: APIServiceExportRequest): Failure {
+  const { name, namespace } = nameOf(req);
+  return exportsFailure(
+    'ExportConflict',
+    `an APIServiceExport named ${name} already exists in ${namespace} with other ` +
+      'resources, claims or scope; bind under another name',
+  );
+}
+
+export function succeededStatus(req: APIServiceExportRequest, now: number) {
+  let conditions = markTrue(req.status?.conditions ?? [], 'ExportsReady', now);
+  conditions = markTrue(conditions, 'PermissionClaim', now);
+  return { phase: 'Succeeded', conditions: setSummary(conditions, now) } as const;
+}
+
+export function failedStatus(req: APIServiceExportRequest, failure: Failure, now: number) {
+  const { condition, reason, message } = failure;
+  const current = req.status?.conditions ?? [];
+  const conditions = markFalse(current, condition, reason, 'Error', message, now);
+  return {
+    phase: 'Failed',
+    terminalMessage: message,
+    conditions: setSummary(conditions, now),
+  } as const;
+}
+
+/**
+ * Requests go 10 minutes after they were created, as upstream's do (the export stays); a
+ * request with policy Always stays unless it failed: it is what carries the policy to later
+ * schema changes.
+ */
+export function expiryOf(req: APIServiceExportRequest, now: number): Expiry {
+  if (req.spec.schemaUpdatePolicy === 'Always' && requestPhase(req) !== 'Failed') {
+    return { kind: 'keep' };
+  }
+  return expiry(req.metadata?.creationTimestamp, finishedRequestTTLMs, now);
+}
+
+// --- BoundSchemas and their drift -----------------------------------------------------------
+
+export type BoundSchemaAction =
+  | { kind: 'create'; spec: BoundSchemaSpec; hash: string }
+  /** Adopt: the export becomes its controller. Drifted: the source changed (policy Always). */
+  | { kind: 'update'; spec: BoundSchemaSpec; hash: string; adopt: boolean; drifted: boolean }
+  | { kind: 'in-sync' };
+
+/**
+ * What one BoundSchema needs (controllers.md §4.2): made when missing; owned by the export once there is one;
+ * with policy Always, replaced when the hash of its source's spec moved on.
+ */
+export function decideBoundSchema(
+  live: BoundSchema | undefined,
+  spec: BoundSchemaSpec,
+  alwaysSync: boolean,
+  exportExists: boolean,
+): BoundSchemaAction {
+  const hash = sourceSpecHash(spec);
+  if (!live) return { kind: 'create', spec, hash };
+  const adopt = exportExists && !live.metadata?.ownerReferences?.some((r) => r.controller);
+  const drifted = alwaysSync && live.metadata?.annotations?.[sourceSpecHashAnnotation] !== hash;
+  return adopt || drifted ? { kind: 'update', spec, hash, adopt, drifted } : { kind: 'in-sync' };
+}
+
+const nameOf = (obj: { metadata?: { name?: string; namespace?: string } }) => ({
+  name: obj.metadata?.name ?? '',
+  namespace: obj.metadata?.namespace ?? '',
+});

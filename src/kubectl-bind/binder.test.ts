@@ -1,6 +1,13 @@
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { bindingRows, checkBindingResponse, covers, formatDocument } from './binder.ts';
+import {
+  bindingRows,
+  checkBindingResponse,
+  covers,
+  formatDocument,
+  planBind,
+  type Findings,
+} from './binder.ts';
 import { konnectorObjects } from '../apis/kubebind/konnector-manifests.ts';
 import {
   compareVersions,
@@ -127,6 +134,46 @@ describe('checkBindingResponse', () => {
     ],
   ])('refuses %s', (_, doc, message) => {
     expect(() => checkBindingResponse(doc)).toThrow(message);
+  });
+});
+
+describe('planBind', () => {
+  const fresh: Findings = {
+    secret: undefined,
+    namespaceExists: false,
+    konnector: { image: 'k:v1', missingCRDs: ['a.kube-bind.io'] },
+    boundNames: new Set(),
+  };
+  const lines = (findings: Findings) =>
+    planBind(checkBindingResponse(response()), findings).flatMap((s) => s.describe);
+
+  it('plans every step of a first bind, in the order a real run executes them', () => {
+    expect(lines(fresh)).toEqual([
+      'create namespace kube-bind',
+      'create secret kube-bind/kubeconfig-<random> (label kube-bind.io/provider-kubeconfig=true) with the provider kubeconfig',
+      expect.stringMatching(/^create or update the konnector \(k:v1\): /),
+      'install the CRDs a.kube-bind.io',
+      'wait until APIServiceBindings can be listed',
+      'create APIServiceExportRequest my-cowboys for cowboys.wildwest.dev in namespace cluster-x on the provider and wait until it succeeds',
+      'create APIServiceBinding my-cowboys with the kubeconfig of secret kube-bind/kubeconfig-<random>',
+      expect.stringMatching(/^grant the konnector what my-cowboys needs: /),
+    ]);
+  });
+
+  it('plans a run again as reuse, and no konnector with --skip-konnector', () => {
+    const again = lines({
+      secret: { metadata: { name: 'kubeconfig-abc' } },
+      namespaceExists: true,
+      boundNames: new Set(['my-cowboys']),
+    });
+    expect(again.slice(0, 3)).toEqual([
+      'update secret kube-bind/kubeconfig-abc with the provider kubeconfig',
+      'not deploy the konnector (--skip-konnector)',
+      'wait until APIServiceBindings can be listed',
+    ]);
+    expect(again).toContain(
+      'keep APIServiceBinding my-cowboys (it already uses secret kube-bind/kubeconfig-abc)',
+    );
   });
 });
 

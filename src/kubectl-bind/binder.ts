@@ -7,9 +7,10 @@
 //             polled until Succeeded;
 //   consumer: one cluster-scoped APIServiceBinding per request, pointing at the Secret.
 //
-// --dry-run changes nothing on either cluster: it only reads the consumer cluster and prints
-// what would be done. Every step is create-or-reuse, so running the same binding again is a
-// no-op that ends with the same Secret and binding.
+// Both modes read the consumer cluster first and plan the steps from what they found (planBind);
+// a real run executes that list, --dry-run prints it and changes nothing on either cluster, so
+// the two cannot drift apart. Every step is create-or-reuse, so running the same binding again
+// is a no-op that ends with the same Secret and binding.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import { stringify } from 'yaml';
@@ -172,154 +173,297 @@ export async function bindFromResponse(
   io: BindIO,
 ): Promise<void> {
   const response = checkBindingResponse(doc);
-  if (settings.dryRun) {
-    await dryRun(response, consumer, settings, io);
-    return;
-  }
   const { client } = consumer;
   const { provider } = response;
-  io.stderr(
-    `Binding into the consumer cluster ${consumer.description} from the provider ${provider.server}, namespace ${provider.namespace}.\n`,
-  );
-
-  // Before any change: a binding of the same name for another provider is an error.
-  const found = await step('looking for the provider kubeconfig on the consumer cluster', () =>
-    findProviderSecret(client, provider),
-  );
-  await checkBindingConflicts(client, response.requests, found?.metadata?.name);
-
-  if (await step('creating namespace kube-bind', () => ensureNamespace(client))) {
-    io.stderr(`Created namespace ${konnectorNamespace}.\n`);
-  }
-  const secret = await step('storing the provider kubeconfig', () =>
-    storeProviderSecret(client, found, response.kubeconfig),
-  );
-  const where = `for ${provider.server}, namespace ${provider.namespace}`;
-  io.stderr(`${capitalize(secret.action)} secret ${konnectorNamespace}/${secret.name} ${where}.\n`);
-
-  if (settings.skipKonnector) {
-    io.stderr('Not deploying the konnector (--skip-konnector).\n');
-  } else {
-    const { image, note } = await step('deploying the konnector', () =>
-      deployKonnector(client, settings.konnectorImage, settings.downgradeKonnector),
+  if (!settings.dryRun) {
+    io.stderr(
+      `Binding into the consumer cluster ${consumer.description} from the provider ${provider.server}, namespace ${provider.namespace}.\n`,
     );
-    if (note !== undefined) io.stderr(`${note}\n`);
-    io.stderr(`Deployed the konnector (${image}).\n`);
   }
-  const served = await step('listing APIServiceBindings', () =>
-    waitForBindingsAPI(client, settings.timeoutMs, () =>
-      io.stderr('Waiting for the konnector to serve APIServiceBindings…\n'),
-    ),
+  const findings = await gatherFindings(client, response, settings);
+  const plan = planBind(response, findings);
+  if (settings.dryRun) {
+    // On stderr as in a real run (which prints it when it deploys); the plan names the image.
+    if (findings.konnector?.note !== undefined) io.stderr(`${findings.konnector.note}\n`);
+    printPlan(plan, response, consumer, settings, io);
+    return;
+  }
+  const names = await runPlan(plan, { client, response, settings, io });
+  if (response.requests.length === 0) {
+    io.stderr('The provider sent no export requests: nothing to bind.\n');
+    return;
+  }
+  io.stderr('\n');
+  await printBindings(client, names, settings.output, io);
+}
+
+/** What a bind reads on the consumer cluster before it changes anything (both modes read it). */
+export interface Findings {
+  /** The Secret with this provider's kubeconfig, if one is stored already. */
+  secret: Secret | undefined;
+  namespaceExists: boolean;
+  /** Undefined with --skip-konnector. */
+  konnector?: { image: string; note?: string; missingCRDs: string[] };
+  /** The requests' names that an APIServiceBinding (of this provider) already has. */
+  boundNames: ReadonlySet<string>;
+}
+
+async function gatherFindings(
+  client: KubeClient,
+  response: CheckedResponse,
+  settings: BindSettings,
+): Promise<Findings> {
+  // Before any change: a binding of the same name for another provider is an error.
+  const secret = await step('looking for the provider kubeconfig on the consumer cluster', () =>
+    findProviderSecret(client, response.provider),
   );
-  if (!served) {
+  await checkBindingConflicts(client, response.requests, secret?.metadata?.name);
+  const namespace = await step('reading namespace kube-bind', () =>
+    ignoreNotFound(new ResourceClient(client, Namespaces).get(konnectorNamespace)),
+  );
+  const boundNames = new Set<string>();
+  const bindings = new ResourceClient(client, kb.APIServiceBindings);
+  for (const { name } of response.requests) {
+    if (name === '') continue;
+    const existing = await step('reading APIServiceBindings', () =>
+      ignoreNotFound(bindings.get(name)),
+    );
+    if (existing) boundNames.add(name);
+  }
+  return {
+    secret,
+    namespaceExists: namespace !== undefined,
+    ...(!settings.skipKonnector && { konnector: await gatherKonnector(client, settings) }),
+    boundNames,
+  };
+}
+
+async function gatherKonnector(
+  client: KubeClient,
+  settings: BindSettings,
+): Promise<NonNullable<Findings['konnector']>> {
+  const crds = new ResourceClient(client, CustomResourceDefinitions);
+  const missingCRDs: string[] = [];
+  for (const name of consumerCRDNames()) {
+    const crd = await step('reading the kube-bind.io CRDs', () => ignoreNotFound(crds.get(name)));
+    if (!crd) missingCRDs.push(name);
+  }
+  const { image, note } = await step('reading the konnector Deployment', () =>
+    decideKonnectorImage(client, settings.konnectorImage, settings.downgradeKonnector),
+  );
+  return { image, ...(note !== undefined && { note }), missingCRDs };
+}
+
+/** One step of a bind: the lines a dry run prints for it, and what a real run does. */
+export interface BindStep {
+  describe: readonly string[];
+  run(context: RunContext, state: RunState): Promise<void>;
+}
+
+interface RunContext {
+  client: KubeClient;
+  response: CheckedResponse;
+  settings: BindSettings;
+  io: BindIO;
+}
+
+/** What a real run's steps hand on to later steps. */
+interface RunState {
+  /** The Secret holding the provider kubeconfig, once stored. */
+  secretName: string;
+  /** The client of the provider cluster, opened by the first step that needs it. */
+  providerClient(): KubeClient;
+  /** Per request: the name it got on the provider, and its binding on the consumer. */
+  exported: Map<ResponseRequest, string>;
+  bound: Map<ResponseRequest, kb.APIServiceBinding>;
+  /** The bindings made, in order, for the final listing. */
+  names: string[];
+}
+
+/**
+ * The steps of a bind, from what was found: the one list that a real run executes and a dry run
+ * prints, so the two cannot drift apart.
+ */
+export function planBind(response: CheckedResponse, findings: Findings): BindStep[] {
+  const secretName = findings.secret?.metadata?.name ?? 'kubeconfig-<random>';
+  return [
+    ...(findings.namespaceExists ? [] : [namespaceStep]),
+    secretStep(findings.secret, secretName),
+    konnectorStep(findings.konnector),
+    bindingsAPIStep,
+    ...response.requests.flatMap((request) =>
+      requestSteps(request, response.provider, secretName, findings.boundNames),
+    ),
+  ];
+}
+
+const namespaceStep: BindStep = {
+  describe: [`create namespace ${konnectorNamespace}`],
+  async run({ client, io }) {
+    if (await step('creating namespace kube-bind', () => ensureNamespace(client))) {
+      io.stderr(`Created namespace ${konnectorNamespace}.\n`);
+    }
+  },
+};
+
+function secretStep(found: Secret | undefined, secretName: string): BindStep {
+  return {
+    describe: [
+      found
+        ? `update secret ${konnectorNamespace}/${secretName} with the provider kubeconfig`
+        : `create secret ${konnectorNamespace}/${secretName} (label ${providerKubeconfigLabel}=true) with the provider kubeconfig`,
+    ],
+    async run({ client, response, io }, state) {
+      const secret = await step('storing the provider kubeconfig', () =>
+        storeProviderSecret(client, found, response.kubeconfig),
+      );
+      state.secretName = secret.name;
+      const { server, namespace } = response.provider;
+      io.stderr(
+        `${capitalize(secret.action)} secret ${konnectorNamespace}/${secret.name} for ${server}, namespace ${namespace}.\n`,
+      );
+    },
+  };
+}
+
+function konnectorStep(konnector: Findings['konnector']): BindStep {
+  if (konnector === undefined) {
+    return {
+      describe: ['not deploy the konnector (--skip-konnector)'],
+      run: ({ io }) => {
+        io.stderr('Not deploying the konnector (--skip-konnector).\n');
+        return Promise.resolve();
+      },
+    };
+  }
+  const objects = describeKonnector(konnectorObjects({ image: konnector.image })).join(', ');
+  const { missingCRDs } = konnector;
+  return {
+    describe: [
+      `create or update the konnector (${konnector.image}): ${objects}`,
+      ...(missingCRDs.length > 0 ? [`install the CRDs ${missingCRDs.join(', ')}`] : []),
+    ],
+    async run({ client, settings, io }) {
+      // Decides the image again: the Deployment may have changed since it was read.
+      const { image, note } = await step('deploying the konnector', () =>
+        deployKonnector(client, settings.konnectorImage, settings.downgradeKonnector),
+      );
+      if (note !== undefined) io.stderr(`${note}\n`);
+      io.stderr(`Deployed the konnector (${image}).\n`);
+    },
+  };
+}
+
+const bindingsAPIStep: BindStep = {
+  describe: ['wait until APIServiceBindings can be listed'],
+  async run({ client, settings, io }) {
+    const served = await step('listing APIServiceBindings', () =>
+      waitForBindingsAPI(client, settings.timeoutMs, () =>
+        io.stderr('Waiting for the konnector to serve APIServiceBindings…\n'),
+      ),
+    );
+    if (served) return;
     throw new CommandError(
       `APIServiceBindings cannot be listed on the consumer cluster after ${settings.timeoutText}: ` +
         (settings.skipKonnector
           ? 'their CRD is missing; deploy the konnector (run again without --skip-konnector)'
           : `is the konnector running? (kubectl -n ${konnectorNamespace} get pods)`),
     );
-  }
+  },
+};
 
-  if (response.requests.length === 0) {
-    io.stderr('The provider sent no export requests: nothing to bind.\n');
-    return;
-  }
-  // The provider's server, named by its BindingResponse: bound what it may send back.
-  const providerClient = new KubeClient(response.connection, {
-    userAgent: pluginUserAgent,
-    maxResponseBytes: 16 * 2 ** 20,
-  });
-  const names: string[] = [];
-  try {
-    for (const request of response.requests) {
-      const name = await exportOnProvider(providerClient, provider, request, settings, io);
-      const binding = await ensureBinding(client, name, secret.name, io);
-      const role = await step(`granting the konnector access for ${name}`, () =>
-        grantKonnector(client, binding, request),
-      );
-      io.stderr(`Granted the konnector what ${name} needs (ClusterRole ${role}).\n`);
-      names.push(name);
-    }
-  } finally {
-    await providerClient.close();
-  }
-  io.stderr('\n');
-  await printBindings(client, names, settings.output, io);
+/** Export on the provider, bind on the consumer, grant the konnector: one request's steps. */
+function requestSteps(
+  request: ResponseRequest,
+  provider: ProviderTarget,
+  secretName: string,
+  boundNames: ReadonlySet<string>,
+): BindStep[] {
+  const name = request.name || 'export-<random>';
+  const resources = request.spec.resources
+    .map((r) => (r.group ? `${r.resource}.${r.group}` : r.resource))
+    .join(', ');
+  const secret = `secret ${konnectorNamespace}/${secretName}`;
+  return [
+    {
+      describe: [
+        `create APIServiceExportRequest ${name} for ${resources || 'no resources'} in namespace ${provider.namespace} on the provider and wait until it succeeds`,
+      ],
+      async run({ settings, io }, state) {
+        const client = state.providerClient();
+        state.exported.set(
+          request,
+          await exportOnProvider(client, provider, request, settings, io),
+        );
+      },
+    },
+    {
+      describe: [
+        boundNames.has(request.name)
+          ? `keep APIServiceBinding ${name} (it already uses ${secret})`
+          : `create APIServiceBinding ${name} with the kubeconfig of ${secret}`,
+      ],
+      async run({ client, io }, state) {
+        const exported = state.exported.get(request) ?? '';
+        state.bound.set(request, await ensureBinding(client, exported, state.secretName, io));
+      },
+    },
+    {
+      describe: [
+        `grant the konnector what ${name} needs: ClusterRole and ClusterRoleBinding ${rbacName(name)}, owned by the binding`,
+      ],
+      async run({ client, io }, state) {
+        const exported = state.exported.get(request) ?? '';
+        const binding = state.bound.get(request);
+        if (binding === undefined) throw new Error(`BUG: no binding for ${exported}`);
+        const role = await step(`granting the konnector access for ${exported}`, () =>
+          grantKonnector(client, binding, request),
+        );
+        io.stderr(`Granted the konnector what ${exported} needs (ClusterRole ${role}).\n`);
+        state.names.push(exported);
+      },
+    },
+  ];
 }
 
-async function dryRun(
+/** Executes the plan, step by step; returns the names of the bindings made. */
+async function runPlan(plan: readonly BindStep[], context: RunContext): Promise<string[]> {
+  let providerClient: KubeClient | undefined;
+  const state: RunState = {
+    secretName: '',
+    // The provider's server, named by its BindingResponse: bound what it may send back.
+    providerClient: () =>
+      (providerClient ??= new KubeClient(context.response.connection, {
+        userAgent: pluginUserAgent,
+        maxResponseBytes: 16 * 2 ** 20,
+      })),
+    exported: new Map(),
+    bound: new Map(),
+    names: [],
+  };
+  try {
+    for (const planned of plan) await planned.run(context, state);
+  } finally {
+    await providerClient?.close();
+  }
+  return state.names;
+}
+
+function printPlan(
+  plan: readonly BindStep[],
   response: CheckedResponse,
   consumer: ConsumerCluster,
   settings: BindSettings,
   io: BindIO,
-): Promise<void> {
-  const { client } = consumer;
+): void {
   const { provider } = response;
-  const found = await step('looking for the provider kubeconfig on the consumer cluster', () =>
-    findProviderSecret(client, provider),
-  );
-  await checkBindingConflicts(client, response.requests, found?.metadata?.name);
-  const namespace = await step('reading namespace kube-bind', () =>
-    ignoreNotFound(new ResourceClient(client, Namespaces).get(konnectorNamespace)),
-  );
-  const secretName = found?.metadata?.name ?? 'kubeconfig-<random>';
-
-  const plan: string[] = [];
-  if (!namespace) plan.push(`create namespace ${konnectorNamespace}`);
-  plan.push(
-    found
-      ? `update secret ${konnectorNamespace}/${secretName} with the provider kubeconfig`
-      : `create secret ${konnectorNamespace}/${secretName} (label ${providerKubeconfigLabel}=true) with the provider kubeconfig`,
-  );
-  if (settings.skipKonnector) {
-    plan.push('not deploy the konnector (--skip-konnector)');
-  } else {
-    const crds = new ResourceClient(client, CustomResourceDefinitions);
-    const missing: string[] = [];
-    for (const name of consumerCRDNames()) {
-      const crd = await step('reading the kube-bind.io CRDs', () => ignoreNotFound(crds.get(name)));
-      if (!crd) missing.push(name);
-    }
-    const { image, note } = await step('reading the konnector Deployment', () =>
-      decideKonnectorImage(client, settings.konnectorImage, settings.downgradeKonnector),
-    );
-    // On stderr as in a real run; the plan names the image that would be applied.
-    if (note !== undefined) io.stderr(`${note}\n`);
-    plan.push(
-      `create or update the konnector (${image}): ${describeKonnector(konnectorObjects({ image })).join(', ')}`,
-    );
-    if (missing.length > 0) plan.push(`install the CRDs ${missing.join(', ')}`);
-  }
-  plan.push('wait until APIServiceBindings can be listed');
-  for (const request of response.requests) {
-    const name = request.name || 'export-<random>';
-    const resources = request.spec.resources
-      .map((r) => (r.group ? `${r.resource}.${r.group}` : r.resource))
-      .join(', ');
-    plan.push(
-      `create APIServiceExportRequest ${name} for ${resources || 'no resources'} in namespace ${provider.namespace} on the provider and wait until it succeeds`,
-    );
-    const existing = request.name
-      ? await step('reading APIServiceBindings', () =>
-          ignoreNotFound(new ResourceClient(client, kb.APIServiceBindings).get(request.name)),
-        )
-      : undefined;
-    plan.push(
-      existing
-        ? `keep APIServiceBinding ${name} (it already uses secret ${konnectorNamespace}/${secretName})`
-        : `create APIServiceBinding ${name} with the kubeconfig of secret ${konnectorNamespace}/${secretName}`,
-    );
-    plan.push(
-      `grant the konnector what ${name} needs: ClusterRole and ClusterRoleBinding ${rbacName(name)}, owned by the binding`,
-    );
-  }
-
   if (settings.output !== 'table') io.stdout(formatDocument(response.document, settings.output));
   const out = (text: string) => (settings.output === 'table' ? io.stdout(text) : io.stderr(text));
+  const lines = plan.flatMap((planned) => planned.describe);
   out(
     `Dry run: nothing was changed on the consumer cluster ${consumer.description} or on the provider cluster ${provider.server}.\n` +
       `(The provider's backend prepared namespace ${provider.namespace} for this consumer when it answered.)\n` +
-      `Without --dry-run, kubectl bind would:\n${plan.map((p) => `  - ${p}\n`).join('')}`,
+      `Without --dry-run, kubectl bind would:\n${lines.map((line) => `  - ${line}\n`).join('')}`,
   );
 }
 

@@ -3,7 +3,6 @@
 // consumer namespace created; one the konnector asked for is deleted once its consumer namespace
 // is gone, so the backend removes the provider namespace. Consumer namespaces are never deleted
 // here: the konnector cannot know who else uses them.
-import type { Namespace } from 'kubernetes-types/core/v1.js';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { AlreadyExistsError, ignoreNotFound } from '../../../kube/errors.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
@@ -13,23 +12,9 @@ import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { watch } from '../../../runtime/controller/handlers.ts';
 import type { ProviderCluster } from '../../cluster.ts';
 import { ownerLabel } from '../../../apis/kubebind/wire.ts';
+import { namespaceAction } from './decide.ts';
 
 export const serviceNamespaceControllerName = 'konnector-servicenamespace';
-export { ownerLabel };
-
-export type NamespaceAction = 'create-consumer-namespace' | 'delete-service-namespace' | 'none';
-
-/** What to do about one APIServiceNamespace, given whether its consumer namespace exists. */
-export function namespaceAction(
-  sn: kb.APIServiceNamespace,
-  consumerNamespace: Namespace | undefined,
-): NamespaceAction {
-  if (sn.metadata?.deletionTimestamp) return 'none';
-  const providerOwned = sn.metadata?.labels?.[ownerLabel] === 'provider';
-  if (providerOwned) return consumerNamespace ? 'none' : 'create-consumer-namespace';
-  const gone = !consumerNamespace || !!consumerNamespace.metadata?.deletionTimestamp;
-  return gone ? 'delete-service-namespace' : 'none';
-}
 
 export function serviceNamespaceController(): ControllerSpec<ProviderCluster> {
   const informers = (cluster: ProviderCluster) => ({

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { APIServiceNamespace } from '../../../apis/kubebind/types.gen.ts';
-import { namespaceAction, ownerLabel, type NamespaceAction } from './controller.ts';
+import { ownerLabel } from '../../../apis/kubebind/wire.ts';
+import { namespaceAction, type NamespaceAction } from './decide.ts';
 
 const deleting = '2025-01-02T03:04:05Z';
 

@@ -8,10 +8,10 @@
 // Warning event says why.
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
-import { PatchType } from '../../../kube/client.ts';
 import { ignoreAlreadyExists, ignoreNotFound } from '../../../kube/errors.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
 import { Namespaces } from '../../../kube/resources.ts';
+import { patchStatusGuarded } from '../../../kube/status-patch.ts';
 import type { Informer } from '../../../runtime/cache/informer.ts';
 import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import { namespaceIndex } from '../../../runtime/cache/store.ts';
@@ -103,16 +103,13 @@ export function serviceNamespaceController(
         (await ensureNamespace(nsClient, namespaces, asn, target, serving, signal, events));
       const recorded = ok ? target : undefined;
       if ((asn.status?.namespace || undefined) !== recorded) {
-        await new ResourceClient(cluster.client, kb.APIServiceNamespaces, req.namespace).patch(
-          req.name,
-          PatchType.merge,
-          // Guarded: a decision from a stale cache must not overwrite a name recorded meanwhile.
-          // A refused name is removed (null), so no konnector keeps syncing into it.
-          {
-            metadata: { resourceVersion: asn.metadata?.resourceVersion },
-            status: { namespace: recorded ?? null },
-          },
-          { subresource: 'status', signal },
+        // Guarded: a decision from a stale cache must not overwrite a name recorded meanwhile.
+        // A refused name is removed (null), so no konnector keeps syncing into it.
+        await patchStatusGuarded(
+          new ResourceClient(cluster.client, kb.APIServiceNamespaces, req.namespace),
+          asn,
+          { namespace: recorded ?? null },
+          signal,
         );
       }
       return room.ok ? done : requeueAfter(recheckMs);

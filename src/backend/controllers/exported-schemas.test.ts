@@ -1,6 +1,7 @@
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { APIResourceSchema } from '../../apis/kubebind/kcp.ts';
+import { exportedLabel } from '../../apis/kubebind/wire.ts';
 import { KubeClient } from '../../kube/client.ts';
 import type { KubeObject, ResourceType } from '../../kube/resource.ts';
 import type { InformerFactory, InformerScope } from '../../runtime/cache/factory.ts';
@@ -9,12 +10,7 @@ import { objectKey } from '../../runtime/cache/keys.ts';
 import { Store } from '../../runtime/cache/store.ts';
 import type { Cluster } from '../../runtime/cluster.ts';
 import { crdSource, kcpSource } from '../options/values.ts';
-import {
-  apiResourceSchemas,
-  crdSchemas,
-  exportedLabel,
-  exportedSchemaSource,
-} from './exported-schemas.ts';
+import { apiResourceSchemas, crdSchemas, exportedSchemaSource } from './exported-schemas.ts';
 
 /** A cluster whose informers hold `objects` (of whatever type is asked) and remember the ask. */
 function clusterWith(objects: KubeObject[]) {

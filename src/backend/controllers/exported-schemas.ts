@@ -12,6 +12,7 @@ import {
 } from '../../apis/kubebind/schema-mapping.ts';
 import { crdName } from '../../apis/kubebind/group-resource.ts';
 import type { BoundSchemaSpec } from '../../apis/kubebind/types.gen.ts';
+import { exportedLabel } from '../../apis/kubebind/wire.ts';
 import type { KubeObject, ResourceType } from '../../kube/resource.ts';
 import { CustomResourceDefinitions } from '../../kube/resources.ts';
 import { APIResourceSchemas } from '../../providers/kcp/bootstrap.ts';
@@ -19,8 +20,6 @@ import type { Cluster } from '../../runtime/cluster.ts';
 import { watch, type Watch } from '../../runtime/controller/handlers.ts';
 import type { ObjectRef } from '../../runtime/controller/request.ts';
 import type { SchemaSource } from '../options/values.ts';
-
-export const exportedLabel = 'kube-bind.io/exported';
 
 type Scope = BoundSchemaSpec['scope'];
 type InformerScope = BoundSchemaSpec['informerScope'];

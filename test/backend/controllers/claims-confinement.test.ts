@@ -19,7 +19,7 @@ import { getCondition } from '../../../src/apis/kubebind/conditions.ts';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
 import { ConsumerProvisioner, namespaceLookup } from '../../../src/backend/binding/provisioner.ts';
 import { serviceExportRBACController } from '../../../src/backend/controllers/serviceexportrbac/controller.ts';
-import { managedLabel } from '../../../src/backend/controllers/serviceexportrbac/decide.ts';
+import { managedByLabel as managedLabel } from '../../../src/apis/kubebind/wire.ts';
 import { serviceExportRequestController } from '../../../src/backend/controllers/serviceexportrequest/controller.ts';
 import type {
   ConsumerScope,

@@ -14,7 +14,7 @@ import {
   type APIResourceSchema,
 } from '../../../src/apis/kubebind/kcp.ts';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
-import { ownerBindingAnnotation } from '../../../src/backend/controllers/kcp/apibindingtemplate/decide.ts';
+import { ownerBindingAnnotation } from '../../../src/apis/kubebind/wire.ts';
 import { kcpControllers, vwSubject } from '../../../src/backend/controllers/kcp/index.ts';
 import { vwReaderName } from '../../../src/backend/controllers/kcp/vwrbac/decide.ts';
 import { serviceExportRequestController } from '../../../src/backend/controllers/serviceexportrequest/controller.ts';

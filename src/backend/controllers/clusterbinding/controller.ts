@@ -15,7 +15,8 @@ import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import { clusterBindingName } from '../../resources/consumer.ts';
 import { patchConditions } from '../conditions-patch.ts';
 import { perCluster } from '../per-cluster.ts';
-import { healthyCondition, heartbeatHealth } from './decide.ts';
+import { healthyCondition } from '../../../apis/kubebind/wire.ts';
+import { heartbeatHealth } from './decide.ts';
 
 export const clusterBindingControllerName = 'kube-bind-backend-clusterbinding';
 

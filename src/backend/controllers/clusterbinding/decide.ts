@@ -7,8 +7,6 @@ import type { ConditionSeverity } from '../../../apis/kubebind/conditions.ts';
 import type { ClusterBindingStatus } from '../../../apis/kubebind/types.gen.ts';
 import { parseGoDuration } from '../../../cli/duration.ts';
 
-export const healthyCondition = 'Healthy';
-
 /** How far in the future a heartbeat may be before we call the clocks apart. */
 export const allowedDriftMs = 10_000;
 

@@ -12,12 +12,8 @@ import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { patchConditions } from '../conditions-patch.ts';
 import { hasResources } from '../well-formed.ts';
-import {
-  boundSchemaNames,
-  decideExport,
-  providerInSyncCondition,
-  sourceSpecHashAnnotation,
-} from './decide.ts';
+import { providerInSyncCondition, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
+import { boundSchemaNames, decideExport } from './decide.ts';
 import { perCluster } from '../per-cluster.ts';
 
 export const serviceExportControllerName = 'kube-bind-backend-serviceexport';

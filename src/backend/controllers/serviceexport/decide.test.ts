@@ -5,7 +5,8 @@ import type {
   BoundSchema,
   BoundSchemaSpec,
 } from '../../../apis/kubebind/types.gen.ts';
-import { boundSchemaNames, decideExport, sourceSpecHashAnnotation } from './decide.ts';
+import { sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
+import { boundSchemaNames, decideExport } from './decide.ts';
 
 // --- builders ---------------------------------------------------------------------------------
 

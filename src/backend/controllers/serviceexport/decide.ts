@@ -5,9 +5,7 @@
 import { resourceGroupName } from '../../../apis/kubebind/group-resource.ts';
 import { sourceSpecHashOf } from '../../../apis/kubebind/spec-hash.ts';
 import type { APIServiceExport, BoundSchema } from '../../../apis/kubebind/types.gen.ts';
-
-export const sourceSpecHashAnnotation = 'kube-bind.io/source-spec-hash';
-export const providerInSyncCondition = 'ProviderInSync';
+import { sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
 
 export type ExportDecision =
   | { kind: 'missing-schemas'; message: string }

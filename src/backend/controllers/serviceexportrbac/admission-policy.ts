@@ -34,10 +34,11 @@ import type { KubeClient } from '../../../kube/client.ts';
 import { ForbiddenError, NotFoundError } from '../../../kube/errors.ts';
 import { ResourceClient, resourceType } from '../../../kube/resource.ts';
 import { binderName } from '../../resources/consumer.ts';
-import { managedLabel, managedValue } from './decide.ts';
+import { managedValue } from './decide.ts';
 import {
   clusterNamespaceAnnotation,
   consumerUIDAnnotation,
+  managedByLabel,
   ownerLabel,
 } from '../../../apis/kubebind/wire.ts';
 
@@ -106,7 +107,7 @@ export function providerOwnedClaimsPolicy(): {
   policy: ValidatingAdmissionPolicy;
   binding: ValidatingAdmissionPolicyBinding;
 } {
-  const metadata = { name: providerOwnedPolicyName, labels: { [managedLabel]: managedValue } };
+  const metadata = { name: providerOwnedPolicyName, labels: { [managedByLabel]: managedValue } };
   return {
     policy: {
       apiVersion: 'admissionregistration.k8s.io/v1',

@@ -32,23 +32,17 @@ import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { sameContent } from '../same.ts';
 import { hasResources } from '../well-formed.ts';
 import type { ConsumerScope } from '../serviceexportrequest/decide.ts';
-import {
-  binderSubject,
-  desiredRoles,
-  exportAnnotation,
-  managedLabel,
-  managedValue,
-  type DesiredRole,
-} from './decide.ts';
+import { binderSubject, desiredRoles, managedValue, type DesiredRole } from './decide.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import { perCluster } from '../per-cluster.ts';
 import { crdSource, type SchemaSource } from '../../options/values.ts';
 import { exportedSchemaSource, type ExportedSchemas } from '../exported-schemas.ts';
 import {
   apiServiceNamespaceAnnotation,
-  servesAPIServiceNamespace,
-  servingKey,
-} from '../servicenamespace/decide.ts';
+  exportAnnotation,
+  managedByLabel,
+} from '../../../apis/kubebind/wire.ts';
+import { servesAPIServiceNamespace, servingKey } from '../servicenamespace/decide.ts';
 
 export const serviceExportRBACControllerName = 'kube-bind-backend-serviceexport-rbac';
 const byExportIndex = 'rbacByExport';
@@ -81,7 +75,7 @@ export function serviceExportRBACController(
     exports.addIndexer(exportsBySourceIndex, (exp) =>
       hasResources(exp) ? exp.spec.resources.map((r) => crdName(r.group ?? '', r.resource)) : [],
     );
-    const managed = { labelSelector: `${managedLabel}=${managedValue}` };
+    const managed = { labelSelector: `${managedByLabel}=${managedValue}` };
     const rbac = rbacTypes.map((type) => {
       const informer = cluster.informers.informerFor(type, managed);
       informer.addIndexer(byExportIndex, (obj) => {
@@ -191,7 +185,7 @@ async function ensurePair(
   const metadata = {
     name: role.name,
     ...(role.namespace && { namespace: role.namespace }),
-    labels: { [managedLabel]: managedValue },
+    labels: { [managedByLabel]: managedValue },
     annotations: { [exportAnnotation]: serving },
     // Cluster-scoped objects go with the consumer's namespace (namespaced ones with their own).
     ...(!role.namespace &&
@@ -276,7 +270,7 @@ async function ensure(
   );
 }
 
-const ours = (obj: KubeObject): boolean => obj.metadata?.labels?.[managedLabel] === managedValue;
+const ours = (obj: KubeObject): boolean => obj.metadata?.labels?.[managedByLabel] === managedValue;
 
 /** Deletes what this export no longer needs (all of it when the export is gone). */
 async function deleteStale(

@@ -25,10 +25,7 @@ import type { APIServiceExport } from '../../../apis/kubebind/types.gen.ts';
 import { binderName } from '../../resources/consumer.ts';
 import { claimable, type ConsumerScope } from '../serviceexportrequest/decide.ts';
 
-export const managedLabel = 'kube-bind.io/managed-by';
 export const managedValue = 'kube-bind-backend';
-/** `<contract-ns>/<export>`: which export an RBAC object serves. */
-export const exportAnnotation = 'kube-bind.io/export';
 
 const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 /**

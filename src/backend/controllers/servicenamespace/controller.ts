@@ -20,8 +20,8 @@ import { done, requeueAfter } from '../../../runtime/controller/result.ts';
 import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import type { Isolation } from '../serviceexportrequest/decide.ts';
+import { apiServiceNamespaceAnnotation } from '../../../apis/kubebind/wire.ts';
 import {
-  apiServiceNamespaceAnnotation,
   checkQuota,
   checkTarget,
   maxServiceNamespaces,

@@ -7,8 +7,7 @@
 // shared one namespace.
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { Isolation } from '../serviceexportrequest/decide.ts';
-
-export const apiServiceNamespaceAnnotation = 'kube-bind.io/api-service-namespace';
+import { apiServiceNamespaceAnnotation } from '../../../apis/kubebind/wire.ts';
 
 /** The provider namespace for a consumer namespace, before one is recorded in status. */
 export function serviceNamespaceName(

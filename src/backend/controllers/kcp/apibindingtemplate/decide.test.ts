@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ownerBindingAnnotation } from '../../../../apis/kubebind/wire.ts';
 import type { APIBinding, APIResourceSchema } from '../../../../apis/kubebind/kcp.ts';
 import type { APIServiceExportTemplate } from '../../../../apis/kubebind/types.gen.ts';
 import {
   desiredTemplates,
-  ownerBindingAnnotation,
   resolveResource,
   skipReason,
   staleTemplates,

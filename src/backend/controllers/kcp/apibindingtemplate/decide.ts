@@ -13,9 +13,8 @@ import type {
   APIServiceExportResource,
   APIServiceExportTemplate,
 } from '../../../../apis/kubebind/types.gen.ts';
+import { ownerBindingAnnotation } from '../../../../apis/kubebind/wire.ts';
 import { sameContent } from '../../same.ts';
-
-export const ownerBindingAnnotation = 'apibindingtemplate.kube-bind.io/owner-binding';
 
 type Scope = APIServiceExportTemplate['spec']['scope'];
 

@@ -13,7 +13,7 @@ import type { Informer } from '../../../../runtime/cache/informer.ts';
 import type { ControllerSpec } from '../../../../runtime/controller/controller.ts';
 import { forObject, forOwner, watch } from '../../../../runtime/controller/handlers.ts';
 import { noEvents, type EventRecorder } from '../../../../runtime/events.ts';
-import { exportedLabel } from '../../exported-schemas.ts';
+import { exportedLabel } from '../../../../apis/kubebind/wire.ts';
 import { perCluster } from '../../per-cluster.ts';
 import { ownerBinding } from '../apibindingtemplate/decide.ts';
 import { templatesByBindingIndex } from '../apibindingtemplate/controller.ts';

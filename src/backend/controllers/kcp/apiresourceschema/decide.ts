@@ -11,7 +11,7 @@
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { APIBinding, APIResourceSchema } from '../../../../apis/kubebind/kcp.ts';
 import type { APIServiceExportTemplate } from '../../../../apis/kubebind/types.gen.ts';
-import { exportedLabel } from '../../exported-schemas.ts';
+import { exportedLabel } from '../../../../apis/kubebind/wire.ts';
 
 const templateKind = { group: 'kube-bind.io', kind: 'APIServiceExportTemplate' };
 

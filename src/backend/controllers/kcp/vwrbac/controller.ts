@@ -16,12 +16,12 @@ import { APIBindings } from '../../../../providers/kcp/bootstrap.ts';
 import type { Informer } from '../../../../runtime/cache/informer.ts';
 import type { ControllerSpec } from '../../../../runtime/controller/controller.ts';
 import { watch } from '../../../../runtime/controller/handlers.ts';
+import { managedByLabel } from '../../../../apis/kubebind/wire.ts';
 import { perCluster } from '../../per-cluster.ts';
 import {
   bindingAction,
   desiredBinding,
   desiredRole,
-  managedByLabel,
   roleUpdate,
   subjectOf,
   vwRBACManager,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { managedByLabel } from '../../../../apis/kubebind/wire.ts';
 import type { ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
 import {
   bindingAction,
   clusterNameExtra,
   desiredBinding,
   desiredRole,
-  managedByLabel,
   roleUpdate,
   subjectOf,
   vwRBACManager,

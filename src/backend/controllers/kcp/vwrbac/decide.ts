@@ -4,6 +4,7 @@
 // granting exactly that, bound to the backend's own identity, as kcp's authorizer sees it.
 import type { UserInfo } from 'kubernetes-types/authentication/v1.js';
 import type { ClusterRole, ClusterRoleBinding, Subject } from 'kubernetes-types/rbac/v1.js';
+import { managedByLabel } from '../../../../apis/kubebind/wire.ts';
 import { sameContent } from '../../same.ts';
 
 export const vwReaderName = 'kube-bind-vw-apibinding-reader';
@@ -13,7 +14,6 @@ export const vwReaderName = 'kube-bind-vw-apibinding-reader';
  * the obvious way, but through kcp's APIExport virtual workspace it matches nothing (kcp 0.31);
  * label selectors work. Objects made before (without it) get it on their first correction.
  */
-export const managedByLabel = 'kube-bind.io/managed-by';
 export const vwRBACManager = 'kube-bind-backend-vwrbac';
 const metadata = { name: vwReaderName, labels: { [managedByLabel]: vwRBACManager } };
 

@@ -10,7 +10,7 @@ import * as kb from '../../src/apis/kubebind/types.gen.ts';
 import { backendControllers, provisionerFor } from '../../src/backend/app/app.ts';
 import { clusterControllerName } from '../../src/backend/controllers/cluster/controller.ts';
 import { defaultOptions } from '../../src/backend/options/options.ts';
-import { ownersAnnotation } from '../../src/backend/binding/ownership.ts';
+import { ownersAnnotation } from '../../src/apis/kubebind/wire.ts';
 import type { BackendError } from '../../src/backend/errors.ts';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { connectionFromKubeconfig } from '../../src/kube/config.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideOwnership, describeOwner, ownersAnnotation, parseOwners } from './ownership.ts';
+import { ownersAnnotation } from '../../apis/kubebind/wire.ts';
+import { decideOwnership, describeOwner, parseOwners } from './ownership.ts';
 
 const alice = { issuer: 'https://idp.example', subject: 'alice' };
 const bob = { issuer: 'https://idp.example', subject: 'bob' };

@@ -9,15 +9,10 @@
 // bind. An OIDC user whose subject equals it adopts the namespace (the same person upstream would
 // have served; the subject is what upstream recorded); anyone else, and every BindableResources
 // Request, is refused until the provider's operator writes the owners annotation. Pure.
-import {
-  authorAnnotation,
-  formatOwners,
-  isUserOwner,
-  ownersAnnotation,
-  type ConsumerOwner,
-} from '../resources/consumer.ts';
+import { authorAnnotation, ownersAnnotation } from '../../apis/kubebind/wire.ts';
+import { formatOwners, isUserOwner, type ConsumerOwner } from '../resources/consumer.ts';
 
-export { ownersAnnotation, type ConsumerOwner };
+export type { ConsumerOwner };
 
 export type OwnershipDecision =
   | { kind: 'owned' }

@@ -34,14 +34,17 @@ import {
   clusterBindingName,
   contractNamespace,
   formatOwners,
-  identityAnnotation,
   kubeconfigSecretKey,
-  legacyIdentityAnnotation,
   sameRules,
   type ConsumerIdentity,
 } from '../resources/consumer.ts';
 import { renderKubeconfig } from '../resources/kubeconfig.ts';
-import { decideOwnership, describeOwner, ownersAnnotation } from './ownership.ts';
+import {
+  identityAnnotation,
+  legacyIdentityAnnotation,
+  ownersAnnotation,
+} from '../../apis/kubebind/wire.ts';
+import { decideOwnership, describeOwner } from './ownership.ts';
 
 export interface ProvisionerConfig {
   namespacePrefix: string;

@@ -7,14 +7,12 @@
 import type { Namespace, Secret, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { ClusterRole, PolicyRule, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { ClusterBinding } from '../../apis/kubebind/types.gen.ts';
-
-export const identityAnnotation = 'backend.kube-bind.io/identity';
-export const legacyIdentityAnnotation = 'example-backend.kube-bind.io/identity';
-export const authorAnnotation = 'backend.kube-bind.io/author';
-export const clusterPrettyNameAnnotation = 'backend.kube-bind.io/cluster-pretty-name';
-
-/** Our annotation on the contract namespace: a JSON array of owners (see ConsumerOwner). */
-export const ownersAnnotation = 'backend.kube-bind.io/owners';
+import {
+  authorAnnotation,
+  clusterPrettyNameAnnotation,
+  identityAnnotation,
+  ownersAnnotation,
+} from '../../apis/kubebind/wire.ts';
 
 /** An OIDC user, as the session names it (issuer and subject, never the client's word). */
 export interface UserOwner {

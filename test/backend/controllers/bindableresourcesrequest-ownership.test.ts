@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
 import { provisionerFor } from '../../../src/backend/app/app.ts';
 import { bindableResourcesRequestController } from '../../../src/backend/controllers/bindableresourcesrequest/controller.ts';
-import { ownersAnnotation } from '../../../src/backend/binding/ownership.ts';
+import { ownersAnnotation } from '../../../src/apis/kubebind/wire.ts';
 import { defaultOptions } from '../../../src/backend/options/options.ts';
 import { connectionFromKubeconfig } from '../../../src/kube/config.ts';
 import { ResourceClient } from '../../../src/kube/resource.ts';

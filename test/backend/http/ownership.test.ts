@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractNamespaceName } from '../../../src/apis/kubebind/identity-hash.ts';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
-import { ownersAnnotation } from '../../../src/backend/binding/ownership.ts';
+import { ownersAnnotation } from '../../../src/apis/kubebind/wire.ts';
 import { PatchType } from '../../../src/kube/client.ts';
 import { ResourceClient } from '../../../src/kube/resource.ts';
 import { Namespaces, Secrets } from '../../../src/kube/resources.ts';

@@ -22,7 +22,7 @@ import { serviceBindingController } from '../controllers/servicebinding/controll
 import { serviceNamespaceController } from '../controllers/servicenamespace/controller.ts';
 import { bundleController } from '../controllers/bundle/controller.ts';
 import type { KonnectorOptions } from '../options/options.ts';
-import { KubeconfigSecretsProvider } from '../providers/provider.ts';
+import { KubeconfigClusterSource } from '../cluster-source/source.ts';
 import { startHealthServer } from './health.ts';
 
 /** What the konnector reports as `konnectorVersion` (the contract version it implements). */
@@ -90,7 +90,7 @@ function konnectorManager(
   const { log, clock } = deps;
   const le = options.leaderElection;
   const manager = new Manager<ProviderCluster>({
-    provider: new KubeconfigSecretsProvider({
+    provider: new KubeconfigClusterSource({
       consumer,
       clock,
       log,

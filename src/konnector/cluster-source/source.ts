@@ -1,4 +1,5 @@
-// The konnector's cluster provider: every distinct provider kubeconfig in use on the consumer
+// Where the konnector's provider clusters come from (a runtime Provider, src/runtime/manager —
+// not the provider cluster itself): every distinct provider kubeconfig in use on the consumer
 // (referenced by an APIServiceBinding or bundle, or a Secret labelled by the plugin) becomes an
 // engaged ProviderCluster. A kubeconfig whose content changes (the provider rotated the token) is
 // disengaged and engaged again with the new credentials; one that disappears is disengaged and
@@ -21,15 +22,11 @@ import { Wakeup } from '../../runtime/wakeup.ts';
 import type { ConsumerSide, ProviderCluster, SecretKeyRef } from '../cluster.ts';
 import { secretKeyRefName } from '../cluster.ts';
 import { SyncerRegistry } from '../sync/registry.ts';
-import {
-  checkProviderSecret,
-  providerKubeconfigLabel,
-  providerRefs,
-  refOf,
-} from './kubeconfig-secret.ts';
+import { providerKubeconfigLabel } from '../../apis/kubebind/wire.ts';
+import { checkProviderSecret, providerRefs, refOf } from './kubeconfig-secret.ts';
 import { reportSecretProblem } from './secret-status.ts';
 
-export interface KubeconfigSecretsProviderOptions {
+export interface KubeconfigClusterSourceOptions {
   consumer: ConsumerSide;
   clock: Clock;
   log: Logger;
@@ -47,18 +44,18 @@ interface Desired {
 interface Engaged {
   fingerprint: string;
   cluster: ProviderCluster;
-  factory: SharedInformerFactory;
+  providerInformers: SharedInformerFactory;
   engaging: Promise<void>;
 }
 
-export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
-  readonly #o: KubeconfigSecretsProviderOptions;
+export class KubeconfigClusterSource implements Provider<ProviderCluster> {
+  readonly #options: KubeconfigClusterSourceOptions;
   readonly #engaged = new Map<string, Engaged>();
   readonly #secretInformers = new Map<string, Informer<Secret>>();
   readonly #wakeup = new Wakeup();
 
-  constructor(opts: KubeconfigSecretsProviderOptions) {
-    this.#o = opts;
+  constructor(opts: KubeconfigClusterSourceOptions) {
+    this.#options = opts;
   }
 
   /** Names of the provider clusters engaged now. */
@@ -67,7 +64,7 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
   }
 
   async run(sink: ClusterSink<ProviderCluster>, signal: AbortSignal): Promise<void> {
-    const { informers } = this.#o.consumer;
+    const { informers } = this.#options.consumer;
     const bindings = informers.informerFor(kb.APIServiceBindings);
     const bundles = informers.informerFor(kb.APIServiceBindingBundles);
     // The plugin keeps provider kubeconfigs in the konnector's namespace, the only one whose
@@ -77,10 +74,11 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
       labelSelector: `${providerKubeconfigLabel}=true`,
     });
     const handler = { add: this.#poke, update: this.#poke, delete: this.#poke };
-    const registrations = [bindings, bundles, labelled].map((i) => i.addEventHandler(handler));
+    const watched = [bindings, bundles, labelled];
+    const registrations = watched.map((informer) => informer.addEventHandler(handler));
     informers.start();
     try {
-      await Promise.all([bindings, bundles, labelled].map((i) => i.waitForSync(signal)));
+      await Promise.all(watched.map((informer) => informer.waitForSync(signal)));
       for (;;) {
         await this.#wakeup.wait(signal);
         if (signal.aborted) break;
@@ -95,7 +93,7 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     } catch (err) {
       if (!signal.aborted) throw err;
     } finally {
-      for (const r of registrations) r.remove();
+      for (const registration of registrations) registration.remove();
       await Promise.all([...this.#engaged.keys()].map((name) => this.#disengage(sink, name)));
     }
   }
@@ -106,7 +104,7 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
   #secretsIn(namespace: string, signal: AbortSignal): Informer<Secret> {
     let informer = this.#secretInformers.get(namespace);
     if (!informer) {
-      informer = this.#o.consumer.informers.informerFor(Secrets, { namespace });
+      informer = this.#options.consumer.informers.informerFor(Secrets, { namespace });
       informer.addEventHandler({ add: this.#poke, update: this.#poke, delete: this.#poke });
       this.#secretInformers.set(namespace, informer);
       // An empty first list brings no events: look again once it is in.
@@ -131,8 +129,8 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
       }
       const check = checkProviderSecret(ref, secrets.lister.get(`${ref.namespace}/${ref.name}`));
       if (!check.ok) {
-        const { client } = this.#o.consumer;
-        const now = this.#o.clock.now();
+        const { client } = this.#options.consumer;
+        const now = this.#options.clock.now();
         const uses = <T extends kb.APIServiceBinding | kb.APIServiceBindingBundle>(
           list: readonly T[],
         ) => list.filter((o) => sameRef(refOf(o), ref));
@@ -142,7 +140,7 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
           uses(bindings),
           check,
           now,
-          this.#o.log,
+          this.#options.log,
         );
         await reportSecretProblem(
           client,
@@ -150,7 +148,7 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
           uses(bundles),
           check,
           now,
-          this.#o.log,
+          this.#options.log,
         );
       }
       if (check.ok) {
@@ -172,31 +170,33 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
       try {
         this.#engage(sink, name, want);
       } catch (err) {
-        this.#o.log.error({ err, cluster: name }, 'cannot connect to the provider');
+        this.#options.log.error({ err, cluster: name }, 'cannot connect to the provider');
       }
     }
   }
 
   #engage(sink: ClusterSink<ProviderCluster>, name: string, want: Desired): void {
-    const { clock, log, metrics, consumer } = this.#o;
+    const { clock, log, metrics, consumer } = this.#options;
     // The connection checkProviderSecret built from the allow-listed fields.
     const { ref: secret, text, contract: contractNamespace, connection } = want;
-    const client = new KubeClient(connection, {
+    const providerClient = new KubeClient(connection, {
       userAgent: 'kube-bind-ts-konnector',
       // The provider's server, named by its Secret: bounded, with room for paged lists.
       maxResponseBytes: 256 * 2 ** 20,
       ...(metrics?.requests && { observer: metrics.requests }),
     });
-    const factory = new SharedInformerFactory({
-      client,
+    const providerInformers = new SharedInformerFactory({
+      client: providerClient,
       clock,
       log: log.child({ side: 'provider', cluster: name }),
       ...(metrics?.reflector && { metrics: metrics.reflector }),
     });
     const cluster: ProviderCluster = {
       name,
-      client,
-      informers: factory,
+      providerClient,
+      providerInformers,
+      client: providerClient,
+      informers: providerInformers,
       contractNamespace,
       secret,
       consumer,
@@ -205,7 +205,12 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     const engaging = sink
       .engage(cluster)
       .catch((err: unknown) => log.error({ err, cluster: name }, 'engage failed'));
-    this.#engaged.set(name, { fingerprint: fingerprint(text), cluster, factory, engaging });
+    this.#engaged.set(name, {
+      fingerprint: fingerprint(text),
+      cluster,
+      providerInformers,
+      engaging,
+    });
     log.info({ cluster: name, contractNamespace, server: connection.server }, 'provider engaged');
   }
 
@@ -216,9 +221,9 @@ export class KubeconfigSecretsProvider implements Provider<ProviderCluster> {
     await sink.disengage(name);
     await engaged.engaging;
     await engaged.cluster.syncers.stopAll();
-    await engaged.factory.stop();
-    await engaged.cluster.client.close();
-    this.#o.log.info({ cluster: name }, 'provider disengaged');
+    await engaged.providerInformers.stop();
+    await engaged.cluster.providerClient.close();
+    this.#options.log.info({ cluster: name }, 'provider disengaged');
   }
 }
 

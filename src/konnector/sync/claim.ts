@@ -138,7 +138,7 @@ function clientFor(view: SyncView, state: ClaimState, side: Side): ResourceClien
   const { cluster, settings } = view;
   return side === 'consumer'
     ? new ResourceClient(cluster.consumer.client, settings.consumerType, state.consumerNamespace)
-    : new ResourceClient(cluster.client, settings.providerType, state.providerNamespace);
+    : new ResourceClient(cluster.providerClient, settings.providerType, state.providerNamespace);
 }
 
 /**

@@ -55,30 +55,33 @@ export function startResourceSyncer(
     client: cluster.consumer.client,
     ...factoryOpts,
   });
-  const providerFactory = new SharedInformerFactory({ client: cluster.client, ...factoryOpts });
+  const providerFactory = new SharedInformerFactory({
+    client: cluster.providerClient,
+    ...factoryOpts,
+  });
   const consumer = consumerInformer(consumerFactory, settings);
-  const providers = new Map<string, Informer<SyncObject>>();
+  const providerInformers = new Map<string, Informer<SyncObject>>();
   if (settings.scope.clusterWide) {
-    providers.set('', providerFactory.informerFor(settings.providerType));
+    providerInformers.set('', providerFactory.informerFor(settings.providerType));
   } else {
     for (const ns of settings.scope.namespaces) {
-      providers.set(ns, providerInformer(providerFactory, settings, ns));
+      providerInformers.set(ns, providerInformer(providerFactory, settings, ns));
     }
   }
-  const serviceNamespaces = cluster.informers.informerFor(kb.APIServiceNamespaces, {
+  const serviceNamespaces = cluster.providerInformers.informerFor(kb.APIServiceNamespaces, {
     namespace: cluster.contractNamespace,
   });
   const claim = settings.claim;
   // Referencing objects are indexed by the keys they reference (claims.ts referenceIndex): one
   // change re-files one object, and "is this key referenced?" is a lookup per reference.
-  const references = (claim?.references ?? []).map((r) => {
-    const informer = consumerFactory.informerFor(r.type);
-    const index = referenceIndex(r.jsonPath);
+  const references = (claim?.references ?? []).map((reference) => {
+    const informer = consumerFactory.informerFor(reference.type);
+    const index = referenceIndex(reference.jsonPath);
     informer.addIndexer(index.name, index.fn);
-    return { informer, jsonPath: r.jsonPath, index: index.name };
+    return { informer, jsonPath: reference.jsonPath, index: index.name };
   });
   const referenced = (key: string) =>
-    references.some((r) => r.informer.lister.byIndex(r.index, key).length > 0);
+    references.some((ref) => ref.informer.lister.byIndex(ref.index, key).length > 0);
   let namespaceUID: Promise<string | undefined> | undefined;
   const view: SyncView = {
     selects: (obj, namespace) => !claim || isClaimed(obj, claim.selector, referenced, namespace),
@@ -87,12 +90,12 @@ export function startResourceSyncer(
     consumer,
     serviceNamespaces,
     provider(key) {
-      const informer = providers.get('') ?? providers.get(key.namespace ?? '');
+      const informer = providerInformers.get('') ?? providerInformers.get(key.namespace ?? '');
       if (!informer) return 'unwatched';
       return informer.lister.get(namespacedKey(key.namespace, key.name));
     },
     contractNamespaceUID() {
-      namespaceUID ??= cluster.client
+      namespaceUID ??= cluster.providerClient
         .request<{ metadata?: { uid?: string } }>(
           'GET',
           `/api/v1/namespaces/${cluster.contractNamespace}`,
@@ -112,11 +115,11 @@ export function startResourceSyncer(
     const add = (namespace: string | undefined, name: string | undefined) => {
       if (namespace && name) keys.set(`${namespace}/${name}`, { namespace, name });
     };
-    for (const o of consumer.lister.list()) add(o.metadata?.namespace, o.metadata?.name);
+    for (const obj of consumer.lister.list()) add(obj.metadata?.namespace, obj.metadata?.name);
     const map = namespaceMapOf(serviceNamespaces);
-    for (const informer of providers.values()) {
-      for (const o of informer.lister.list()) {
-        add(map.consumerNamespace(o.metadata?.namespace ?? ''), o.metadata?.name);
+    for (const informer of providerInformers.values()) {
+      for (const obj of informer.lister.list()) {
+        add(map.consumerNamespace(obj.metadata?.namespace ?? ''), obj.metadata?.name);
       }
     }
     return keys.values();
@@ -133,20 +136,22 @@ export function startResourceSyncer(
   };
   const inNamespace = (sn: kb.APIServiceNamespace) => {
     const ns = sn.metadata?.name ?? '';
-    const names = consumer.lister.byIndex(namespaceIndex, ns).map((o) => o.metadata?.name ?? '');
+    const names = consumer.lister
+      .byIndex(namespaceIndex, ns)
+      .map((obj) => obj.metadata?.name ?? '');
     // A claim's provider objects already in the provider namespace the backend just assigned.
     const providerNs = sn.status?.namespace;
-    const informer = claim && providerNs ? providers.get(providerNs) : undefined;
-    if (informer) names.push(...informer.lister.list().map((o) => o.metadata?.name ?? ''));
+    const informer = claim && providerNs ? providerInformers.get(providerNs) : undefined;
+    if (informer) names.push(...informer.lister.list().map((obj) => obj.metadata?.name ?? ''));
     return [...new Set(names)].map((name) => ({ namespace: ns, name }));
   };
-  const referencedRefs = (jsonPath: { name?: string; namespace?: string }) => (o: KubeObject) =>
-    referencedKeys(o, jsonPath).map((k) => ({ namespace: k.namespace, name: k.name }));
+  const referencedRefs = (jsonPath: { name?: string; namespace?: string }) => (obj: KubeObject) =>
+    referencedKeys(obj, jsonPath).map((key) => ({ namespace: key.namespace, name: key.name }));
   const watches = () => [
     watch(consumer),
-    ...[...providers.values()].map((i) => watch(i, { map: toConsumerRefs })),
+    ...[...providerInformers.values()].map((informer) => watch(informer, { map: toConsumerRefs })),
     watch(serviceNamespaces, { map: inNamespace }),
-    ...references.map((r) => watch(r.informer, { map: referencedRefs(r.jsonPath) })),
+    ...references.map((ref) => watch(ref.informer, { map: referencedRefs(ref.jsonPath) })),
   ];
   const opts: ControllerOptions = { clock: deps.clock, log, ...deps.controller };
   const workers = deps.workers ?? 8;
@@ -170,26 +175,28 @@ export function startResourceSyncer(
     opts,
   );
   const controllers = claim ? [spec] : [spec, status];
-  const pseudo: Cluster = {
+  // The syncer's controllers engage on the provider cluster, through this syncer's own provider
+  // informers (stopped with it) rather than the cluster's shared ones.
+  const syncerProviderCluster: Cluster = {
     name: cluster.name,
-    client: cluster.client,
+    client: cluster.providerClient,
     informers: providerFactory,
   };
   consumerFactory.start();
-  for (const c of controllers) c.start();
-  const engaged = Promise.all(controllers.map((c) => c.engage(pseudo))).catch((err: unknown) =>
-    log.debug({ err }, 'syncer stopped before its caches synced'),
-  );
+  for (const controller of controllers) controller.start();
+  const engaged = Promise.all(
+    controllers.map((controller) => controller.engage(syncerProviderCluster)),
+  ).catch((err: unknown) => log.debug({ err }, 'syncer stopped before its caches synced'));
   log.info({ scope: settings.scope, strategy: settings.placement.strategy }, 'syncer started');
   const stopControllers = async () => {
-    await Promise.all(controllers.map((c) => c.stop()));
+    await Promise.all(controllers.map((controller) => controller.stop()));
     await engaged;
   };
   return {
     hasSynced: () =>
       consumer.hasSynced() &&
-      [...providers.values()].every((i) => i.hasSynced()) &&
-      references.every((r) => r.informer.hasSynced()),
+      [...providerInformers.values()].every((informer) => informer.hasSynced()) &&
+      references.every((ref) => ref.informer.hasSynced()),
     async release(signal) {
       await stopControllers();
       if (claim) {

@@ -11,11 +11,11 @@ import type { Request } from '../../runtime/controller/request.ts';
 import type { Result } from '../../runtime/controller/result.ts';
 import { requeueAfter } from '../../runtime/controller/result.ts';
 import type { ObjectKey } from '../placement.ts';
+import { downstreamFinalizer } from '../../apis/kubebind/wire.ts';
 import { isOwnProviderObject, readProviderProvenance } from '../provenance.ts';
 import type { SyncObject } from './decide.ts';
 import {
   desiredProviderObject,
-  downstreamFinalizer,
   hasFinalizer,
   providerUpdate,
 } from './decide.ts';
@@ -71,7 +71,7 @@ export async function reconcileSpec(
   }
   const desired = await desiredObject(view, consumer, providerKey);
   const providerClient = new ResourceClient(
-    cluster.client,
+    cluster.providerClient,
     settings.providerType,
     providerKey.namespace,
   );
@@ -173,7 +173,11 @@ async function deleteProvider(
   provider: SyncObject,
   signal: AbortSignal,
 ): Promise<void> {
-  const client = new ResourceClient(view.cluster.client, view.settings.providerType, key.namespace);
+  const client = new ResourceClient(
+    view.cluster.providerClient,
+    view.settings.providerType,
+    key.namespace,
+  );
   const uid = provider.metadata?.uid;
   try {
     await client.delete(key.name, { ...(uid && { preconditions: { uid } }), signal });
@@ -220,7 +224,7 @@ export async function ensureServiceNamespace(
   };
   try {
     await new ResourceClient(
-      cluster.client,
+      cluster.providerClient,
       kb.APIServiceNamespaces,
       cluster.contractNamespace,
     ).create(sn, {

@@ -11,7 +11,7 @@ import { forOwner, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter } from '../../../runtime/controller/result.ts';
 import type { ProviderCluster } from '../../cluster.ts';
 import { secretKeyRefName } from '../../cluster.ts';
-import { refOf } from '../../providers/kubeconfig-secret.ts';
+import { refOf } from '../../cluster-source/kubeconfig-secret.ts';
 import { planBundle } from './decide.ts';
 
 export const bundleControllerName = 'konnector-bundle';
@@ -23,34 +23,34 @@ export function bundleController(opts: {
   const informers = (cluster: ProviderCluster) => ({
     bundles: cluster.consumer.informers.informerFor(kb.APIServiceBindingBundles),
     bindings: cluster.consumer.informers.informerFor(kb.APIServiceBindings),
-    exports: cluster.informers.informerFor(kb.APIServiceExports, {
+    exports: cluster.providerInformers.informerFor(kb.APIServiceExports, {
       namespace: cluster.contractNamespace,
     }),
   });
-  const ours = (cluster: ProviderCluster, b: kb.APIServiceBindingBundle | undefined) => {
-    const ref = refOf(b);
+  const ours = (cluster: ProviderCluster, bundle: kb.APIServiceBindingBundle | undefined) => {
+    const ref = refOf(bundle);
     return !!ref && secretKeyRefName(ref) === cluster.name;
   };
   return {
     name: bundleControllerName,
     watches: (cluster) => {
-      const s = informers(cluster);
+      const { bundles, bindings, exports } = informers(cluster);
       const all = () =>
-        s.bundles.lister
+        bundles.lister
           .list()
-          .filter((b) => ours(cluster, b))
-          .map((b) => ({ name: b.metadata?.name ?? '' }));
+          .filter((bundle) => ours(cluster, bundle))
+          .map((bundle) => ({ name: bundle.metadata?.name ?? '' }));
       return [
-        watch(s.bundles, { filter: (b) => ours(cluster, b) }),
-        watch(s.bindings, { map: forOwner(kb.APIServiceBindingBundles) }),
-        watch(s.exports, { map: all }),
+        watch(bundles, { filter: (bundle) => ours(cluster, bundle) }),
+        watch(bindings, { map: forOwner(kb.APIServiceBindingBundles) }),
+        watch(exports, { map: all }),
       ];
     },
     reconcile: async (req, { cluster, signal, log }) => {
-      const s = informers(cluster);
-      const bundle = s.bundles.lister.get(req.name);
+      const { bundles, bindings, exports } = informers(cluster);
+      const bundle = bundles.lister.get(req.name);
       if (!bundle || !ours(cluster, bundle) || bundle.metadata?.deletionTimestamp) return undefined;
-      const plan = planBundle(bundle, s.exports.lister.list(), s.bindings.lister.list());
+      const plan = planBundle(bundle, exports.lister.list(), bindings.lister.list());
       const client = new ResourceClient(cluster.consumer.client, kb.APIServiceBindings);
       const errors: string[] = [];
       for (const binding of plan.create) {

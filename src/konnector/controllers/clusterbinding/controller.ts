@@ -29,8 +29,8 @@ export function clusterBindingController(
   const informers = (cluster: ProviderCluster) => {
     const ns = { namespace: cluster.contractNamespace };
     return {
-      bindings: cluster.informers.informerFor(kb.ClusterBindings, ns),
-      secrets: cluster.informers.informerFor(Secrets, ns),
+      bindings: cluster.providerInformers.informerFor(kb.ClusterBindings, ns),
+      secrets: cluster.providerInformers.informerFor(Secrets, ns),
     };
   };
   return {
@@ -61,7 +61,11 @@ export function clusterBindingController(
         secret,
       });
       if (decision.status) {
-        const client = new ResourceClient(cluster.client, kb.ClusterBindings, req.namespace);
+        const client = new ResourceClient(
+          cluster.providerClient,
+          kb.ClusterBindings,
+          req.namespace,
+        );
         await patchStatusGuarded(client, binding, { ...decision.status }, signal);
       }
       return requeueAfter(decision.recheckAfterMs);

@@ -20,14 +20,14 @@ import { requeueAfter } from '../../../runtime/controller/result.ts';
 import type { Result } from '../../../runtime/controller/result.ts';
 import type { ProviderCluster } from '../../cluster.ts';
 import { secretKeyRefName } from '../../cluster.ts';
-import { refOf } from '../../providers/kubeconfig-secret.ts';
+import { refOf } from '../../cluster-source/kubeconfig-secret.ts';
 import { patchFinalizer } from '../../sync/finalizer.ts';
 import { startResourceSyncer } from '../../sync/resource-syncer.ts';
 import type { SyncerDeps } from '../../sync/resource-syncer.ts';
 import type { ResourceSyncSettings } from '../../sync/view.ts';
+import { bindingFinalizer } from '../../../apis/kubebind/wire.ts';
 import {
   bindingConditions,
-  bindingFinalizer,
   bindingState,
   bindingStatus,
   boundSchemaStatus,
@@ -58,49 +58,54 @@ export function serviceBindingController(
     name: serviceBindingControllerName,
     workers: 2,
     watches: (cluster) => {
-      const s = informersOf(cluster);
-      const ours = (b: kb.APIServiceBinding) => isOurs(cluster, b);
+      const informers = informersOf(cluster);
+      const ours = (binding: kb.APIServiceBinding) => isOurs(cluster, binding);
       const all = (): ObjectRef[] =>
-        s.bindings.lister
+        informers.bindings.lister
           .list()
           .filter(ours)
-          .map((b) => ({ name: b.metadata?.name ?? '' }));
-      const byName = (o: { metadata?: { name?: string } }) => [{ name: o.metadata?.name ?? '' }];
-      const byOwner = (o: { metadata?: { ownerReferences?: { kind: string; name: string }[] } }) =>
-        (o.metadata?.ownerReferences ?? [])
-          .filter((r) => r.kind === 'APIServiceExport' || r.kind === 'APIServiceBinding')
-          .map((r) => ({ name: r.name }));
+          .map((binding) => ({ name: binding.metadata?.name ?? '' }));
+      const byName = (obj: { metadata?: { name?: string } }) => [
+        { name: obj.metadata?.name ?? '' },
+      ];
+      const byOwner = (obj: {
+        metadata?: { ownerReferences?: { kind: string; name: string }[] };
+      }) =>
+        (obj.metadata?.ownerReferences ?? [])
+          .filter((ref) => ref.kind === 'APIServiceExport' || ref.kind === 'APIServiceBinding')
+          .map((ref) => ({ name: ref.name }));
       return [
-        watch(s.bindings, { filter: ours }),
-        watch(s.exports, { map: byName }),
-        watch(s.requests, { map: byName }),
-        watch(s.boundSchemas, { map: (o) => [...byOwner(o), ...all()] }),
-        watch(s.clusterBindings, { map: all }),
-        watch(s.serviceNamespaces, { map: all }),
-        watch(s.crds, { map: byOwner }),
+        watch(informers.bindings, { filter: ours }),
+        watch(informers.exports, { map: byName }),
+        watch(informers.requests, { map: byName }),
+        watch(informers.boundSchemas, { map: (bs) => [...byOwner(bs), ...all()] }),
+        watch(informers.clusterBindings, { map: all }),
+        watch(informers.serviceNamespaces, { map: all }),
+        watch(informers.crds, { map: byOwner }),
       ];
     },
     reconcile: (req, ctx) => reconcileBinding(req.name, ctx, clock, syncerDeps),
   };
 }
 
+/** Bindings and CRDs on the consumer; the contract namespace's kube-bind kinds on the provider. */
 function informersOf(cluster: ProviderCluster) {
-  const ns = { namespace: cluster.contractNamespace };
-  const p = cluster.informers;
-  const c = cluster.consumer.informers;
+  const contract = { namespace: cluster.contractNamespace };
+  const consumer = cluster.consumer.informers;
+  const provider = cluster.providerInformers;
   return {
-    bindings: c.informerFor(kb.APIServiceBindings),
-    crds: c.informerFor(CustomResourceDefinitions),
-    exports: p.informerFor(kb.APIServiceExports, ns),
-    requests: p.informerFor(kb.APIServiceExportRequests, ns),
-    boundSchemas: p.informerFor(kb.BoundSchemas, ns),
-    clusterBindings: p.informerFor(kb.ClusterBindings, ns),
-    serviceNamespaces: p.informerFor(kb.APIServiceNamespaces, ns),
+    bindings: consumer.informerFor(kb.APIServiceBindings),
+    crds: consumer.informerFor(CustomResourceDefinitions),
+    exports: provider.informerFor(kb.APIServiceExports, contract),
+    requests: provider.informerFor(kb.APIServiceExportRequests, contract),
+    boundSchemas: provider.informerFor(kb.BoundSchemas, contract),
+    clusterBindings: provider.informerFor(kb.ClusterBindings, contract),
+    serviceNamespaces: provider.informerFor(kb.APIServiceNamespaces, contract),
   };
 }
 
-function isOurs(cluster: ProviderCluster, b: kb.APIServiceBinding): boolean {
-  const ref = refOf(b);
+function isOurs(cluster: ProviderCluster, binding: kb.APIServiceBinding): boolean {
+  const ref = refOf(binding);
   return !!ref && secretKeyRefName(ref) === cluster.name;
 }
 
@@ -291,7 +296,11 @@ async function reportBoundSchema(
 ): Promise<void> {
   const next = boundSchemaStatus(bs, crd, now);
   if (!next) return;
-  const client = new ResourceClient(cluster.client, kb.BoundSchemas, cluster.contractNamespace);
+  const client = new ResourceClient(
+    cluster.providerClient,
+    kb.BoundSchemas,
+    cluster.contractNamespace,
+  );
   await patchStatusGuarded(client, bs, { ...next }, signal);
 }
 
@@ -305,7 +314,7 @@ async function reportExport(
   const next = exportConditionsUpdate(exp, bindingConds, now);
   if (!next) return;
   const client = new ResourceClient(
-    cluster.client,
+    cluster.providerClient,
     kb.APIServiceExports,
     cluster.contractNamespace,
   );

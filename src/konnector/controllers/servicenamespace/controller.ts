@@ -18,7 +18,7 @@ export const serviceNamespaceControllerName = 'konnector-servicenamespace';
 
 export function serviceNamespaceController(): ControllerSpec<ProviderCluster> {
   const informers = (cluster: ProviderCluster) => ({
-    serviceNamespaces: cluster.informers.informerFor(kb.APIServiceNamespaces, {
+    serviceNamespaces: cluster.providerInformers.informerFor(kb.APIServiceNamespaces, {
       namespace: cluster.contractNamespace,
     }),
     namespaces: cluster.consumer.informers.informerFor(Namespaces),
@@ -61,10 +61,14 @@ export function serviceNamespaceController(): ControllerSpec<ProviderCluster> {
           return;
         case 'delete-service-namespace':
           await ignoreNotFound(
-            new ResourceClient(cluster.client, kb.APIServiceNamespaces, req.namespace).delete(
-              req.name,
-              { ...(sn.metadata?.uid && { preconditions: { uid: sn.metadata.uid } }), signal },
-            ),
+            new ResourceClient(
+              cluster.providerClient,
+              kb.APIServiceNamespaces,
+              req.namespace,
+            ).delete(req.name, {
+              ...(sn.metadata?.uid && { preconditions: { uid: sn.metadata.uid } }),
+              signal,
+            }),
           );
           log.info(
             { namespace: req.name },

@@ -39,7 +39,7 @@ export function clusterBindingController(
       const { bindings, secrets } = informers(cluster);
       const theOne = () => [{ namespace: cluster.contractNamespace, name: clusterBindingName }];
       return [
-        watch(bindings, { filter: (b) => b.metadata?.name === clusterBindingName }),
+        watch(bindings, { filter: (binding) => binding.metadata?.name === clusterBindingName }),
         watch(secrets, { map: theOne }),
       ];
     },

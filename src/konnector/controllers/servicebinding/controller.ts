@@ -3,6 +3,8 @@
 // reports them back into the BoundSchemas and the export, runs one spec/status syncer per bound
 // resource, and keeps the binding's conditions. Deleting a binding releases it first (provider
 // copies deleted, consumer finalizers dropped) so the CRD and its objects can go.
+// Each pass gathers from the caches, asks decide.ts what to do (a typed action), and acts; what
+// became of each resource and claim then decides the conditions.
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Condition } from '../../../apis/kubebind/conditions.ts';
 import { resourceGroupName } from '../../../apis/kubebind/group-resource.ts';

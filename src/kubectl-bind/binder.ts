@@ -35,6 +35,7 @@ import {
   waitForBindingsAPI,
 } from './konnector.ts';
 import { rbacName } from '../apis/kubebind/konnector-rbac.ts';
+import { providerKubeconfigLabel } from '../apis/kubebind/wire.ts';
 import {
   kubeconfigTarget,
   pluginUserAgent,
@@ -44,7 +45,6 @@ import {
 } from './kubeconfig.ts';
 import { formatTable, humanDuration } from './list.ts';
 
-export const providerKubeconfigLabel = 'kube-bind.io/provider-kubeconfig';
 export const kubeconfigKey = 'kubeconfig';
 const requestApiVersion = 'kube-bind.io/v1alpha2';
 

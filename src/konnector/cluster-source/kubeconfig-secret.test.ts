@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { APIServiceBinding, APIServiceBindingBundle } from '../../apis/kubebind/types.gen.ts';
+import { providerKubeconfigLabel } from '../../apis/kubebind/wire.ts';
 import type { SecretKeyRef } from '../cluster.ts';
 import {
   checkProviderSecret,
   defaultKubeconfigKey,
-  providerKubeconfigLabel,
   providerRefs,
   refOf,
 } from './kubeconfig-secret.ts';

@@ -5,13 +5,12 @@
 // the Secret invalid (SecretValid=False), and nothing is read, run or sent.
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { APIServiceBinding, APIServiceBindingBundle } from '../../apis/kubebind/types.gen.ts';
+import { providerKubeconfigLabel } from '../../apis/kubebind/wire.ts';
 import type { ClusterConnection } from '../../kube/config.ts';
 import { KubeconfigRejected, parseInlineKubeconfig } from '../../kube/inline-kubeconfig.ts';
 import type { SecretKeyRef } from '../cluster.ts';
 import { secretKeyRefName } from '../cluster.ts';
 
-/** The label the plugin puts on provider-kubeconfig Secrets: heartbeat before any binding. */
-export const providerKubeconfigLabel = 'kube-bind.io/provider-kubeconfig';
 export const defaultKubeconfigKey = 'kubeconfig';
 
 export type KubeconfigCheck =

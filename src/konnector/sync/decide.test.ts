@@ -5,13 +5,13 @@ import {
   consumerNamespaceAnnotation,
   consumerUIDAnnotation,
   providerNamespaceAnnotation,
+  downstreamFinalizer,
   providerUIDAnnotation,
 } from '../../apis/kubebind/wire.ts';
 import {
   consumerProvenanceUpdate,
   consumerStatusUpdate,
   desiredProviderObject,
-  downstreamFinalizer,
   finalizersWith,
   hasFinalizer,
   providerUpdate,

@@ -5,6 +5,7 @@
 // consumer: status only, plus the consumer copy's provenance annotations.
 import { isDeepStrictEqual } from 'node:util';
 import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1.js';
+import { downstreamFinalizer } from '../../apis/kubebind/wire.ts';
 import type { KubeObject } from '../../kube/resource.ts';
 import type { ObjectKey, PlacementStrategy } from '../placement.ts';
 import {
@@ -15,9 +16,6 @@ import {
   withoutProvenance,
   withProviderProvenance,
 } from '../provenance.ts';
-
-/** On consumer objects while their provider copy may exist (upstream's name, no dash). */
-export const downstreamFinalizer = 'kubebind.io/syncer';
 
 /** A synced object: any Kubernetes object with arbitrary top-level fields. */
 export type SyncObject = KubeObject & { status?: unknown } & Record<string, unknown>;

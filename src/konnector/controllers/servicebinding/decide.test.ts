@@ -13,13 +13,12 @@ import type {
   ClusterBinding,
   RequestPhase,
 } from '../../../apis/kubebind/types.gen.ts';
+import { bindingFinalizer, boundSchemaHashAnnotation } from '../../../apis/kubebind/wire.ts';
 import {
   bindingConditions,
-  bindingFinalizer,
   bindingState,
   bindingStatus,
   boundSchemaHash,
-  boundSchemaHashAnnotation,
   boundSchemaStatus,
   consumerCRD,
   crdEstablished,

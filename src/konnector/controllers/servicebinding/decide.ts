@@ -20,12 +20,8 @@ import type {
   ClusterBinding,
   PermissionClaim,
 } from '../../../apis/kubebind/types.gen.ts';
+import { bindingFinalizer, boundSchemaHashAnnotation } from '../../../apis/kubebind/wire.ts';
 import { hasFinalizer } from '../../sync/decide.ts';
-
-/** On consumer CRDs: the hash of the BoundSchema spec they were made from. */
-export const boundSchemaHashAnnotation = 'konnector.kube-bind.io/bound-schema-hash';
-/** On APIServiceBindings: the konnector releases provider copies before a binding goes. */
-export const bindingFinalizer = 'konnector.kube-bind.io/unbind';
 
 export function boundSchemaHash(bs: BoundSchema): string {
   return createHash('sha256')

@@ -77,3 +77,11 @@ export interface ApplyBindingResponse {
   bundleCreated: boolean;
   message: string;
 }
+
+/** GET /api/info: ours, for the web UI (upstream has none). */
+export interface BackendInfo {
+  providerPrettyName: string;
+  version: string;
+  /** The backend logs in with its embedded development issuer: the UI shows a warning. */
+  developmentIssuer: boolean;
+}

@@ -16,6 +16,7 @@ export type {
 } from '../../../src/apis/kubebind/types.gen.ts';
 export type {
   ApplyBindingResponse as ApplyBindingResult,
+  BackendInfo,
   BindingResponse,
   ConsumerStatus,
 } from '../../../src/apis/kubebind/documents.ts';
@@ -26,13 +27,6 @@ export type ExportResource = APIServiceExportResource;
 /** GET /api/templates and /api/collections: a Kubernetes-style list. */
 export interface List<T> {
   items?: T[] | null;
-}
-
-/** GET /api/info: what the page shows about the backend (not part of upstream's protocol). */
-export interface BackendInfo {
-  providerPrettyName: string;
-  version: string;
-  developmentIssuer: boolean;
 }
 
 /** The body of POST /api/bind (a BindableResourcesRequest, protocol.md §5.4). */

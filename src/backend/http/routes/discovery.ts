@@ -1,7 +1,7 @@
 // Public routes: provider discovery (docs/protocol.md §3.3, §3.4), the claimable APIs (§3.8),
 // the konnector manifests (protocol.md §3.9) and our /api/info for the UI.
 import type { FastifyInstance } from 'fastify';
-import type { BindingProvider } from '../../../apis/kubebind/documents.ts';
+import type { BackendInfo, BindingProvider } from '../../../apis/kubebind/documents.ts';
 import { konnectorManifestsYAML } from '../../resources/konnector.ts';
 import type { FrontDoorDeps } from '../deps.ts';
 import { noCache, sendJSON } from '../headers.ts';
@@ -39,13 +39,14 @@ export function discoveryRoutes(deps: FrontDoorDeps) {
       const query = req.url.split('?')[1];
       return reply.redirect(query ? `/api/exports?${query}` : '/api/exports', 302);
     });
-    app.get('/api/info', (_req, reply) =>
-      sendJSON(noCache(reply), {
+    app.get('/api/info', (_req, reply) => {
+      const info: BackendInfo = {
         providerPrettyName: config.prettyName,
         version: config.version,
         developmentIssuer: config.developmentIssuer,
-      }),
-    );
+      };
+      return sendJSON(noCache(reply), info);
+    });
     app.get('/api/bindable-resources', (_req, reply) => sendJSON(reply, claimableAPIs));
     app.get('/api/konnector-manifests', (_req, reply) =>
       noCache(reply)

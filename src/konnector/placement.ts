@@ -9,12 +9,18 @@
 // | Cluster      | Namespaced      | Namespaced      | in the contract namespace, same name                 |
 //
 // Every other combination is a misconfiguration that retrying does not fix: a PlacementError.
-import type { APIServiceExportSpec, APIServiceNamespace } from '../apis/kubebind/types.gen.ts';
+import type {
+  APIServiceExportSpec,
+  APIServiceNamespace,
+  InformerScope,
+  Isolation,
+  ResourceScope,
+} from '../apis/kubebind/types.gen.ts';
 import { TerminalError } from '../runtime/controller/result.ts';
 
-export type Scope = 'Cluster' | 'Namespaced';
-export type Isolation = APIServiceExportSpec['isolation'];
-export type InformerScope = APIServiceExportSpec['informerScope'];
+/** A CRD's scope, on either cluster. */
+export type Scope = ResourceScope;
+export type { InformerScope, Isolation };
 
 /** An object's key: `namespace` is absent for cluster-scoped objects. */
 export interface ObjectKey {

@@ -3,13 +3,15 @@
 // caller adds the flag name and the raw text, so every message reads
 // `invalid --<flag> "<value>": <what is allowed>`.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { InformerScope, Isolation } from '../../apis/kubebind/types.gen.ts';
 import { ValueError } from '../../cli/values.ts';
 
 export { ValueError, duration, positiveDuration } from '../../cli/values.ts';
 
 export type Provider = 'kubernetes' | 'kcp';
-export type ConsumerScope = 'Namespaced' | 'Cluster';
-export type Isolation = 'Prefixed' | 'Namespaced' | 'None';
+/** `--consumer-scope` is the informer scope of the exports the backend makes. */
+export type ConsumerScope = InformerScope;
+export type { Isolation };
 
 /** Where the exported schemas come from: the GVK of the schema objects and their resource. */
 export interface SchemaSource {

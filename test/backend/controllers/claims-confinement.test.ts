@@ -22,9 +22,9 @@ import { serviceExportRBACController } from '../../../src/backend/controllers/se
 import { managedByLabel as managedLabel } from '../../../src/apis/kubebind/wire.ts';
 import { serviceExportRequestController } from '../../../src/backend/controllers/serviceexportrequest/controller.ts';
 import type {
-  ConsumerScope,
+  InformerScope as ConsumerScope,
   Isolation,
-} from '../../../src/backend/controllers/serviceexportrequest/decide.ts';
+} from '../../../src/apis/kubebind/types.gen.ts';
 import { serviceNamespaceController } from '../../../src/backend/controllers/servicenamespace/controller.ts';
 import type { KubeClient } from '../../../src/kube/client.ts';
 import { connectionFromKubeconfig } from '../../../src/kube/config.ts';

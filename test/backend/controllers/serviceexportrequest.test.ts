@@ -8,7 +8,7 @@ import { wildwestCRDs } from '../../../src/apis/examples/wildwest.ts';
 import { getCondition } from '../../../src/apis/kubebind/conditions.ts';
 import * as kb from '../../../src/apis/kubebind/types.gen.ts';
 import { serviceExportRequestController } from '../../../src/backend/controllers/serviceexportrequest/controller.ts';
-import type { Isolation } from '../../../src/backend/controllers/serviceexportrequest/decide.ts';
+import type { Isolation } from '../../../src/apis/kubebind/types.gen.ts';
 import { installCRDs } from '../../../src/kube/crds.ts';
 import { ResourceClient } from '../../../src/kube/resource.ts';
 import { CustomResourceDefinitions, Events } from '../../../src/kube/resources.ts';

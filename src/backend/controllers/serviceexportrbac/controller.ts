@@ -31,7 +31,7 @@ import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { sameContent } from '../same.ts';
 import { hasResources } from '../well-formed.ts';
-import type { ConsumerScope } from '../serviceexportrequest/decide.ts';
+import type { InformerScope } from '../../../apis/kubebind/types.gen.ts';
 import { binderSubject, desiredRoles, managedValue, type DesiredRole } from './decide.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import { perCluster } from '../per-cluster.ts';
@@ -66,7 +66,7 @@ interface Informers {
 
 /** `schemaSource` (`--schema-source`) says where a resource's scope is read; CRDs by default. */
 export function serviceExportRBACController(
-  consumerScope: ConsumerScope,
+  consumerScope: InformerScope,
   schemaSource: SchemaSource = crdSource,
 ): ControllerSpec {
   const source = exportedSchemaSource(schemaSource);
@@ -148,7 +148,7 @@ export function serviceExportRBACController(
 function desiredFor(
   exp: kb.APIServiceExport,
   informers: Informers,
-  consumerScope: ConsumerScope,
+  consumerScope: InformerScope,
 ): DesiredRole[] {
   const contract = exp.metadata?.namespace ?? '';
   const serviceNamespaces = informers.serviceNamespaces.lister

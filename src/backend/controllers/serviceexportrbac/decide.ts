@@ -21,9 +21,9 @@
 //   checks their annotation); nothing is ever granted in another namespace.
 import type { PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import { resourceGroupName, sameGroupResource } from '../../../apis/kubebind/group-resource.ts';
-import type { APIServiceExport } from '../../../apis/kubebind/types.gen.ts';
+import type { APIServiceExport, InformerScope } from '../../../apis/kubebind/types.gen.ts';
+import { claimableResources } from '../../../apis/kubebind/wire.ts';
 import { binderName } from '../../resources/consumer.ts';
-import { claimable, type ConsumerScope } from '../serviceexportrequest/decide.ts';
 
 export const managedValue = 'kube-bind-backend';
 
@@ -44,7 +44,7 @@ export interface DesiredRole {
 
 export interface RBACInput {
   export: APIServiceExport;
-  consumerScope: ConsumerScope;
+  consumerScope: InformerScope;
   /** Whether each exported resource is namespaced on the provider (from its BoundSchema). */
   namespacedResource: (resource: string, group: string) => boolean;
   serviceNamespaces: readonly string[];
@@ -58,7 +58,7 @@ export function desiredRoles(input: RBACInput): DesiredRole[] {
   const resources = exp.spec.resources.map((r) => ({ group: r.group ?? '', resource: r.resource }));
   const claims = (exp.spec.permissionClaims ?? [])
     .map((c) => ({ group: c.group ?? '', resource: c.resource }))
-    .filter((c) => claimable.some((k) => sameGroupResource(k, c)));
+    .filter((c) => claimableResources.some((k) => sameGroupResource(k, c)));
 
   const clusterWide = (gr: { group: string; resource: string }) =>
     input.consumerScope === 'Cluster' || !input.namespacedResource(gr.resource, gr.group);

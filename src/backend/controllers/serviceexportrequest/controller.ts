@@ -41,11 +41,10 @@ import {
   succeededStatus,
   validateRequest,
   type Failure,
-  type ConsumerScope,
-  type Isolation,
   type ObservedRequest,
   type ResolvedResource,
 } from './decide.ts';
+import type { InformerScope, Isolation } from '../../../apis/kubebind/types.gen.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import { perCluster } from '../per-cluster.ts';
 import { isNamespaceName, serviceNamespaceName } from '../servicenamespace/decide.ts';
@@ -61,7 +60,7 @@ import { ownerLabel, sourceSpecHashAnnotation } from '../../../apis/kubebind/wir
 export const serviceExportRequestControllerName = 'kube-bind-backend-serviceexportrequest';
 
 export interface ServiceExportRequestConfig {
-  consumerScope: ConsumerScope;
+  consumerScope: InformerScope;
   isolation: Isolation;
   clock: Clock;
   events?: EventRecorder;

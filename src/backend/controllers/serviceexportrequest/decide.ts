@@ -14,23 +14,15 @@ import type {
   APIServiceExportTemplate,
   BoundSchema,
   BoundSchemaSpec,
+  InformerScope,
+  Isolation,
   PermissionClaim,
   RequestPhase,
 } from '../../../apis/kubebind/types.gen.ts';
 import { expiry, type Expiry } from '../finished-ttl.ts';
 import { sameContent } from '../same.ts';
-import { sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
+import { claimableResources, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
 import { checkTarget, serviceNamespaceName, servingKey } from '../servicenamespace/decide.ts';
-
-export type ConsumerScope = 'Namespaced' | 'Cluster';
-export type Isolation = 'Prefixed' | 'Namespaced' | 'None';
-
-/** The consumer resources a permission claim may name (upstream's ClaimableAPIs). */
-export const claimable: readonly { group: string; resource: string }[] = [
-  { group: '', resource: 'configmaps' },
-  { group: '', resource: 'secrets' },
-  { group: '', resource: 'serviceaccounts' },
-];
 
 export interface ResolvedResource {
   /** The BoundSchema name, `<resource>.<groupOrCore>`. */
@@ -89,10 +81,10 @@ export function validateRequest(
 function validateClaims(req: APIServiceExportRequest): Validation | undefined {
   const claims = req.spec.permissionClaims ?? [];
   for (const claim of claims) {
-    if (!claimable.some((c) => sameGroupResource(c, claim))) {
+    if (!claimableResources.some((c) => sameGroupResource(c, claim))) {
       return claimFailure(
         'InvalidPermissionClaim',
-        `${resourceGroupName(claim)} cannot be claimed; claimable are ${claimable.map(resourceGroupName).join(', ')}`,
+        `${resourceGroupName(claim)} cannot be claimed; claimable are ${claimableResources.map(resourceGroupName).join(', ')}`,
       );
     }
   }
@@ -200,7 +192,7 @@ const claimFailure = (reason: string, message: string): Failure => ({
  */
 export function boundSchemaSpec(
   source: BoundSchemaSpec,
-  consumerScope: ConsumerScope,
+  consumerScope: InformerScope,
   isolation: Isolation,
 ): BoundSchemaSpec {
   const scope =
@@ -212,7 +204,7 @@ export function boundSchemaSpec(
 export function desiredExportSpec(
   req: APIServiceExportRequest,
   resolved: readonly ResolvedResource[],
-  consumerScope: ConsumerScope,
+  consumerScope: InformerScope,
   isolation: Isolation,
 ): APIServiceExportSpec {
   return {

@@ -19,7 +19,7 @@ import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { done, requeueAfter } from '../../../runtime/controller/result.ts';
 import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
-import type { Isolation } from '../serviceexportrequest/decide.ts';
+import type { Isolation } from '../../../apis/kubebind/types.gen.ts';
 import { apiServiceNamespaceAnnotation } from '../../../apis/kubebind/wire.ts';
 import {
   checkQuota,

@@ -6,7 +6,7 @@
 // `kube-system` got its claims granted there; and two consumers with the same namespace name
 // shared one namespace.
 import type { Namespace } from 'kubernetes-types/core/v1.js';
-import type { Isolation } from '../serviceexportrequest/decide.ts';
+import type { Isolation } from '../../../apis/kubebind/types.gen.ts';
 import { apiServiceNamespaceAnnotation } from '../../../apis/kubebind/wire.ts';
 
 /** The provider namespace for a consumer namespace, before one is recorded in status. */

@@ -52,6 +52,21 @@ import type { KubeObject } from '../src/kube/resource.ts';
 import { startKubeCluster, type KubeCluster } from '../test/harness/kube-cluster.ts';
 import { freePort } from '../test/harness/ports.ts';
 import { killAllNow, ManagedProcess } from '../test/harness/process.ts';
+import { forEachBounded } from './lib/concurrency.ts';
+import { logSummary } from './lib/log-summary.ts';
+import { percentile } from './lib/percentile.ts';
+import { cpuSeconds, memoryMiB } from './lib/proc.ts';
+import {
+  isRead,
+  minus,
+  readsAndWrites,
+  RequestCounter,
+  samples,
+  total,
+  type Counts,
+} from './lib/requests.ts';
+import { tableRow, tableRule, type Column } from './lib/table.ts';
+import { until, untilQuiet } from './lib/wait.ts';
 
 const objects = Number(process.env['KBT_BENCH_OBJECTS'] ?? 1000);
 const concurrency = Number(process.env['KBT_BENCH_CONCURRENCY'] ?? 16);
@@ -88,7 +103,7 @@ const providerOwnedProbeMs = 30_000;
  * leases) and namespaces (the apiservers' own system-namespace checks) are left out: that traffic
  * is periodic, not per object, and would otherwise be mixed with the apiservers' own.
  */
-const countedResources = new Set([
+const counter = new RequestCounter([
   'cowboys',
   'apiservicebindings',
   'apiservicebindingbundles',
@@ -107,62 +122,10 @@ const countedResources = new Set([
   'clusterroles',
   'clusterrolebindings',
 ]);
-const readVerbs = new Set(['GET', 'LIST', 'WATCH']);
-/** The client's verbs in the apiserver's spelling, so both counts use the same keys. */
-const clientVerbs: Readonly<Record<string, string>> = { create: 'POST', update: 'PUT' };
-
-/** Requests by `VERB resource[/subresource]`, e.g. `PUT cowboys/status`. */
-type Counts = Map<string, number>;
-
-function tally(counts: Counts, verb: string, resource: string, n = 1): void {
-  if (!countedResources.has(resource.split('/')[0] ?? '')) return;
-  const key = `${clientVerbs[verb] ?? verb.toUpperCase()} ${resource}`;
-  counts.set(key, (counts.get(key) ?? 0) + n);
-}
-
-function minus(a: Counts, b: Counts): Counts {
-  const out = new Map(a);
-  for (const [k, v] of b) out.set(k, (out.get(k) ?? 0) - v);
-  return out;
-}
-
-function readsAndWrites(c: Counts): { reads: number; writes: number } {
-  let [reads, writes] = [0, 0];
-  for (const [key, n] of c) {
-    if (readVerbs.has(key.split(' ')[0] ?? '')) reads += n;
-    else writes += n;
-  }
-  return { reads, writes };
-}
-
-/** The samples of one metric in a Prometheus text exposition: labels and value. */
-function* samples(
-  text: string,
-  metric: string,
-): Generator<{ labels: Record<string, string>; value: number }> {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
-    const labels = Object.fromEntries(
-      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
-    );
-    yield { labels, value: Number(line.slice(line.lastIndexOf(' ') + 1)) };
-  }
-}
-
-/** Sums a request counter by verb and resource. */
-function countsFromMetrics(text: string, metric: string): Counts {
-  const counts: Counts = new Map();
-  for (const { labels, value } of samples(text, metric)) {
-    const sub = labels['subresource'];
-    const resource = `${labels['resource'] ?? ''}${sub ? `/${sub}` : ''}`;
-    tally(counts, labels['verb'] ?? '', resource, value);
-  }
-  return counts;
-}
 
 /** What one kube-apiserver served, by anyone. */
 async function apiserverCounts(admin: KubeClient): Promise<Counts> {
-  return countsFromMetrics(
+  return counter.fromMetrics(
     await admin.request<string>('GET', '/metrics'),
     'apiserver_request_total',
   );
@@ -170,13 +133,7 @@ async function apiserverCounts(admin: KubeClient): Promise<Counts> {
 
 /** What a bin/backend or bin/konnector process says it sent (rest_client_requests_total). */
 async function processCounts(metricsUrl: string): Promise<Counts> {
-  return countsFromMetrics(await (await fetch(metricsUrl)).text(), 'rest_client_requests_total');
-}
-
-function recordCounts(records: readonly RequestRecord[]): Counts {
-  const counts: Counts = new Map();
-  for (const r of records) tally(counts, r.verb, r.resource);
-  return counts;
+  return counter.fromMetrics(await (await fetch(metricsUrl)).text(), 'rest_client_requests_total');
 }
 
 // ---- clusters and processes -----------------------------------------------------------------
@@ -262,61 +219,10 @@ const startKonnector = (consumer: Side, logDir: string): Promise<Server> =>
 
 // ---- small helpers --------------------------------------------------------------------------
 
-/** Polls `check` (set-up only, never for a measurement) until it returns a value. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s: ${what}`);
-    await sleep(200);
-  }
-}
-
-/** Runs `fn(0..n-1)` with at most `limit` calls in flight. */
-async function forEachBounded(
-  n: number,
-  limit: number,
-  fn: (i: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) await fn(i);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-}
-
 const condition = (
   obj: { status?: { conditions?: { type: string; status: string }[] } },
   type: string,
 ): string | undefined => obj.status?.conditions?.find((c) => c.type === type)?.status;
-
-/** Resident and peak resident memory of `pid`, in MiB. */
-function memoryMiB(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string): number =>
-    Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
-  return { rss: field('VmRSS'), hwm: field('VmHWM') };
-}
-
-/** User + system CPU time of `pid` in seconds (/proc/<pid>/stat counts in USER_HZ, 100/s). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name, which may contain spaces: utime and stime are
-  // fields 14 and 15 of the line, 12th and 13th after it.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / 100;
-}
-
-/** Nearest-rank percentile of ascending `sorted`. */
-function percentile(sorted: readonly number[], q: number): number {
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1] ?? NaN;
-}
 
 // ---- provisioning ---------------------------------------------------------------------------
 
@@ -465,25 +371,10 @@ async function warmUp(provider: Side, consumer: Side, contractNamespace: string)
 
 /** Waits until the konnector has sent no counted request for `quietMs` (by its own count). */
 async function konnectorQuiet(konnector: Server, quietMs = 2_000): Promise<void> {
-  const total = async () => {
-    const { reads, writes } = readsAndWrites(await processCounts(konnector.metricsUrl));
-    return reads + writes;
-  };
-  let last = await total();
-  let since = Date.now();
-  await until(
-    'the konnector to go quiet',
-    async () => {
-      await sleep(250);
-      const now = await total();
-      if (now !== last) {
-        last = now;
-        since = Date.now();
-      }
-      return Date.now() - since >= quietMs || undefined;
-    },
-    syncTimeoutMs,
-  );
+  const sent = async () => total(await processCounts(konnector.metricsUrl));
+  if (!(await untilQuiet(sent, { idleMs: quietMs, maxMs: syncTimeoutMs }))) {
+    throw new Error(`timed out after ${syncTimeoutMs / 1000}s: the konnector to go quiet`);
+  }
 }
 
 // ---- measuring ------------------------------------------------------------------------------
@@ -637,7 +528,7 @@ async function snapshot(env: Env): Promise<Snapshot> {
     if (labels['controller'] === claimController) claimReconciles.seconds += value;
   }
   const writes = { count: 0, seconds: 0 };
-  const isWrite = (verb = '') => !readVerbs.has(clientVerbs[verb] ?? verb.toUpperCase());
+  const isWrite = (verb = '') => !isRead(verb);
   for (const { labels, value } of samples(text, 'rest_client_request_duration_seconds_count')) {
     if (isWrite(labels['verb'])) writes.count += value;
   }
@@ -649,7 +540,7 @@ async function snapshot(env: Env): Promise<Snapshot> {
     provider: await apiserverCounts(env.provider.admin),
     consumer: await apiserverCounts(env.consumer.admin),
     backend: await processCounts(env.backend.metricsUrl),
-    konnector: countsFromMetrics(text, 'rest_client_requests_total'),
+    konnector: counter.fromMetrics(text, 'rest_client_requests_total'),
     reconciles,
     writes,
     claimReconciles,
@@ -674,7 +565,8 @@ interface KonnectorRequests {
 
 /** The konnector's requests between two snapshots: the apiservers' counts less everyone else's. */
 function konnectorRequests(env: Env, from: Snapshot, to: Snapshot): KonnectorRequests {
-  const driver = (side: Side, a: number, b: number) => recordCounts(side.records.slice(a, b));
+  const driver = (side: Side, a: number, b: number) =>
+    counter.fromRecords(side.records.slice(a, b));
   return {
     provider: minus(
       minus(minus(to.provider, from.provider), minus(to.backend, from.backend)),
@@ -902,7 +794,7 @@ async function measureToConsumer(
   const copied = await until(
     'the provider-owned warm-up Secret on the consumer',
     async () => (await ignoreNotFound(consumerSecrets.get('provided-warm-up'))) ?? undefined,
-    providerOwnedProbeMs,
+    { timeoutMs: providerOwnedProbeMs },
   ).catch(() => undefined);
   if (!copied) {
     await ignoreNotFound(providerSecrets.delete('provided-warm-up'));
@@ -971,6 +863,8 @@ async function measure(env: Env): Promise<Results> {
 }
 
 // ---- the report -----------------------------------------------------------------------------
+
+const columns: readonly Column[] = [{ width: 48 }, { width: 52 }];
 
 const ms = (v: number): string => `${v.toFixed(1)} ms`;
 const perObject = (n: number): string => (n / objects).toFixed(2);
@@ -1045,11 +939,7 @@ function reconcileBreakdown(reconciles: Map<string, number>): string {
 function report(env: Env, r: Results): string {
   const [idle, afterSpec, after] = r.snapshots.map((s) => s.usage) as [Usage, Usage, Usage];
   const perThousand = ((after.rss - idle.rss) / objects) * 1000;
-  const row = (name: string, value: string) => `| ${name.padEnd(48)} | ${value.padEnd(52)} |`;
-  const total = (c: Counts) => {
-    const { reads, writes } = readsAndWrites(c);
-    return reads + writes;
-  };
+  const row = (name: string, value: string) => tableRow([name, value], columns);
   const byApiservers = [r.specRequests, r.statusRequests].reduce(
     (sum, k) => sum + total(k.provider) + total(k.consumer),
     0,
@@ -1065,7 +955,7 @@ function report(env: Env, r: Results): string {
     `konnector benchmark: ${objects} cowboys, ${concurrency} in flight, consumer ` +
       `${consumerNamespace} → provider ${env.providerNamespace} (${availableParallelism()} CPUs, load ${load})`,
     row('measure', 'figure'),
-    row('-'.repeat(48), '-'.repeat(52)),
+    tableRule(columns),
     row('spec sync consumer → provider p50 / p99 / max', latencyRow(r.spec)),
     row(`all ${objects} on the provider after`, throughputRow(r.spec)),
     row('status sync provider → consumer p50 / p99 / max', latencyRow(r.status)),
@@ -1115,16 +1005,11 @@ function claimRequestsRow(k: KonnectorRequests): string {
   return `consumer ${requestsRow(k.consumer)}, provider ${requestsRow(k.provider)}`;
 }
 
-const totalPerObject = (k: KonnectorRequests): number => {
-  const sum = (c: Counts) => {
-    const { reads, writes } = readsAndWrites(c);
-    return reads + writes;
-  };
-  return (sum(k.consumer) + sum(k.provider)) / objects;
-};
+const totalPerObject = (k: KonnectorRequests): number =>
+  (total(k.consumer) + total(k.provider)) / objects;
 
 function claimsReport(c: ClaimResults): string[] {
-  const row = (name: string, value: string) => `| ${name.padEnd(48)} | ${value.padEnd(52)} |`;
+  const row = (name: string, value: string) => tableRow([name, value], columns);
   const cpu = (p: ClaimPhase) => `${((p.cpu / objects) * 1000).toFixed(2)} ms`;
   const phaseRows = (label: string, p: ClaimPhase) => [
     row(label, ''),
@@ -1139,7 +1024,7 @@ function claimsReport(c: ClaimResults): string[] {
     '',
     `claimed objects: ${objects} Secrets each way; ${objects + 1} cowboys (the referencing objects)`,
     row('measure', 'figure'),
-    row('-'.repeat(48), '-'.repeat(52)),
+    tableRule(columns),
     ...phaseRows('claimed Secret consumer → provider', c.toProvider),
     ...phaseRows(`reference change, ${objects + 1} referencing`, c.references),
     ...(typeof toConsumer === 'string'
@@ -1283,31 +1168,12 @@ function konnectorLogSummary(konnector: Server, snapshots?: readonly Snapshot[])
       ][i] ?? 'after'
     );
   };
-  const text = readFileSync(konnector.proc.logFile, 'utf8').trim();
-  const groups = new Map<string, { count: number; example: string }>();
-  for (const line of text === '' ? [] : text.split('\n')) {
-    let key = line.slice(0, 120);
-    let example = line;
-    try {
-      const e = JSON.parse(line) as {
-        time?: number;
-        level?: number;
-        controller?: string;
-        msg?: string;
-        err?: { type?: string; message?: string };
-      };
-      key = `${phaseOf(e.time)} level ${e.level} ${e.controller ?? '-'}: ${e.msg} (${e.err?.type ?? '-'})`;
-      example = e.err?.message ?? e.msg ?? line;
-    } catch {
-      // not JSON (a crash trace): keyed by its beginning
-    }
-    const group = groups.get(key) ?? { count: 0, example: example.slice(0, 300) };
-    group.count++;
-    groups.set(key, group);
-  }
-  const lines = [...groups].map(([key, g]) => `  ${g.count}× ${key}\n      e.g. ${g.example}`);
-  const count = [...groups.values()].reduce((sum, g) => sum + g.count, 0);
-  return [`konnector log: ${count} warning/error lines`, ...lines, ''].join('\n');
+  return logSummary(
+    'konnector log',
+    readFileSync(konnector.proc.logFile, 'utf8'),
+    (e) =>
+      `${phaseOf(e.time)} level ${e.level} ${e.controller ?? '-'}: ${e.msg} (${e.err?.type ?? '-'})`,
+  );
 }
 
 // ---- main -----------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ import { watch } from '../src/runtime/controller/handlers.ts';
 import type { ControllerSpec } from '../src/runtime/controller/controller.ts';
 import { Manager } from '../src/runtime/manager/manager.ts';
 import { startKubeCluster } from '../test/harness/kube-cluster.ts';
+import { forEachBounded } from './lib/concurrency.ts';
+import { ascending, percentile } from './lib/percentile.ts';
 
 const objects = Number(process.env['KBT_BENCH_OBJECTS'] ?? 10_000);
 const latencySamples = Number(process.env['KBT_BENCH_LATENCY_SAMPLES'] ?? 500);
@@ -43,18 +45,14 @@ async function connect(): Promise<{ conn: ClusterConnection; stop: () => Promise
 }
 
 async function createObjects(cms: ResourceClient<ConfigMap>, n: number): Promise<number> {
-  let next = 0;
   let bytes = 0;
-  const one = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) {
-      const cm = await cms.create({
-        metadata: { name: `obj-${i}`, labels: { app: 'bench', shard: String(i % 16) } },
-        data: { config: `value-${i}`.padEnd(64, '.') },
-      });
-      bytes += JSON.stringify(cm).length;
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, one));
+  await forEachBounded(n, 32, async (i) => {
+    const cm = await cms.create({
+      metadata: { name: `obj-${i}`, labels: { app: 'bench', shard: String(i % 16) } },
+      data: { config: `value-${i}`.padEnd(64, '.') },
+    });
+    bytes += JSON.stringify(cm).length;
+  });
   return bytes;
 }
 
@@ -163,10 +161,13 @@ async function latency(conn: ClusterConnection, client: KubeClient, ns: string) 
     samples.push(await measured);
   }
   await stop();
-  samples.sort((a, b) => a - b);
-  const at = (q: number): number =>
-    samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? NaN;
-  return { samples: samples.length, p50: at(0.5), p99: at(0.99), max: samples.at(-1) ?? NaN };
+  const sorted = ascending(samples);
+  return {
+    samples: sorted.length,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: sorted.at(-1) ?? NaN,
+  };
 }
 
 async function main(): Promise<void> {

@@ -32,7 +32,7 @@ const layers = [
     message: 'Production code never imports the test harness.',
   },
   {
-    folders: ['src/kube', 'src/runtime'],
+    folders: ['src/kube', 'src/runtime', 'src/cli'],
     forbid: [
       '**/backend/**',
       '**/konnector/**',
@@ -40,7 +40,7 @@ const layers = [
       '**/providers/**',
       '**/apis/**',
     ],
-    message: 'runtime/ and kube/ are generic: they must not depend on kube-bind code.',
+    message: 'runtime/, kube/ and cli/ are generic: they must not depend on kube-bind code.',
   },
   {
     folders: ['src/backend/controllers'],

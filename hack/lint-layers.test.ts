@@ -23,7 +23,7 @@ async function refusals(filePath: string, specifier: string): Promise<string[]> 
 
 const client = 'Only src/kube/ may use the Kubernetes client or transport.';
 const harness = 'Production code never imports the test harness.';
-const generic = 'runtime/ and kube/ are generic: they must not depend on kube-bind code.';
+const generic = 'runtime/, kube/ and cli/ are generic: they must not depend on kube-bind code.';
 const controllers = 'Controllers must not import HTTP, auth or sessions.';
 const http = 'HTTP handlers reach Kubernetes only through src/backend/binding/.';
 const consumer = 'The consumer side must not depend on the backend.';
@@ -38,6 +38,7 @@ const refused: [string, string, string][] = [
   ['src/kube/client.ts', '../../test/harness/kube-cluster.ts', harness],
   ['src/runtime/cache/store.ts', '../../apis/kubebind/types.gen.ts', generic],
   ['src/kube/resource.ts', '../providers/default/provider.ts', generic],
+  ['src/cli/flags.ts', '../backend/options/options.ts', generic],
   ['src/backend/controllers/serviceexport/controller.ts', '../../http/server.ts', controllers],
   ['src/backend/controllers/cluster/controller.ts', '../../auth/oidc.ts', controllers],
   ['src/backend/controllers/cluster/controller.ts', '../../session/store.ts', controllers],
@@ -56,6 +57,7 @@ const allowed: [string, string][] = [
   ['src/kube/client.ts', '@kubernetes/client-node'],
   ['src/apis/kubebind/helpers.ts', 'yaml'],
   ['src/runtime/cache/reflector.ts', '../../kube/resource.ts'],
+  ['src/cli/duration.ts', '../runtime/clock.ts'],
   ['src/kube/resource.ts', './errors.ts'],
   ['src/backend/controllers/cluster/controller.ts', '../../../runtime/controller/controller.ts'],
   ['src/backend/http/routes.ts', '../binding/service.ts'],

@@ -42,7 +42,7 @@ import {
   exportAnnotation,
   managedByLabel,
 } from '../../../apis/kubebind/wire.ts';
-import { servesAPIServiceNamespace, servingKey } from '../servicenamespace/decide.ts';
+import { servesAPIServiceNamespace, servingKey } from '../service-namespaces.ts';
 
 export const serviceExportRBACControllerName = 'kube-bind-backend-serviceexport-rbac';
 const byExportIndex = 'rbacByExport';

@@ -47,7 +47,7 @@ import {
 import type { InformerScope, Isolation } from '../../../apis/kubebind/types.gen.ts';
 import type { Cluster } from '../../../runtime/cluster.ts';
 import { perCluster } from '../per-cluster.ts';
-import { isNamespaceName, serviceNamespaceName } from '../servicenamespace/decide.ts';
+import { isNamespaceName, serviceNamespaceName } from '../service-namespaces.ts';
 import { crdSource, type SchemaSource } from '../../options/values.ts';
 import {
   exportedSchemaSource,

@@ -22,7 +22,7 @@ import type {
 import { expiry, type Expiry } from '../finished-ttl.ts';
 import { sameContent } from '../same.ts';
 import { claimableResources, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
-import { checkTarget, serviceNamespaceName, servingKey } from '../servicenamespace/decide.ts';
+import { checkTarget, serviceNamespaceName, servingKey } from '../service-namespaces.ts';
 
 export interface ResolvedResource {
   /** The BoundSchema name, `<resource>.<groupOrCore>`. */

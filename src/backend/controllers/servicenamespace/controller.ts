@@ -21,13 +21,8 @@ import { noEvents, type EventRecorder } from '../../../runtime/events.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import type { Isolation } from '../../../apis/kubebind/types.gen.ts';
 import { apiServiceNamespaceAnnotation } from '../../../apis/kubebind/wire.ts';
-import {
-  checkQuota,
-  checkTarget,
-  maxServiceNamespaces,
-  serviceNamespaceName,
-  servingKey,
-} from './decide.ts';
+import { checkTarget, serviceNamespaceName, servingKey } from '../service-namespaces.ts';
+import { checkQuota, maxServiceNamespaces } from './decide.ts';
 import { perCluster } from '../per-cluster.ts';
 
 /** The per-consumer bound of service namespaces (tests lower both). */

@@ -1,12 +1,12 @@
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import {
-  checkQuota,
   checkTarget,
   isSystemNamespace,
   serviceNamespaceName,
   servesAPIServiceNamespace,
-} from './decide.ts';
+} from '../service-namespaces.ts';
+import { checkQuota } from './decide.ts';
 
 const ns = (name: string, serving?: string): Namespace => ({
   metadata: {

@@ -15,9 +15,9 @@ import { forObject, watch } from '../../../../runtime/controller/handlers.ts';
 import { noEvents, type EventRecorder } from '../../../../runtime/events.ts';
 import { perCluster } from '../../per-cluster.ts';
 import { schemaFetcherFor, type SchemaFetcher } from '../schema-fetcher.ts';
+import { ownerBinding, templatesByBindingIndex } from '../template-owner.ts';
 import {
   desiredTemplates,
-  ownerBinding,
   resolveResource,
   skipReason,
   staleTemplates,
@@ -32,9 +32,6 @@ export interface APIBindingTemplateConfig {
   ignorePrefixes: readonly string[];
   events?: EventRecorder;
 }
-
-/** Generated templates by the binding named in their owner-binding annotation. */
-export const templatesByBindingIndex = 'templatesByOwnerBinding';
 
 interface PerCluster {
   bindings: Informer<APIBinding>;

@@ -15,6 +15,7 @@ import type {
 } from '../../../../apis/kubebind/types.gen.ts';
 import { ownerBindingAnnotation } from '../../../../apis/kubebind/wire.ts';
 import { sameContent } from '../../same.ts';
+import { ownerBinding } from '../template-owner.ts';
 
 type Scope = APIServiceExportTemplate['spec']['scope'];
 
@@ -95,11 +96,6 @@ export function desiredTemplates(
       },
     ];
   });
-}
-
-/** The binding a template was generated for, if it was. */
-export function ownerBinding(template: APIServiceExportTemplate): string | undefined {
-  return template.metadata?.annotations?.[ownerBindingAnnotation] || undefined;
 }
 
 /**

@@ -15,8 +15,7 @@ import { forObject, forOwner, watch } from '../../../../runtime/controller/handl
 import { noEvents, type EventRecorder } from '../../../../runtime/events.ts';
 import { exportedLabel } from '../../../../apis/kubebind/wire.ts';
 import { perCluster } from '../../per-cluster.ts';
-import { ownerBinding } from '../apibindingtemplate/decide.ts';
-import { templatesByBindingIndex } from '../apibindingtemplate/controller.ts';
+import { ownerBinding, templatesByBindingIndex } from '../template-owner.ts';
 import { schemaFetcherFor, type SchemaFetcher } from '../schema-fetcher.ts';
 import { decideCopy, decideStale, wantedSchemas } from './decide.ts';
 

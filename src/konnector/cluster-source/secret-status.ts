@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { markFalse, setSummary } from '../../apis/kubebind/conditions.ts';
+import { secretValidCondition } from '../../apis/kubebind/wire.ts';
 import type * as kb from '../../apis/kubebind/types.gen.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { ignoreNotFound } from '../../kube/errors.ts';
@@ -21,7 +22,7 @@ export function secretProblemConditions(
   now: number,
 ): Condition[] | undefined {
   const next = setSummary(
-    markFalse(current, 'SecretValid', problem.reason, 'Error', problem.message, now),
+    markFalse(current, secretValidCondition, problem.reason, 'Error', problem.message, now),
     now,
   );
   return isDeepStrictEqual(next, current) ? undefined : next;

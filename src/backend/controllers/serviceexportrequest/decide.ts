@@ -21,7 +21,12 @@ import type {
 } from '../../../apis/kubebind/types.gen.ts';
 import { expiry, type Expiry } from '../finished-ttl.ts';
 import { sameContent } from '../same.ts';
-import { claimableResources, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
+import {
+  claimableResources,
+  exportsReadyCondition,
+  permissionClaimCondition,
+  sourceSpecHashAnnotation,
+} from '../../../apis/kubebind/wire.ts';
 import { checkTarget, serviceNamespaceName, servingKey } from '../service-namespaces.ts';
 
 export interface ResolvedResource {
@@ -33,7 +38,12 @@ export interface ResolvedResource {
 
 export type Validation =
   | { ok: true; resolved: ResolvedResource[] }
-  | { ok: false; condition: 'ExportsReady' | 'PermissionClaim'; reason: string; message: string };
+  | {
+      ok: false;
+      condition: typeof exportsReadyCondition | typeof permissionClaimCondition;
+      reason: string;
+      message: string;
+    };
 export type Failure = Extract<Validation, { ok: false }>;
 
 /**
@@ -175,13 +185,13 @@ export function namespacesAllowed(
 
 const exportsFailure = (reason: string, message: string): Failure => ({
   ok: false,
-  condition: 'ExportsReady',
+  condition: exportsReadyCondition,
   reason,
   message,
 });
 const claimFailure = (reason: string, message: string): Failure => ({
   ok: false,
-  condition: 'PermissionClaim',
+  condition: permissionClaimCondition,
   reason,
   message,
 });
@@ -303,8 +313,8 @@ export function exportConflict(req: APIServiceExportRequest): Failure {
 }
 
 export function succeededStatus(req: APIServiceExportRequest, now: number) {
-  let conditions = markTrue(req.status?.conditions ?? [], 'ExportsReady', now);
-  conditions = markTrue(conditions, 'PermissionClaim', now);
+  let conditions = markTrue(req.status?.conditions ?? [], exportsReadyCondition, now);
+  conditions = markTrue(conditions, permissionClaimCondition, now);
   return { phase: 'Succeeded', conditions: setSummary(conditions, now) } as const;
 }
 

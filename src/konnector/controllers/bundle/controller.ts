@@ -2,6 +2,7 @@
 // APIServiceBinding per APIServiceExport of the provider namespace, and reports Synced.
 import { isDeepStrictEqual } from 'node:util';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
+import { secretValidCondition, syncedCondition } from '../../../apis/kubebind/wire.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { AlreadyExistsError, ignoreNotFound } from '../../../kube/errors.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
@@ -66,12 +67,12 @@ export function bundleController(opts: {
         log.info({ binding: name }, 'export gone; deleted its binding');
       }
       const now = (opts.now ?? Date.now)();
-      let conditions = markTrue(bundle.status?.conditions ?? [], 'SecretValid', now);
+      let conditions = markTrue(bundle.status?.conditions ?? [], secretValidCondition, now);
       conditions =
         errors.length > 0
           ? markFalse(
               conditions,
-              'Synced',
+              syncedCondition,
               'SyncErrors',
               'Warning',
               `Failed to sync some APIServiceBindings: ${errors.length} error(s): ${errors.join('; ')}`,
@@ -80,13 +81,13 @@ export function bundleController(opts: {
           : plan.foreign.length > 0
             ? markFalse(
                 conditions,
-                'Synced',
+                syncedCondition,
                 'ForeignBinding',
                 'Warning',
                 `APIServiceBindings ${plan.foreign.join(', ')} exist and belong to someone else`,
                 now,
               )
-            : markTrue(conditions, 'Synced', now);
+            : markTrue(conditions, syncedCondition, now);
       conditions = setSummary(conditions, now);
       if (!isDeepStrictEqual(conditions, bundle.status?.conditions ?? [])) {
         await patchStatusGuarded(

@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { Condition } from '../../../apis/kubebind/conditions.ts';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
+import { secretValidCondition, validVersionCondition } from '../../../apis/kubebind/wire.ts';
 import type { ClusterBinding, ClusterBindingStatus } from '../../../apis/kubebind/types.gen.ts';
 import type { SecretKeyRef } from '../../cluster.ts';
 
@@ -95,16 +96,16 @@ export function heartbeat(binding: ClusterBinding, input: HeartbeatInput): Heart
     : (status.lastHeartbeatTime ?? '');
   let conditions: Condition[] = [...(status.conditions ?? [])];
   conditions = input.secret.ok
-    ? markTrue(conditions, 'SecretValid', now)
+    ? markTrue(conditions, secretValidCondition, now)
     : markFalse(
         conditions,
-        'SecretValid',
+        secretValidCondition,
         input.secret.reason,
         'Warning',
         input.secret.message,
         now,
       );
-  conditions = markTrue(conditions, 'ValidVersion', now);
+  conditions = markTrue(conditions, validVersionCondition, now);
   conditions = setSummary(conditions, now);
   const next: ClusterBindingStatus = {
     ...status,

@@ -20,7 +20,16 @@ import type {
   ClusterBinding,
   PermissionClaim,
 } from '../../../apis/kubebind/types.gen.ts';
-import { bindingFinalizer, boundSchemaHashAnnotation } from '../../../apis/kubebind/wire.ts';
+import {
+  bindingFinalizer,
+  boundSchemaHashAnnotation,
+  connectedCondition,
+  consumerInSyncCondition,
+  heartbeatingCondition,
+  informersSyncedCondition,
+  schemaInSyncCondition,
+  secretValidCondition,
+} from '../../../apis/kubebind/wire.ts';
 import { hasFinalizer } from '../../sync/decide.ts';
 
 export function boundSchemaHash(bs: BoundSchema): string {
@@ -136,14 +145,14 @@ export function bindingConditions(
   state: BindingState,
   now: number,
 ): Condition[] {
-  let c = markTrue(current, 'SecretValid', now);
+  let c = markTrue(current, secretValidCondition, now);
   if (state.exportMissing) {
     const failed = state.exportMissing.failedMessage;
     c = failed
-      ? markFalse(c, 'Connected', 'APIServiceExportFailed', 'Error', failed, now)
+      ? markFalse(c, connectedCondition, 'APIServiceExportFailed', 'Error', failed, now)
       : markFalse(
           c,
-          'Connected',
+          connectedCondition,
           'APIServiceExportNotFound',
           'Error',
           'APIServiceExport not found on the service provider cluster. Rerun kubectl bind for repair.',
@@ -153,20 +162,20 @@ export function bindingConditions(
     const first = state.crdErrors[0] ?? { reason: '', message: '' };
     c = markFalse(
       c,
-      'Connected',
+      connectedCondition,
       first.reason,
       'Error',
       state.crdErrors.map((e) => e.message).join('; '),
       now,
     );
   } else {
-    c = markTrue(c, 'Connected', now);
+    c = markTrue(c, connectedCondition, now);
   }
   c =
     state.exportMissing || state.schemasPending.length > 0
       ? markFalse(
           c,
-          'SchemaInSync',
+          schemaInSyncCondition,
           'SchemaPending',
           'Info',
           state.exportMissing
@@ -174,22 +183,22 @@ export function bindingConditions(
             : `Waiting for ${state.schemasPending.join(', ')}.`,
           now,
         )
-      : markTrue(c, 'SchemaInSync', now);
+      : markTrue(c, schemaInSyncCondition, now);
   c = state.informersSynced
-    ? markTrue(c, 'InformersSynced', now)
+    ? markTrue(c, informersSyncedCondition, now)
     : markFalse(
         c,
-        'InformersSynced',
+        informersSyncedCondition,
         'InformersSyncing',
         'Info',
         'Waiting for the informers to sync.',
         now,
       );
   c = state.heartbeating
-    ? markTrue(c, 'Heartbeating', now)
+    ? markTrue(c, heartbeatingCondition, now)
     : markFalse(
         c,
-        'Heartbeating',
+        heartbeatingCondition,
         'HeartbeatPending',
         'Info',
         'Waiting for the first heartbeat.',
@@ -204,14 +213,14 @@ export function exportConditions(
   bindingConds: readonly Condition[],
   now: number,
 ): Condition[] {
-  let c = markTrue(exp.status?.conditions ?? [], 'Connected', now);
-  const inSync = bindingConds.find((x) => x.type === 'SchemaInSync');
+  let c = markTrue(exp.status?.conditions ?? [], connectedCondition, now);
+  const inSync = bindingConds.find((x) => x.type === schemaInSyncCondition);
   c =
     inSync?.status === 'True'
-      ? markTrue(c, 'ConsumerInSync', now)
+      ? markTrue(c, consumerInSyncCondition, now)
       : markFalse(
           c,
-          'ConsumerInSync',
+          consumerInSyncCondition,
           inSync?.reason || 'Unknown',
           (inSync?.severity || 'Info') as ConditionSeverity,
           inSync?.message || 'The binding has no SchemaInSync condition yet.',

@@ -23,6 +23,7 @@ import { expiry, type Expiry } from '../finished-ttl.ts';
 import { sameContent } from '../same.ts';
 import {
   claimableResources,
+  exportedLabel,
   exportsReadyCondition,
   permissionClaimCondition,
   sourceSpecHashAnnotation,
@@ -65,7 +66,7 @@ export function validateRequest(
     if (!source) {
       return exportsFailure(
         'SchemaNotFound',
-        `the provider does not export ${name}: no ${sourceNoun} of that group and resource is labelled kube-bind.io/exported=true`,
+        `the provider does not export ${name}: no ${sourceNoun} of that group and resource is labelled ${exportedLabel}=true`,
       );
     }
     const served = source.versions.filter((v) => v.served).map((v) => v.name);

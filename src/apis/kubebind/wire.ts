@@ -103,9 +103,9 @@ export const permissionClaimCondition = 'PermissionClaim';
 
 /** Bindings, bundles and ClusterBindings (konnector): the provider kubeconfig Secret is usable. */
 export const secretValidCondition = 'SecretValid';
-/** APIServiceBindingBundle (konnector): its bindings are made. */
+/** APIServiceBindingBundle (konnector): its APIServiceBindings are made and none is foreign. */
 export const syncedCondition = 'Synced';
-/** APIServiceBinding (konnector): its APIServiceExport on the provider is there and healthy. */
+/** APIServiceBinding (konnector): its export is on the provider and its CRDs could be written. */
 export const connectedCondition = 'Connected';
 /** APIServiceBinding (konnector): the consumer CRDs match the BoundSchemas. */
 export const schemaInSyncCondition = 'SchemaInSync';

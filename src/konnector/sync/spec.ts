@@ -14,11 +14,7 @@ import type { ObjectKey } from '../placement.ts';
 import { downstreamFinalizer } from '../../apis/kubebind/wire.ts';
 import { isOwnProviderObject, readProviderProvenance } from '../provenance.ts';
 import type { SyncObject } from './decide.ts';
-import {
-  desiredProviderObject,
-  hasFinalizer,
-  providerUpdate,
-} from './decide.ts';
+import { desiredProviderObject, hasFinalizer, providerUpdate } from './decide.ts';
 import { patchFinalizer } from './finalizer.ts';
 import type { SyncView } from './view.ts';
 import { namespaceMapOf } from './view.ts';

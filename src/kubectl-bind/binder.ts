@@ -22,6 +22,7 @@ import { KubeconfigRejected, parseInlineKubeconfig } from '../kube/inline-kubeco
 import { retryOnConflict } from '../kube/conflict.ts';
 import { AlreadyExistsError, KubeApiError, ignoreNotFound } from '../kube/errors.ts';
 import { ResourceClient } from '../kube/resource.ts';
+import { patchStatusGuarded } from '../kube/status-patch.ts';
 import { CustomResourceDefinitions, Namespaces, Secrets } from '../kube/resources.ts';
 import { networkReason } from './client.ts';
 import { CommandError, oneLine } from './errors.ts';
@@ -687,7 +688,7 @@ async function ensureBinding(
   }
   // Best effort, as upstream: Ready=False (Pending) until the konnector reports.
   const conditions = markFalse([], 'Ready', 'Pending', 'Info', 'Pending', io.now());
-  await bindings.updateStatus({ ...created, status: { conditions } }).catch(() => undefined);
+  await patchStatusGuarded(bindings, created, { conditions }).catch(() => undefined);
   io.stderr(`Created APIServiceBinding ${name}.\n`);
   return created;
 }

@@ -10,6 +10,7 @@ import { SharedInformer } from './informer.ts';
 import type { KeyFunc } from './keys.ts';
 import type { ReflectorMetrics } from './reflector.ts';
 import { byNamespace, namespaceIndex } from './store.ts';
+import type { TransformFunc } from './transform.ts';
 
 export interface InformerScope {
   /** Watch one namespace only (default: all). */
@@ -37,6 +38,11 @@ export interface SharedInformerFactoryOptions {
   resyncMs?: number;
   metrics?: ReflectorMetrics;
   minWatchTimeoutSeconds?: number;
+  /**
+   * What each informer's cache keeps of its objects, by resource; undefined for an informer
+   * means the default (all but metadata.managedFields).
+   */
+  transformFor?: (type: ResourceType) => TransformFunc | undefined;
 }
 
 export class SharedInformerFactory implements InformerFactory {
@@ -82,6 +88,7 @@ export class SharedInformerFactory implements InformerFactory {
     const base = new ResourceClient(this.#o.client, type);
     const source = scope.namespace === undefined ? base : base.inNamespace(scope.namespace);
     const { log, clock, keyFunc, resyncMs, metrics, minWatchTimeoutSeconds } = this.#o;
+    const transform = this.#o.transformFor?.(type);
     return new SharedInformer<KubeObject>({
       resource: type.group ? `${type.resource}.${type.group}` : type.resource,
       source: source,
@@ -92,6 +99,7 @@ export class SharedInformerFactory implements InformerFactory {
       ...(resyncMs !== undefined && { resyncMs }),
       ...(metrics && { metrics }),
       ...(minWatchTimeoutSeconds !== undefined && { minWatchTimeoutSeconds }),
+      ...(transform && { transform }),
       ...(scope.labelSelector !== undefined && { labelSelector: scope.labelSelector }),
       ...(scope.fieldSelector !== undefined && { fieldSelector: scope.fieldSelector }),
     });

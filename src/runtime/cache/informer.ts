@@ -10,6 +10,8 @@ import { Reflector } from './reflector.ts';
 import type { ListerWatcher, ReflectorMetrics } from './reflector.ts';
 import { Store } from './store.ts';
 import type { IndexFunc, Lister } from './store.ts';
+import { stripManagedFields } from './transform.ts';
+import type { TransformFunc } from './transform.ts';
 
 export interface DeleteInfo {
   /** The object vanished while we were not watching; `obj` is the last state we saw. */
@@ -52,6 +54,8 @@ export interface InformerOptions<T extends KubeObject> {
   metrics?: ReflectorMetrics;
   random?: () => number;
   minWatchTimeoutSeconds?: number;
+  /** What the cache keeps of each object (default: all but metadata.managedFields). */
+  transform?: TransformFunc<T>;
 }
 
 export class SharedInformer<T extends KubeObject = KubeObject> implements Informer<T> {
@@ -95,6 +99,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Inform
     this.#abort = abort;
     const reflector = new Reflector<T>({
       ...this.#o,
+      transform: this.#o.transform ?? stripManagedFields,
       sink: { replace: (items) => this.#replace(items), apply: (t, o) => this.#apply(t, o) },
     });
     this.#running = reflector.run(abort.signal);

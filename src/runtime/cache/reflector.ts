@@ -9,6 +9,7 @@ import type { StatusBody } from '../../kube/errors.ts';
 import type { KubeObject, WatchOptions } from '../../kube/resource.ts';
 import { Backoff } from '../backoff.ts';
 import type { Clock } from '../clock.ts';
+import type { TransformFunc } from './transform.ts';
 
 /** Where objects come from: a ResourceClient (possibly a kcp wildcard one) fits. */
 export interface ListerWatcher<T extends KubeObject> {
@@ -46,6 +47,8 @@ export interface ReflectorOptions<T extends KubeObject> {
   random?: () => number;
   /** Watches last a random time in [min, 2·min) seconds, then the server closes them. */
   minWatchTimeoutSeconds?: number;
+  /** Applied to every listed or watched object before the sink sees it (default: none). */
+  transform?: TransformFunc<T>;
 }
 
 /** A watch that ends cleanly faster than this counts as a failure (guards against hot loops). */
@@ -106,7 +109,8 @@ export class Reflector<T extends KubeObject> {
       ...(fieldSelector !== undefined && { fieldSelector }),
       signal,
     });
-    this.#o.sink.replace(items);
+    const transform = this.#o.transform;
+    this.#o.sink.replace(transform ? items.map((obj) => transform(obj)) : items);
     this.#resourceVersion = resourceVersion;
     this.#backoff.reset();
   }
@@ -146,7 +150,10 @@ export class Reflector<T extends KubeObject> {
       });
     }
     const rv = event.object.metadata?.resourceVersion;
-    if (event.type !== 'BOOKMARK') this.#o.sink.apply(event.type, event.object);
+    if (event.type !== 'BOOKMARK') {
+      const transform = this.#o.transform;
+      this.#o.sink.apply(event.type, transform ? transform(event.object) : event.object);
+    }
     if (rv) this.#resourceVersion = rv;
   }
 }

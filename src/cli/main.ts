@@ -1,7 +1,7 @@
 // The life of a controller process: `--help`, `--version`, flags (exit 2 on bad ones, every
 // problem named), a JSON logger at the flags' level (LOG_LEVEL, a pino level name, wins, for tests
 // and local runs), and a run until SIGINT/SIGTERM. Exit codes: 0 after a signal, 1 on a runtime failure.
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import { FlagError, usage, type FlagSpec } from './flags.ts';
 import type { LoggingOptions } from './logging.ts';
@@ -38,6 +38,8 @@ export async function runMain<O extends { logging: LoggingOptions }>(
     process.stderr.write(`${spec.name}: ${err.message}\nRun with --help for the flags.\n`);
     process.exit(2);
   }
+  // pino loads only for a run: `--help`, `--version` and bad flags answer without it.
+  const { pino } = await import('pino');
   const log = pino({ level: process.env['LOG_LEVEL'] ?? options.logging.level });
   const abort = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,7 +1,6 @@
 // `kubectl bind templates` and `kubectl bind collections` (docs/protocol.md §6.2, §3.12, §3.13):
 // fetch the provider's list with the stored login and print it as kubectl does — a table
 // (NAME … AGE), or with `-o json|yaml` the list itself, stamped with its list kind and apiVersion.
-import { stringify } from 'yaml';
 import { listCatalog, type CatalogKind } from './client.ts';
 import { readConfig, selectServer, tokenProblem } from './config.ts';
 import { CommandError } from './errors.ts';
@@ -48,7 +47,12 @@ export async function listCommand(
   const list = asList(await listCatalog(entry, what), what, entry.url);
   if (opts.output !== 'table') {
     const doc = restamp(list, what);
-    io.stdout(opts.output === 'json' ? `${JSON.stringify(doc, null, 4)}\n` : stringify(doc));
+    // yaml loads only for the YAML output: the table and JSON need none of it.
+    io.stdout(
+      opts.output === 'json'
+        ? `${JSON.stringify(doc, null, 4)}\n`
+        : (await import('yaml')).stringify(doc),
+    );
     return;
   }
   if (list.items.length === 0) {

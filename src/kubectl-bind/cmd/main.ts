@@ -1,10 +1,10 @@
 // `bin/kubectl-bind` (`kubectl bind` finds it on PATH): login, templates, collections,
 // apiservice, and without a command the UI-assisted flow.
 // Exit codes: 0 done, 1 the command failed (one line on stderr), 2 bad usage.
-import { apiserviceCommand as runApiservice } from '../apiservice.ts';
-import { bindCommand as runBind, type BindCommandIO } from '../bind.ts';
+// Only the flag tables load up front: a command's module (and with it the Kubernetes client,
+// yaml, …) is imported when that command runs, so `--help` and usage errors start fast.
+import type { BindCommandIO } from '../bind.ts';
 import { CommandError, UsageError, oneLine } from '../errors.ts';
-import { listCommand } from '../list.ts';
 import { login, openBrowser } from '../login.ts';
 import { versionLine } from '../../cli/version.ts';
 import {
@@ -49,7 +49,9 @@ async function run(argv: readonly string[]): Promise<number> {
       io.stdout(rootHelp());
       return 0;
     }
-    await runBind(bindOptions(parsed), io);
+    const options = bindOptions(parsed);
+    const { bindCommand: runBind } = await import('../bind.ts');
+    await runBind(options, io);
     return 0;
   }
   const parsed = parseCommandLine(rest, spec.flags);
@@ -59,14 +61,18 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   switch (spec) {
     case templatesCommand:
-      await listCommand('templates', listOptions(parsed), io);
+    case collectionsCommand: {
+      const options = listOptions(parsed);
+      const { listCommand } = await import('../list.ts');
+      await listCommand(spec === templatesCommand ? 'templates' : 'collections', options, io);
       break;
-    case collectionsCommand:
-      await listCommand('collections', listOptions(parsed), io);
+    }
+    case apiserviceCommand: {
+      const options = apiserviceOptions(parsed);
+      const { apiserviceCommand: runApiservice } = await import('../apiservice.ts');
+      await runApiservice(options, io);
       break;
-    case apiserviceCommand:
-      await runApiservice(apiserviceOptions(parsed), io);
-      break;
+    }
     default:
       await login(loginOptions(parsed), io);
   }

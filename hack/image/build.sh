@@ -50,7 +50,7 @@ app_package_json() {
   ' "$root/package.json"
 }
 app_files() {
-  (cd "$root" && find src -type f -name '*.ts' ! -name '*.test.ts' && find web/dist -type f) |
+  (cd "$root" && find src -type f -name '*.ts' ! -name '*.test.ts' ! -name '*.testing.ts' && find web/dist -type f) |
     LC_ALL=C sort
 }
 key=$(

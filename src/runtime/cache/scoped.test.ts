@@ -2,7 +2,6 @@
 // wildcard watch returns is modelled by objects carrying the kcp.io/cluster annotation).
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { WatchEvent } from '../../kube/client.ts';
 import type { KubeObject } from '../../kube/resource.ts';
 import { ConfigMaps } from '../../kube/resources.ts';
 import { FakeClock } from '../clock.ts';
@@ -10,7 +9,7 @@ import type { InformerFactory } from './factory.ts';
 import type { Informer } from './informer.ts';
 import { SharedInformer } from './informer.ts';
 import { clusterAnnotation, clusterAwareKey } from './keys.ts';
-import type { ListerWatcher } from './reflector.ts';
+import { memorySource } from './memory-source.testing.ts';
 import { ScopedInformerFactory } from './scoped.ts';
 import { namespaceIndex, byNamespace } from './store.ts';
 
@@ -22,30 +21,6 @@ const cm = (cluster: string, ns: string, name: string, rv = '1'): KubeObject => 
     annotations: { [clusterAnnotation]: cluster },
   },
 });
-
-/** A source that lists `items` and then delivers pushed events until closed. */
-function memorySource(items: KubeObject[]) {
-  const pending: WatchEvent<KubeObject>[] = [];
-  let wake: (() => void) | undefined;
-  const source: ListerWatcher<KubeObject> = {
-    listAll: () => Promise.resolve({ items, resourceVersion: '1' }),
-    async *watch(opts) {
-      opts.signal?.addEventListener('abort', () => wake?.());
-      while (!opts.signal?.aborted) {
-        const next = pending.shift();
-        if (next) yield next;
-        else await new Promise<void>((resolve) => (wake = resolve));
-      }
-    },
-  };
-  return {
-    source,
-    push: (e: WatchEvent<KubeObject>) => {
-      pending.push(e);
-      wake?.();
-    },
-  };
-}
 
 function wildcardOver(informer: SharedInformer): InformerFactory {
   return {

@@ -2,12 +2,11 @@
 // default, or another transform when asked) to listed and watched objects alike.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { WatchEvent } from '../../kube/client.ts';
 import type { KubeObject } from '../../kube/resource.ts';
 import { FakeClock } from '../clock.ts';
 import type { EventHandler } from './informer.ts';
 import { SharedInformer } from './informer.ts';
-import type { ListerWatcher } from './reflector.ts';
+import { memorySource } from './memory-source.testing.ts';
 import { keepAll, stripManagedFields } from './transform.ts';
 import type { TransformFunc } from './transform.ts';
 
@@ -60,30 +59,6 @@ describe('stripManagedFields', () => {
     expect(stripManagedFields(empty)).toEqual({ metadata: { name: 'a' } });
   });
 });
-
-/** A source that lists `items` and then delivers pushed events until closed. */
-function memorySource(items: KubeObject[]) {
-  const pending: WatchEvent<KubeObject>[] = [];
-  let wake: (() => void) | undefined;
-  const source: ListerWatcher<KubeObject> = {
-    listAll: () => Promise.resolve({ items, resourceVersion: '1' }),
-    async *watch(opts) {
-      opts.signal?.addEventListener('abort', () => wake?.());
-      while (!opts.signal?.aborted) {
-        const next = pending.shift();
-        if (next) yield next;
-        else await new Promise<void>((resolve) => (wake = resolve));
-      }
-    },
-  };
-  return {
-    source,
-    push: (e: WatchEvent<KubeObject>) => {
-      pending.push(e);
-      wake?.();
-    },
-  };
-}
 
 async function informerOver(items: KubeObject[], transform?: TransformFunc) {
   const { source, push } = memorySource(items);

@@ -1,7 +1,18 @@
-// How to reach one cluster: server URL, TLS material and credentials. Kubeconfig parsing (contexts,
-// exec plugins, token files, in-cluster config) is client-node's; the transport is ours (client.ts).
-import { KubeConfig } from '@kubernetes/client-node';
-import type { RequestOptions } from 'node:https';
+// How to reach one cluster: server URL, TLS material and credentials, from a kubeconfig this
+// process trusts or from the pod's in-cluster configuration. Reading the kubeconfig is
+// kubeconfig-file.ts, exec plugins exec-credential.ts, rotating token files token-file.ts; the
+// transport is client.ts. (We used @kubernetes/client-node's KubeConfig here until it turned out
+// to cost every process ~50 MiB and ~0.3 s at start for this one class.)
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ExecCredentialSource, type ExecClusterInfo } from './exec-credential.ts';
+import { inClusterConfig } from './in-cluster.ts';
+import {
+  selectKubeconfigContext,
+  type KubeconfigCluster,
+  type KubeconfigSelection,
+} from './kubeconfig-file.ts';
+import { FileToken } from './token-file.ts';
 
 export interface ClusterConnection {
   /** Base URL, e.g. `https://127.0.0.1:6443` or a kcp workspace URL `https://…/clusters/root`. */
@@ -26,18 +37,31 @@ export interface KubeconfigSource {
 
 /**
  * The connection of a kubeconfig this process trusts (its own --kubeconfig, the user's own
- * kubeconfig in the plugin): client-node may read files and run exec plugins for it. A kubeconfig
- * from anyone else goes through parseInlineKubeconfig (inline-kubeconfig.ts) instead.
+ * kubeconfig in the plugin): it may read files and run exec plugins. A kubeconfig from anyone
+ * else goes through parseInlineKubeconfig (inline-kubeconfig.ts) instead.
+ *
+ * Relative file paths in it (certificate-authority, client-certificate, client-key, tokenFile,
+ * an exec command with a slash) resolve against the file's directory, as in kubectl; for `text`,
+ * against the working directory. An exec plugin runs once here; a client certificate it returns
+ * is used for the connection's lifetime (the pool's TLS material is fixed), tokens are fetched
+ * again when they expire.
  */
 export async function connectionFromKubeconfig(
   source: KubeconfigSource,
 ): Promise<ClusterConnection> {
-  const kc = new KubeConfig();
-  if (source.text !== undefined) kc.loadFromString(source.text);
-  else if (source.file !== undefined) kc.loadFromFile(source.file);
-  else throw new Error('connectionFromKubeconfig: neither text nor file given');
-  if (source.context !== undefined) kc.setCurrentContext(source.context);
-  return connectionFrom(kc);
+  let text: string;
+  let dir: string | undefined;
+  if (source.text !== undefined) {
+    text = source.text;
+  } else if (source.file !== undefined) {
+    text = await readFile(source.file, 'utf8').catch((err: unknown) => {
+      throw new Error(`cannot read the kubeconfig: ${(err as Error).message}`, { cause: err });
+    });
+    dir = dirname(resolve(source.file));
+  } else {
+    throw new Error('connectionFromKubeconfig: neither text nor file given');
+  }
+  return connectionOf(selectKubeconfigContext(text, source.context), dir);
 }
 
 /**
@@ -67,38 +91,74 @@ export interface InClusterSource {
 export async function connectionInCluster(
   source: InClusterSource = {},
 ): Promise<ClusterConnection> {
-  if (!process.env['KUBERNETES_SERVICE_HOST'] || !process.env['KUBERNETES_SERVICE_PORT']) {
-    throw new Error('not running in a cluster: KUBERNETES_SERVICE_HOST/PORT are not set');
-  }
-  const kc = new KubeConfig();
-  kc.loadFromCluster(source.pathPrefix ?? '');
-  return connectionFrom(kc);
+  const { server, caPem, token } = await inClusterConfig(process.env, source.pathPrefix);
+  return { server, caPem, authorization: async () => `Bearer ${await token.get()}` };
 }
 
-async function connectionFrom(kc: KubeConfig): Promise<ClusterConnection> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error(`kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
-  const opts: RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
-  // client-node hands TLS material over as Buffers or strings (PEM either way).
-  const pem = (v: unknown): string | undefined =>
-    Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : undefined;
-  const conn: ClusterConnection = {
-    server: cluster.server.replace(/\/+$/, ''),
-    authorization: async () => {
-      const headers: RequestOptions = { headers: {} };
-      await kc.applyToHTTPSOptions(headers);
-      const auth = (headers.headers as Record<string, unknown> | undefined)?.['Authorization'];
-      return typeof auth === 'string' ? auth : undefined;
-    },
-  };
-  const ca = pem(opts.ca);
-  const cert = pem(opts.cert);
-  const key = pem(opts.key);
-  if (ca !== undefined) conn.caPem = ca;
-  if (cert !== undefined) conn.certPem = cert;
-  if (key !== undefined) conn.keyPem = key;
-  if (cluster.tlsServerName) conn.tlsServerName = cluster.tlsServerName;
-  if (cluster.skipTLSVerify) conn.insecureSkipTlsVerify = true;
+async function connectionOf(
+  { cluster, user }: KubeconfigSelection,
+  dir: string | undefined,
+): Promise<ClusterConnection> {
+  const path = (p: string) => resolve(dir ?? process.cwd(), p);
+  const read = (p: string, what: string) =>
+    readFile(path(p), 'utf8').catch((err: unknown) => {
+      throw new Error(`cannot read ${what}: ${(err as Error).message}`, { cause: err });
+    });
+  const conn: ClusterConnection = { server: cluster.server };
+  const caPem =
+    cluster.caPem ??
+    (cluster.caFile && (await read(cluster.caFile, `cluster "${cluster.name}" CA`)));
+  if (caPem) conn.caPem = caPem;
+  if (cluster.tlsServerName !== undefined) conn.tlsServerName = cluster.tlsServerName;
+  if (cluster.insecureSkipTlsVerify) conn.insecureSkipTlsVerify = true;
+
+  const who = `user "${user.name}"`;
+  const certPem = user.certPem ?? (user.certFile && (await read(user.certFile, `${who} cert`)));
+  const keyPem = user.keyPem ?? (user.keyFile && (await read(user.keyFile, `${who} key`)));
+  if (certPem && keyPem) {
+    conn.certPem = certPem;
+    conn.keyPem = keyPem;
+  }
+
+  if (user.token !== undefined) {
+    const header = `Bearer ${user.token}`;
+    conn.authorization = () => Promise.resolve(header);
+  } else if (user.tokenFile !== undefined) {
+    const token = new FileToken(path(user.tokenFile));
+    await token.get();
+    conn.authorization = async () => `Bearer ${await token.get()}`;
+  } else if (user.username !== undefined) {
+    const basic = Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64');
+    conn.authorization = () => Promise.resolve(`Basic ${basic}`);
+  } else if (user.exec !== undefined) {
+    const plugin = new ExecCredentialSource(user.exec, {
+      cluster: execClusterInfo(cluster, caPem || undefined),
+      ...(dir !== undefined && { dir }),
+    });
+    const first = await plugin.get();
+    if (first.certPem !== undefined && first.keyPem !== undefined && conn.certPem === undefined) {
+      conn.certPem = first.certPem;
+      conn.keyPem = first.keyPem;
+    }
+    if (first.token !== undefined) {
+      conn.authorization = async () => {
+        const token = (await plugin.get()).token;
+        return token === undefined ? undefined : `Bearer ${token}`;
+      };
+    }
+  }
   return conn;
+}
+
+/** The cluster as an exec plugin with provideClusterInfo sees it. */
+function execClusterInfo(cluster: KubeconfigCluster, caPem: string | undefined): ExecClusterInfo {
+  return {
+    server: cluster.server,
+    ...(cluster.tlsServerName !== undefined && { 'tls-server-name': cluster.tlsServerName }),
+    ...(cluster.insecureSkipTlsVerify && { 'insecure-skip-tls-verify': true }),
+    ...(caPem !== undefined && {
+      'certificate-authority-data': Buffer.from(caPem).toString('base64'),
+    }),
+    ...(cluster.execExtension !== undefined && { config: cluster.execExtension }),
+  };
 }

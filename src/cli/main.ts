@@ -38,8 +38,10 @@ export async function runMain<O extends { logging: LoggingOptions }>(
     process.stderr.write(`${spec.name}: ${err.message}\nRun with --help for the flags.\n`);
     process.exit(2);
   }
-  // pino loads only for a run: `--help`, `--version` and bad flags answer without it.
-  const { pino } = await import('pino');
+  // pino loads only for a run: `--help`, `--version` and bad flags answer without it. `default`,
+  // not `{ pino }`: pino is CommonJS, and in the bundle (hack/build.ts) a dynamic import of a
+  // CommonJS module has only `default` (esbuild cannot list its named exports statically).
+  const { default: pino } = await import('pino');
   const log = pino({ level: process.env['LOG_LEVEL'] ?? options.logging.level });
   const abort = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

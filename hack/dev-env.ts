@@ -87,9 +87,9 @@ async function preferredPort(): Promise<number> {
 function startBackend(shared: SharedControlPlane, url: string): ChildProcess {
   const log = openSync(join(devDir, 'backend.log'), 'w');
   return spawn(
-    process.execPath,
+    // bin/, not the source: the bundle when current (hack/build.ts), as tests and users run it.
+    join(repoRoot, 'bin/backend'),
     [
-      join(repoRoot, 'src/backend/cmd/main.ts'),
       '--kubeconfig',
       shared.kube.kubeconfigPath,
       '--leader-elect=false',
@@ -106,13 +106,9 @@ function startBackend(shared: SharedControlPlane, url: string): ChildProcess {
 function startKonnector(kubeconfig: string, port: number): ChildProcess {
   const log = openSync(join(devDir, 'konnector.log'), 'w');
   return spawn(
-    process.execPath,
-    [
-      join(repoRoot, 'src/konnector/cmd/main.ts'),
-      `--kubeconfig=${kubeconfig}`,
-      '--leader-elect=false',
-      `--server-address=127.0.0.1:${port}`,
-    ],
+    // bin/, not the source: the bundle when current (hack/build.ts), as tests and users run it.
+    join(repoRoot, 'bin/konnector'),
+    [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', `--server-address=127.0.0.1:${port}`],
     { stdio: ['ignore', log, log] },
   );
 }

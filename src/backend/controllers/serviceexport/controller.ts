@@ -10,6 +10,7 @@ import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import type { ControllerSpec } from '../../../runtime/controller/controller.ts';
 import { forObject, watch } from '../../../runtime/controller/handlers.ts';
+import { requeueAfter } from '../../../runtime/controller/result.ts';
 import { patchConditions } from '../conditions-patch.ts';
 import { hasResources } from '../well-formed.ts';
 import { providerInSyncCondition, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
@@ -59,10 +60,13 @@ export function serviceExportController(clock: Clock): ControllerSpec {
     reconcile: async (req, { cluster, signal }) => {
       const { exports, schemas } = informersOf(cluster);
       const exp = exports.lister.get(namespacedKey(req.namespace, req.name));
-      if (!exp || !hasResources(exp)) return;
-      const decision = decideExport(exp, (name) =>
-        schemas.lister.get(namespacedKey(req.namespace, name)),
+      if (!exp || !hasResources(exp)) return undefined;
+      const decision = decideExport(
+        exp,
+        (name) => schemas.lister.get(namespacedKey(req.namespace, name)),
+        clock.now(),
       );
+      if (decision.kind === 'await-schemas') return requeueAfter(decision.afterMs);
       const resource = new ResourceClient(cluster.client, kb.APIServiceExports, req.namespace);
       if (decision.kind === 'set-hash') {
         // The annotation change brings the export back through the watch for the next step.
@@ -72,7 +76,7 @@ export function serviceExportController(clock: Clock): ControllerSpec {
           { metadata: { annotations: { [sourceSpecHashAnnotation]: decision.hash } } },
           { signal },
         );
-        return;
+        return undefined;
       }
       const current = exp.status?.conditions ?? [];
       const now = clock.now();
@@ -88,6 +92,7 @@ export function serviceExportController(clock: Clock): ControllerSpec {
               now,
             );
       await patchConditions(resource, exp, current, next, signal);
+      return undefined;
     },
   };
 }

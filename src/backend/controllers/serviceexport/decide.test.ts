@@ -6,7 +6,7 @@ import type {
   BoundSchemaSpec,
 } from '../../../apis/kubebind/types.gen.ts';
 import { sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
-import { boundSchemaNames, decideExport } from './decide.ts';
+import { boundSchemaNames, decideExport, missingSchemaGraceMs } from './decide.ts';
 
 // --- builders ---------------------------------------------------------------------------------
 
@@ -53,6 +53,8 @@ const schemas =
     return { metadata: { name, namespace: contract }, ...(s && { spec: s }) };
   };
 
+const now = Date.parse('2026-12-07T10:00:00Z');
+
 const both = schemas({ 'widgets.example.com': widgets, 'configmaps.core': configmaps });
 
 // --- tests ------------------------------------------------------------------------------------
@@ -68,14 +70,14 @@ describe('boundSchemaNames', () => {
 describe('decideExport', () => {
   it('names a missing schema', () => {
     const lookup = schemas({ 'widgets.example.com': widgets });
-    expect(decideExport(exportOf(bothResources), lookup)).toEqual({
+    expect(decideExport(exportOf(bothResources), lookup, now)).toEqual({
       kind: 'missing-schemas',
       message: `BoundSchema configmaps.core not found in ${contract}`,
     });
   });
 
   it('names several missing schemas, in resource order', () => {
-    expect(decideExport(exportOf(bothResources), schemas({}))).toEqual({
+    expect(decideExport(exportOf(bothResources), schemas({}), now)).toEqual({
       kind: 'missing-schemas',
       message: `BoundSchemas widgets.example.com, configmaps.core not found in ${contract}`,
     });
@@ -83,7 +85,7 @@ describe('decideExport', () => {
 
   it('counts a schema without spec as missing', () => {
     const lookup = schemas({ 'widgets.example.com': undefined, 'configmaps.core': configmaps });
-    expect(decideExport(exportOf(bothResources), lookup)).toEqual({
+    expect(decideExport(exportOf(bothResources), lookup, now)).toEqual({
       kind: 'missing-schemas',
       message: `BoundSchema widgets.example.com not found in ${contract}`,
     });
@@ -92,12 +94,12 @@ describe('decideExport', () => {
   it('sets the hash of the specs, in the export resource order, when the annotation differs', () => {
     const hash = sourceSpecHashOf([widgets, configmaps]);
     expect(hash).not.toBe(sourceSpecHashOf([configmaps, widgets]));
-    expect(decideExport(exportOf(bothResources), both)).toEqual({ kind: 'set-hash', hash });
-    expect(decideExport(exportOf(bothResources, 'stale'), both)).toEqual({
+    expect(decideExport(exportOf(bothResources), both, now)).toEqual({ kind: 'set-hash', hash });
+    expect(decideExport(exportOf(bothResources, 'stale'), both, now)).toEqual({
       kind: 'set-hash',
       hash,
     });
-    expect(decideExport(exportOf([...bothResources].reverse()), both)).toEqual({
+    expect(decideExport(exportOf([...bothResources].reverse()), both, now)).toEqual({
       kind: 'set-hash',
       hash: sourceSpecHashOf([configmaps, widgets]),
     });
@@ -105,16 +107,38 @@ describe('decideExport', () => {
 
   it('is in sync when the annotation is the hash', () => {
     const exp = exportOf(bothResources, sourceSpecHashOf([widgets, configmaps]));
-    expect(decideExport(exp, both)).toEqual({ kind: 'in-sync' });
+    expect(decideExport(exp, both, now)).toEqual({ kind: 'in-sync' });
   });
 
   it('notices a changed schema', () => {
     const exp = exportOf(bothResources, sourceSpecHashOf([widgets, configmaps]));
     const changed = { ...widgets, scope: 'Cluster' as const };
     const lookup = schemas({ 'widgets.example.com': changed, 'configmaps.core': configmaps });
-    expect(decideExport(exp, lookup)).toEqual({
+    expect(decideExport(exp, lookup, now)).toEqual({
       kind: 'set-hash',
       hash: sourceSpecHashOf([changed, configmaps]),
     });
+  });
+
+  it('awaits the schemas of an export made a moment ago, then names them missing', () => {
+    const bornAgo = (ms: number): APIServiceExport => {
+      const exp = exportOf(bothResources);
+      exp.metadata = {
+        ...exp.metadata,
+        creationTimestamp: new Date(now - ms).toISOString(),
+      };
+      return exp;
+    };
+    expect(decideExport(bornAgo(1_000), schemas({}), now)).toEqual({
+      kind: 'await-schemas',
+      afterMs: missingSchemaGraceMs - 1_000,
+    });
+    expect(decideExport(bornAgo(missingSchemaGraceMs), schemas({}), now).kind).toBe(
+      'missing-schemas',
+    );
+    // A clock behind the apiserver's: reported at once rather than waited for without bound.
+    expect(decideExport(bornAgo(-60_000), schemas({}), now).kind).toBe('missing-schemas');
+    // The grace is only for missing schemas.
+    expect(decideExport(bornAgo(1_000), both, now).kind).toBe('set-hash');
   });
 });

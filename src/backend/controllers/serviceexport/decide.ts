@@ -9,6 +9,7 @@ import { sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
 
 export type ExportDecision =
   | { kind: 'missing-schemas'; message: string }
+  | { kind: 'await-schemas'; afterMs: number }
   | { kind: 'set-hash'; hash: string }
   | { kind: 'in-sync' };
 
@@ -17,14 +18,29 @@ export function boundSchemaNames(exp: APIServiceExport): string[] {
   return exp.spec.resources.map(resourceGroupName);
 }
 
+/**
+ * How long a new export's missing BoundSchemas are awaited before `ProviderInSync=False` is
+ * written: the serviceexportrequest controller creates the export first and its BoundSchemas right
+ * after (so that they are owned by it from their first write); reporting them missing in between
+ * would cost two status writes and show a false alarm.
+ */
+export const missingSchemaGraceMs = 5_000;
+
 export function decideExport(
   exp: APIServiceExport,
   schemaByName: (name: string) => BoundSchema | undefined,
+  nowMs: number,
 ): ExportDecision {
   const names = boundSchemaNames(exp);
   const schemas = names.map(schemaByName);
   const missing = names.filter((_, i) => !schemas[i]?.spec);
   if (missing.length > 0) {
+    const created = Date.parse(exp.metadata?.creationTimestamp ?? '');
+    const age = nowMs - created;
+    // A BoundSchema's arrival wakes the export anyway; the requeue is for one that never comes.
+    if (age >= 0 && age < missingSchemaGraceMs) {
+      return { kind: 'await-schemas', afterMs: missingSchemaGraceMs - age };
+    }
     const list = missing.join(', ');
     return {
       kind: 'missing-schemas',

@@ -174,19 +174,20 @@ class RequestReconcile {
     return { request, validation, ...(refusal && { refusal }) };
   }
 
-  /** BoundSchemas, the export and the pre-seeded namespaces; then Succeeded. */
+  /** The export, its BoundSchemas and the pre-seeded namespaces; then Succeeded. */
   async #provision(
     request: kb.APIServiceExportRequest,
     resolved: readonly ResolvedResource[],
   ): Promise<void> {
     const existing = await this.#liveExport(request);
-    await this.#ensureBoundSchemas(request, resolved, existing);
     const made = await this.#ensureExport(request, resolved, existing);
     if (!made) {
       await this.#fail(request, exportConflict(request));
       return;
     }
-    // BoundSchemas made before the export get it as their controller now (GC with the export).
+    // The export first, so that each BoundSchema is created with it as controller owner (GC with
+    // the export) in one write; made before it, each would need a second write to be adopted.
+    // The serviceexport controller gives the schemas a moment to appear (missingSchemaGraceMs).
     await this.#ensureBoundSchemas(request, resolved, made);
     await this.#ensureNamespaces(request, made);
     await this.#writeStatus(request, succeededStatus(request, this.#config.clock.now()));

@@ -17,10 +17,9 @@ import { BindingService } from '../binding/service.ts';
 import type { ProvisionOn } from '../controllers/bindableresourcesrequest/controller.ts';
 import { buildServer } from '../http/server.ts';
 import type { FrontDoorDeps } from '../http/deps.ts';
-import { devIssuerCredentials, registerDevIssuer, type DevUser } from '../oidc-dev/issuer.ts';
+import type { DevUser } from '../oidc-dev/issuer.ts';
 import type { BackendOptions, LoginOptions } from '../options/options.ts';
 import { MemorySessionStore } from '../session/memory.ts';
-import { connectRedisStore } from '../session/redis.ts';
 import type { SessionStore } from '../session/store.ts';
 import type { ProviderPlatform } from './platform.ts';
 
@@ -132,6 +131,8 @@ async function sessionStore(login: LoginOptions, clock: Clock, log: Logger): Pro
   const s = login.sessions;
   const maxPendingLogins = login.maxPendingLogins;
   if (s.kind === 'memory') return new MemorySessionStore({ clock, maxPendingLogins });
+  // Loaded only when used: the redis client and its dependencies are ~20 MiB of a process.
+  const { connectRedisStore } = await import('../session/redis.ts');
   return connectRedisStore(
     {
       maxPendingLogins,
@@ -169,6 +170,8 @@ async function loginDeps(
   let extraRoutes: FrontDoorDeps['extraRoutes'];
   let rp;
   if (oidc.type === 'embedded') {
+    // The development issuer (and its JWT signing) loads only in that mode.
+    const { devIssuerCredentials, registerDevIssuer } = await import('../oidc-dev/issuer.ts');
     const client = devIssuerCredentials();
     // registerDevIssuer logs the development-only warning when the server is built.
     extraRoutes = (app) =>

@@ -2,9 +2,9 @@
 // program has its bundle in dist/ and a stamp of the inputs it was made from; bin/* runs the
 // bundle while it is current and prints exactly what the sources print; an edited source, a
 // newer lock file or KBT_FROM_SOURCE=1 runs the sources instead; and the bundled backend
-// becomes ready against a real kube-apiserver. Which file a bin/* process runs is read from the
-// process itself (a preload module records `process.argv[1]`; /proc/<pid>/cmdline), not
-// inferred from its output.
+// becomes ready against a real kube-apiserver and serves the web UI (setup built web/dist).
+// Which file a bin/* process runs is read from the process itself (a preload module records
+// `process.argv[1]`; /proc/<pid>/cmdline), not inferred from its output.
 import { execFile } from 'node:child_process';
 import {
   chmodSync,
@@ -166,7 +166,7 @@ describe('the bundled bin/backend', () => {
     await cluster.stop();
   });
 
-  it('answers /readyz against a real kube-apiserver', async () => {
+  it('answers /readyz against a real kube-apiserver and serves the web UI', async () => {
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
     const backend = new ManagedProcess({
@@ -191,6 +191,10 @@ describe('the bundled bin/backend', () => {
       // setpriv and bin/backend exec in turn: the pid is the Node.js process's.
       const argv = readFileSync(`/proc/${backend.pid}/cmdline`, 'utf8').split('\0');
       expect(argv[1]).toBe(join(dist, 'backend.js'));
+      // The web UI is read relative to the front door's module: found from dist/ too.
+      const ui = await fetch(`${origin}/`);
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toBe(readFileSync(join(repoRoot, 'web/dist/index.html'), 'utf8'));
     } finally {
       await backend.stop();
     }

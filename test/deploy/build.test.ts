@@ -2,13 +2,15 @@
 // program has its bundle in dist/ and a stamp of the inputs it was made from; bin/* runs the
 // bundle while it is current and prints exactly what the sources print; an edited source, a
 // newer lock file or KBT_FROM_SOURCE=1 runs the sources instead; and the bundled backend
-// becomes ready against a real kube-apiserver and serves the web UI (setup built web/dist).
-// Which file a bin/* process runs is read from the process itself (a preload module records
-// `process.argv[1]`; /proc/<pid>/cmdline), not inferred from its output.
+// becomes ready against a real kube-apiserver and serves the web UI (setup built web/dist),
+// also from a copy of dist/ with no node_modules in reach. Which file a bin/* process runs is
+// read from the process itself (a preload module records `process.argv[1]`;
+// /proc/<pid>/cmdline), not inferred from its output.
 import { execFile } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -21,7 +23,7 @@ import {
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { inputHash, programs, stampFile } from '../../hack/build.ts';
 import { controlPlane } from '../harness/context.ts';
 import { startKubeCluster, type KubeCluster } from '../harness/kube-cluster.ts';
@@ -154,7 +156,7 @@ describe("bin/*'s choice between the bundle and the sources", () => {
   });
 });
 
-describe('the bundled bin/backend', () => {
+describe('the bundled backend', () => {
   let cluster: KubeCluster;
 
   beforeAll(async () => {
@@ -166,13 +168,15 @@ describe('the bundled bin/backend', () => {
     await cluster.stop();
   });
 
-  it('answers /readyz against a real kube-apiserver and serves the web UI', async () => {
+  /** Starts `command` with the backend's flags; resolves once /readyz answers 200. */
+  async function readyBackend(name: string, command: string, args: readonly string[] = []) {
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
     const backend = new ManagedProcess({
-      name: 'bundled-backend',
-      command: join(repoRoot, 'bin/backend'),
+      name,
+      command,
       args: [
+        ...args,
         `--kubeconfig=${cluster.adminKubeconfigPath}`,
         '--leader-election-namespace=default',
         `--listen-address=127.0.0.1:${port}`,
@@ -183,20 +187,40 @@ describe('the bundled bin/backend', () => {
       logDir: dir,
       env: { LOG_LEVEL: 'info', KBT_FROM_SOURCE: '0' },
     });
-    try {
-      await waitUntilReady(backend, 'ready', async () => {
-        const res = await fetch(`${origin}/readyz`);
-        return res.status === 200;
-      });
-      // setpriv and bin/backend exec in turn: the pid is the Node.js process's.
-      const argv = readFileSync(`/proc/${backend.pid}/cmdline`, 'utf8').split('\0');
-      expect(argv[1]).toBe(join(dist, 'backend.js'));
-      // The web UI is read relative to the front door's module: found from dist/ too.
-      const ui = await fetch(`${origin}/`);
-      expect(ui.status).toBe(200);
-      expect(await ui.text()).toBe(readFileSync(join(repoRoot, 'web/dist/index.html'), 'utf8'));
-    } finally {
-      await backend.stop();
-    }
+    onTestFinished(() => backend.stop().then(() => undefined));
+    await waitUntilReady(backend, 'ready', async () => {
+      const res = await fetch(`${origin}/readyz`);
+      return res.status === 200;
+    });
+    return { backend, origin };
+  }
+
+  it('runs from bin/backend, answers /readyz and serves the web UI', async () => {
+    const { backend, origin } = await readyBackend(
+      'bundled-backend',
+      join(repoRoot, 'bin/backend'),
+    );
+    // setpriv and bin/backend exec in turn: the pid is the Node.js process's.
+    const argv = readFileSync(`/proc/${backend.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv[1]).toBe(join(dist, 'backend.js'));
+    // The web UI is read relative to the front door's module: found from dist/ too.
+    const ui = await fetch(`${origin}/`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toBe(readFileSync(join(repoRoot, 'web/dist/index.html'), 'utf8'));
+  });
+
+  it('needs no node_modules: a copy of dist/ beside package.json and web/dist runs', async () => {
+    // What an image would ship instead of src/ and node_modules; no node_modules above it.
+    const app = join(dir, 'app');
+    cpSync(dist, join(app, 'dist'), { recursive: true });
+    cpSync(join(repoRoot, 'web/dist'), join(app, 'web/dist'), { recursive: true });
+    copyFileSync(join(repoRoot, 'package.json'), join(app, 'package.json'));
+    const { origin } = await readyBackend('copied-backend', process.execPath, [
+      join(app, 'dist/backend.js'),
+    ]);
+    // The JSON schemas (fastify, ajv) compile from the bundle alone.
+    const exports = (await (await fetch(`${origin}/api/exports`)).json()) as { kind?: string };
+    expect(exports.kind).toBe('BindingProvider');
+    expect((await fetch(`${origin}/`)).status).toBe(200);
   });
 });

@@ -58,6 +58,11 @@ if [[ -f web/vite.config.ts ]]; then
   fi
 fi
 
+# Bundle the programs into dist/ (hack/build.ts; bin/* runs them) when their inputs changed since
+# the last build: it hashes them against dist/.stamp and prints only when it built.
+bundled=$(node hack/build.ts --if-changed)
+if [[ -n $bundled ]]; then log "$bundled"; fi
+
 if [[ ${1:-} != --skip-tools ]]; then
   bash hack/tools/build.sh all
 fi

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { dynamicImportsOfCommonJs } from './build/dynamic-imports.ts';
 import { importMetaFromSource } from './build/import-meta.ts';
 
 /** Each program's bundle (`dist/<name>.js`, the name bin/* runs) and its source entry point. */
@@ -25,13 +26,15 @@ export const programs = {
 export const stampFile = '.stamp';
 
 const root = join(import.meta.dirname, '..');
+const srcDir = join(root, 'src');
 
 /** What the bundles are made from: src/, the lock file, the compiler settings and this script. */
 function inputFiles(): string[] {
-  const files = readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })
+  const files = readdirSync(srcDir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => relative(root, join(e.parentPath, e.name)));
-  files.push('package-lock.json', 'tsconfig.json', 'hack/build.ts', 'hack/build/import-meta.ts');
+  const build = readdirSync(join(root, 'hack/build')).map((f) => `hack/build/${f}`);
+  files.push('package-lock.json', 'tsconfig.json', 'hack/build.ts', ...build);
   return files.sort();
 }
 
@@ -65,11 +68,17 @@ function writeStamp(outdir: string, hash: string, started: Date): void {
   utimesSync(path, started, started);
 }
 
-/** Bundles every program into `outdir`; returns esbuild's account of the output files. */
-export async function bundle(outdir: string): Promise<Metafile> {
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: programs,
+/**
+ * How a bundle of `srcDir`'s entry points into `outdir` is made (the plugin tests use it with
+ * sources of their own).
+ */
+export function bundleOptions(
+  entryPoints: Record<string, string>,
+  srcDir: string,
+  outdir: string,
+): BuildOptions {
+  return {
+    entryPoints,
     outdir,
     // Every output file lands in `outdir` itself: import-meta.ts rewrites `import.meta.url`
     // relative to that directory, whichever chunk a module ends up in.
@@ -96,10 +105,16 @@ export async function bundle(outdir: string): Promise<Metafile> {
         'const require = __kbtCreateRequire(import.meta.url);',
       ].join(' '),
     },
-    plugins: [importMetaFromSource(join(root, 'src'), outdir)],
-    metafile: true,
+    // The checks first: the first plugin whose onLoad returns contents is the last to run.
+    plugins: [dynamicImportsOfCommonJs(srcDir), importMetaFromSource(srcDir, outdir)],
     logLevel: 'warning',
-  });
+  };
+}
+
+/** Bundles every program into `outdir`; returns esbuild's account of the output files. */
+export async function bundle(outdir: string): Promise<Metafile> {
+  const options = bundleOptions(programs, srcDir, outdir);
+  const result = await build({ ...options, absWorkingDir: root, metafile: true });
   return result.metafile;
 }
 
@@ -134,7 +149,14 @@ async function main(): Promise<void> {
   mkdirSync(outdir, { recursive: true });
   // No stamp while the files change: bin/* runs the sources meanwhile.
   rmSync(join(outdir, stampFile), { force: true });
-  const metafile = await bundle(outdir);
+  let metafile: Metafile;
+  try {
+    metafile = await bundle(outdir);
+  } catch (err) {
+    // esbuild has printed each error where it is; its stack would say nothing more.
+    if (err instanceof Error && 'errors' in err) process.exit(1);
+    throw err;
+  }
   removeStale(outdir, metafile);
   writeStamp(outdir, hash, started);
   const took = ((Date.now() - started.getTime()) / 1000).toFixed(1);

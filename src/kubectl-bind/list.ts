@@ -47,11 +47,12 @@ export async function listCommand(
   const list = asList(await listCatalog(entry, what), what, entry.url);
   if (opts.output !== 'table') {
     const doc = restamp(list, what);
-    // yaml loads only for the YAML output: the table and JSON need none of it.
+    // yaml loads only for the YAML output: the table and JSON need none of it. Its `default`:
+    // yaml is CommonJS for Node, and a bundle's dynamic import of it has no named exports.
     io.stdout(
       opts.output === 'json'
         ? `${JSON.stringify(doc, null, 4)}\n`
-        : (await import('yaml')).stringify(doc),
+        : (await import('yaml')).default.stringify(doc),
     );
     return;
   }

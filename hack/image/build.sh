@@ -118,7 +118,7 @@ if [[ ! -f $deps.complete ]]; then
     --no-fund --loglevel=error >&2)
   rm "$deps/app/package.json" "$deps/app/package-lock.json" "$deps/app/node_modules/.package-lock.json"
   # Nothing loads type declarations, source maps or read-me files at run time: about half of
-  # the dependencies' bytes (98 MB -> 50 MB with @kubernetes/client-node 1.x/2.x).
+  # the dependencies' bytes.
   find "$deps/app/node_modules" -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
     -o -name '*.map' -o -iname '*.md' \) -delete
   touch "$deps.complete"

@@ -90,7 +90,7 @@ describe('parseInlineKubeconfig', () => {
   });
 
   it.each([
-    // What client-node reads while loading, or acts on when connecting.
+    // What a full kubeconfig loader reads while loading, or acts on when connecting.
     [{ 'token-file': '/var/run/secrets/kubernetes.io/serviceaccount/token' }, {}, 'token-file'],
     [{ tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token' }, {}, 'tokenFile'],
     [{ exec: { command: '/bin/sh', args: ['-c', 'id'] } }, {}, 'exec'],

@@ -5,8 +5,8 @@
 // through a proxy, impersonate anyone, or send a password.
 //
 // So such a kubeconfig is read here by an allow-list, and the ClusterConnection is built from
-// what was allowed: client-node's KubeConfig loader never sees it (it reads `token-file` while
-// loading, before any check of ours could run). Accepted are, per entry:
+// what was allowed: the trusted-kubeconfig loader (config.ts) never sees it (it reads files and
+// runs exec plugins, as a user's own kubeconfig may ask). Accepted are, per entry:
 //
 //   cluster: server, certificate-authority-data, tls-server-name, insecure-skip-tls-verify
 //   user:    token, client-certificate-data, client-key-data

@@ -80,7 +80,7 @@ export interface CheckedResponse {
   document: Record<string, unknown>;
   /** The provider kubeconfig (YAML), decoded. */
   kubeconfig: string;
-  /** Built from its allow-listed fields: client-node's loader never reads it. */
+  /** Built from its allow-listed fields: the trusted-kubeconfig loader never reads it. */
   connection: ClusterConnection;
   provider: ProviderTarget;
   requests: ResponseRequest[];

@@ -1,6 +1,6 @@
 // Kubeconfigs an attacker hands to a component that connects with them (issue 16, item 1): each
 // points at a recording listener and uses one field outside the allow-list that, in a loader
-// like client-node's, reads a local file, runs a command or changes how the request is sent.
+// like client-go's, reads a local file, runs a command or changes how the request is sent.
 // Every one must be refused before anything is read, run or sent.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';

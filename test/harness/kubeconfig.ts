@@ -12,7 +12,7 @@ export interface KubeconfigSpec {
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
-/** A one-context kubeconfig with credentials inlined, as `kubectl` and client-node read it. */
+/** A one-context kubeconfig with credentials inlined, as `kubectl` and src/kube/config.ts read it. */
 export function buildKubeconfig(spec: KubeconfigSpec): string {
   const user: Record<string, string> = {};
   if (spec.certPem !== undefined) user['client-certificate-data'] = b64(spec.certPem);

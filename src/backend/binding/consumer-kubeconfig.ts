@@ -1,7 +1,7 @@
 // The consumer kubeconfig a web-UI user uploads for the one-click apply (docs/protocol.md §3.16).
 // The backend will connect with it, so it is read by src/kube's allow-list (inline credentials
 // only, nothing that runs a program, reads a file or changes where requests go), and the
-// connection comes from that parse: client-node's loader never sees it.
+// connection comes from that parse: the trusted-kubeconfig loader (config.ts) never sees it.
 import {
   KubeconfigRejected,
   inlineKubeconfigLimits,

@@ -95,7 +95,7 @@ describe('checkProviderSecret', () => {
     );
   });
 
-  it('refuses a kubeconfig that would read a file: the token-file client-node reads on load', () => {
+  it('refuses a kubeconfig that would read a file: the token-file a full loader reads on load', () => {
     const tokenFile = kubeconfig({
       user: '    token-file: /var/run/secrets/kubernetes.io/serviceaccount/token',
     });

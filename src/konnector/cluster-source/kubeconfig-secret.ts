@@ -19,7 +19,7 @@ export type KubeconfigCheck =
       text: string;
       contractNamespace: string;
       server: string;
-      /** Built from the allow-listed fields (client-node's loader never reads this kubeconfig). */
+      /** Built from the allow-listed fields (the trusted-kubeconfig loader, config.ts, never reads this one). */
       connection: ClusterConnection;
     }
   | { ok: false; reason: 'KubeconfigSecretNotFound' | 'KubeconfigSecretInvalid'; message: string };

@@ -28,7 +28,7 @@ export const stampFile = '.stamp';
 const root = join(import.meta.dirname, '..');
 const srcDir = join(root, 'src');
 
-/** What the bundles are made from: src/, the lock file, the compiler settings and this script. */
+/** What the bundles are made from: src/, the lock file, the compiler settings and hack/build*. */
 function inputFiles(): string[] {
   const files = readdirSync(srcDir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
@@ -118,12 +118,15 @@ export async function bundle(outdir: string): Promise<Metafile> {
   return result.metafile;
 }
 
-/** Removes what an earlier build left in `outdir` (chunks of old hashes) and this one did not. */
+/**
+ * Removes the bundle files an earlier build left in `outdir` (chunks of old hashes) and this one
+ * did not write; nothing else (`--outdir` may name a directory with other files).
+ */
 function removeStale(outdir: string, metafile: Metafile): void {
   const written = new Set(Object.keys(metafile.outputs).map((f) => resolve(root, f)));
   for (const name of readdirSync(outdir)) {
     const path = join(outdir, name);
-    if (name !== stampFile && !written.has(path)) rmSync(path, { recursive: true, force: true });
+    if (/\.js(\.map)?$/.test(name) && !written.has(path)) rmSync(path, { force: true });
   }
 }
 

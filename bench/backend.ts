@@ -1,13 +1,18 @@
-// Backend benchmark (issue 5): 1,000 APIServiceExportRequests over 200 consumers against a
-// private etcd + kube-apiserver, with `bin/backend` as a separate process.
+// Backend benchmark (issues 5 and 20): export requests over consumers against a private etcd +
+// kube-apiserver, with `bin/backend` as a separate process, at two points: 1,000 requests over
+// 200 consumers, and 5,000 over 1,000 consumers (each point on a fresh cluster and backend).
 //   - time from the first request until all are Succeeded;
 //   - API requests the backend issued per export, reads and writes, from the kube-apiserver's own
 //     apiserver_request_total (the driver's requests, counted by its client, are subtracted, and
 //     only the resources the backend works with are counted, which leaves out the apiserver's
 //     own lease traffic);
 //   - requests during 15 s of steady state afterwards (reads should be none: all from caches);
-//   - the backend's peak RSS (VmHWM).
-// Run with `npm run bench:backend` (KBT_BENCH_CONSUMERS, KBT_BENCH_REQUESTS_PER_CONSUMER).
+//   - the backend's peak RSS (VmHWM), against issue 20's targets;
+//   - the apiserver's own write rate: the cheapest creates (empty ConfigMaps) at the backend's
+//     concurrency, before the backend starts; the time to Succeeded is printed as a multiple of
+//     (the backend's writes until then ÷ that rate): 1.0× would be the apiserver's limit.
+// Run with `npm run bench:backend`; KBT_BENCH_CONSUMERS and KBT_BENCH_REQUESTS_PER_CONSUMER run
+// one point of that size instead.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { wildwestCRDs } from '../src/apis/examples/wildwest.ts';
 import { kubeBindCRDs } from '../src/apis/kubebind/crds/index.ts';
 import * as kb from '../src/apis/kubebind/types.gen.ts';
+import { serviceExportRequestWorkers } from '../src/backend/controllers/serviceexportrequest/controller.ts';
 import { KubeClient, type RequestRecord } from '../src/kube/client.ts';
 import { installCRDs } from '../src/kube/crds.ts';
 import { ResourceClient } from '../src/kube/resource.ts';
@@ -22,14 +28,43 @@ import { ClusterRoles, Namespaces } from '../src/kube/resources.ts';
 import { startKubeCluster } from '../test/harness/kube-cluster.ts';
 import { spawnBackend, stopChild } from './lib/backend-process.ts';
 import { forEachBounded } from './lib/concurrency.ts';
-import { peakRssMiB } from './lib/proc.ts';
+import { workBetween, workFigures, type WorkFigures } from './lib/backend-metrics.ts';
+import { apiserverWriteRate } from './lib/write-rate.ts';
+import { cpuSeconds, peakRssMiB } from './lib/proc.ts';
 import { minus, readsAndWrites, RequestCounter, type Counts } from './lib/requests.ts';
 import { tableRow, tableRule } from './lib/table.ts';
+import { againstTarget } from './lib/target.ts';
 import { until } from './lib/wait.ts';
 
-const consumers = Number(process.env['KBT_BENCH_CONSUMERS'] ?? 200);
-const perConsumer = Number(process.env['KBT_BENCH_REQUESTS_PER_CONSUMER'] ?? 5);
-const total = consumers * perConsumer;
+interface Point {
+  consumers: number;
+  perConsumer: number;
+  /** Issue 20's peak RSS target for this size, MiB. */
+  rssTargetMiB: number;
+}
+
+const points: readonly Point[] = process.env['KBT_BENCH_CONSUMERS']
+  ? [
+      {
+        consumers: Number(process.env['KBT_BENCH_CONSUMERS']),
+        perConsumer: Number(process.env['KBT_BENCH_REQUESTS_PER_CONSUMER'] ?? 5),
+        rssTargetMiB: 128,
+      },
+    ]
+  : [
+      { consumers: 200, perConsumer: 5, rssTargetMiB: 128 },
+      { consumers: 1000, perConsumer: 5, rssTargetMiB: 256 },
+    ];
+
+/**
+ * Requests the backend has in flight at most: the serviceexportrequest controller's workers,
+ * which issue nearly all of the writes, one after another within a reconcile.
+ */
+const backendConcurrency = serviceExportRequestWorkers;
+/** How many creates measure the apiserver's write rate. */
+const rateSamples = 2000;
+/** Issue 20's target for the time to Succeeded over (writes ÷ apiserver write rate). */
+const machineLimitTarget = 1.5;
 
 /** The resources the backend reads and writes (the apiserver's own traffic is elsewhere). */
 const backendResources = new Set([
@@ -64,105 +99,163 @@ async function scrape(admin: KubeClient): Promise<Counts> {
 const driverSince = (records: readonly RequestRecord[], from: number): Counts =>
   counter.fromRecords(records.slice(from));
 
-const dir = mkdtempSync(join(tmpdir(), 'kbt-bench-backend-'));
-process.stderr.write('starting etcd + kube-apiserver…\n');
-const cluster = await startKubeCluster({ name: 'bench', baseDir: dir, controllerManager: false });
-const driverRecords: RequestRecord[] = [];
-const admin = new KubeClient(cluster.adminConnection(), {
-  userAgent: 'bench-driver',
-  observer: (r) => driverRecords.push(r),
-});
-let backendPid: number | undefined;
-try {
-  await installCRDs(admin, [...kubeBindCRDs(), ...wildwestCRDs()], { fieldManager: 'bench' });
-  const namespaces = new ResourceClient(admin, Namespaces);
-  await Promise.all(
-    Array.from({ length: consumers }, (_, i) =>
-      namespaces.create({ metadata: { name: `cluster-bench-${i}` } }),
-    ),
+/** The non-zero entries per export, most first: which requests make up a figure. */
+function breakdown(c: Counts, exports: number): string {
+  return (
+    [...c]
+      .filter(([, n]) => Math.abs(n / exports) >= 0.005)
+      .sort((a, b) => b[1] - a[1])
+      .map(([key, n]) => `${key} ${(n / exports).toFixed(2)}`)
+      .join(', ') || 'none'
   );
-
-  process.stderr.write('starting bin/backend…\n');
-  const { child } = await spawnBackend(cluster.adminKubeconfigPath);
-  backendPid = child.pid;
-  // The cluster controller's role appears once the controllers run.
-  const roles = new ResourceClient(admin, ClusterRoles);
-  await until(
-    "the cluster controller's ClusterRole",
-    () => roles.get('kube-bind-oidc-user').catch(() => undefined),
-    { timeoutMs: Infinity },
-  );
-  await sleep(2000);
-
-  const before = await scrape(admin);
-  const driverBefore = driverRecords.length;
-  const started = performance.now();
-  await forEachBounded(total, 16, async (i) => {
-    const ns = `cluster-bench-${Math.floor(i / perConsumer)}`;
-    await new ResourceClient(admin, kb.APIServiceExportRequests, ns).create({
-      metadata: { name: `r${i % perConsumer}` },
-      spec: { resources: [{ group: 'wildwest.dev', resource: 'cowboys' }] },
-    });
-  });
-  const requests = new ResourceClient(admin, kb.APIServiceExportRequests);
-  await until(
-    `all ${total} requests Succeeded`,
-    async () => {
-      const list = await requests.listAll();
-      const done = list.items.filter((r) => r.status?.phase === 'Succeeded').length;
-      const failed = list.items.filter((r) => r.status?.phase === 'Failed').length;
-      if (failed > 0) throw new Error(`${failed} requests failed`);
-      return done === total || undefined;
-    },
-    { timeoutMs: Infinity, intervalMs: 250 },
-  );
-  const seconds = (performance.now() - started) / 1000;
-  // The other controllers (RBAC, namespaces, hashes) may still be working: wait until the backend
-  // issues nothing for 2 s, and count everything up to then.
-  let last = await scrape(admin);
-  let lastDriver = driverRecords.length;
-  for (;;) {
-    await sleep(2000);
-    const now = await scrape(admin);
-    const delta = readsAndWrites(minus(minus(now, last), driverSince(driverRecords, lastDriver)));
-    last = now;
-    lastDriver = driverRecords.length;
-    if (delta.reads === 0 && delta.writes === 0) break;
-  }
-  const settled = (performance.now() - started) / 1000 - 2;
-  const backend = readsAndWrites(
-    minus(minus(last, before), driverSince(driverRecords, driverBefore)),
-  );
-
-  // Steady state: nothing changes; what does the backend ask for?
-  const steadyDriverBefore = driverRecords.length;
-  const steadyBefore = await scrape(admin);
-  await sleep(15_000);
-  const steady = readsAndWrites(
-    minus(minus(await scrape(admin), steadyBefore), driverSince(driverRecords, steadyDriverBefore)),
-  );
-  const rss = backendPid === undefined ? 0 : peakRssMiB(backendPid);
-
-  const columns = [{ width: 44 }, { width: 28 }];
-  const row = (name: string, value: string) => tableRow([name, value], columns);
-  process.stdout.write(
-    [
-      '',
-      `backend benchmark: ${total} export requests over ${consumers} consumers`,
-      row('measure', 'figure'),
-      tableRule(columns),
-      row('all Succeeded after', `${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)}/s)`),
-      row('everything settled (RBAC, hashes) after', `≈${settled.toFixed(0)} s`),
-      row('backend API requests per export (reads)', (backend.reads / total).toFixed(2)),
-      row('backend API requests per export (writes)', (backend.writes / total).toFixed(2)),
-      row('steady state, 15 s: reads / writes', `${steady.reads} / ${steady.writes}`),
-      row('backend peak RSS', `${rss.toFixed(0)} MiB`),
-      '',
-    ].join('\n'),
-  );
-  await stopChild(child);
-} finally {
-  await admin.close();
-  await cluster.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
+
+async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promise<string> {
+  const total = consumers * perConsumer;
+  const dir = mkdtempSync(join(tmpdir(), 'kbt-bench-backend-'));
+  process.stderr.write(
+    `${total} requests over ${consumers} consumers: starting etcd + kube-apiserver…\n`,
+  );
+  const cluster = await startKubeCluster({ name: 'bench', baseDir: dir, controllerManager: false });
+  const driverRecords: RequestRecord[] = [];
+  const admin = new KubeClient(cluster.adminConnection(), {
+    userAgent: 'bench-driver',
+    observer: (r) => driverRecords.push(r),
+  });
+  try {
+    await installCRDs(admin, [...kubeBindCRDs(), ...wildwestCRDs()], { fieldManager: 'bench' });
+    const namespaces = new ResourceClient(admin, Namespaces);
+    await forEachBounded(consumers, 16, async (i) => {
+      await namespaces.create({ metadata: { name: `cluster-bench-${i}` } });
+    });
+    process.stderr.write("measuring the apiserver's write rate…\n");
+    const rate = await apiserverWriteRate(cluster.adminConnection(), {
+      creates: rateSamples,
+      concurrency: backendConcurrency,
+    });
+
+    process.stderr.write('starting bin/backend…\n');
+    const { child, origin } = await spawnBackend(cluster.adminKubeconfigPath);
+    const work = async (): Promise<WorkFigures> =>
+      workFigures(await (await fetch(`${origin}/metrics`)).text());
+    const backendPid = child.pid;
+    try {
+      // The cluster controller's role appears once the controllers run.
+      const roles = new ResourceClient(admin, ClusterRoles);
+      await until(
+        "the cluster controller's ClusterRole",
+        () => roles.get('kube-bind-oidc-user').catch(() => undefined),
+        { timeoutMs: Infinity },
+      );
+      await sleep(2000);
+
+      const before = await scrape(admin);
+      const driverBefore = driverRecords.length;
+      const cpuBefore = backendPid === undefined ? 0 : cpuSeconds(backendPid);
+      const workBefore = await work();
+      const started = performance.now();
+      await forEachBounded(total, 16, async (i) => {
+        const ns = `cluster-bench-${Math.floor(i / perConsumer)}`;
+        await new ResourceClient(admin, kb.APIServiceExportRequests, ns).create({
+          metadata: { name: `r${i % perConsumer}` },
+          spec: { resources: [{ group: 'wildwest.dev', resource: 'cowboys' }] },
+        });
+      });
+      const requests = new ResourceClient(admin, kb.APIServiceExportRequests);
+      await until(
+        `all ${total} requests Succeeded`,
+        async () => {
+          const list = await requests.listAll();
+          const done = list.items.filter((r) => r.status?.phase === 'Succeeded').length;
+          const failed = list.items.filter((r) => r.status?.phase === 'Failed').length;
+          if (failed > 0) throw new Error(`${failed} requests failed`);
+          return done === total || undefined;
+        },
+        { timeoutMs: Infinity, intervalMs: 250 },
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = backendPid === undefined ? 0 : cpuSeconds(backendPid) - cpuBefore;
+      const done = workBetween(workBefore, await work());
+      const atSucceeded = readsAndWrites(
+        minus(minus(await scrape(admin), before), driverSince(driverRecords, driverBefore)),
+      );
+      // The other controllers (RBAC, namespaces, hashes) may still be working: wait until the
+      // backend issues nothing for 2 s, and count everything up to then.
+      let last = await scrape(admin);
+      let lastDriver = driverRecords.length;
+      for (;;) {
+        await sleep(2000);
+        const now = await scrape(admin);
+        const delta = readsAndWrites(
+          minus(minus(now, last), driverSince(driverRecords, lastDriver)),
+        );
+        last = now;
+        lastDriver = driverRecords.length;
+        if (delta.reads === 0 && delta.writes === 0) break;
+      }
+      const settled = (performance.now() - started) / 1000 - 2;
+      const counts = minus(minus(last, before), driverSince(driverRecords, driverBefore));
+      const backend = readsAndWrites(counts);
+      const writes = new Map([...counts].filter(([k]) => !/^(GET|LIST|WATCH) /.test(k)));
+
+      // Steady state: nothing changes; what does the backend ask for?
+      const steadyDriverBefore = driverRecords.length;
+      const steadyBefore = await scrape(admin);
+      await sleep(15_000);
+      const steady = readsAndWrites(
+        minus(
+          minus(await scrape(admin), steadyBefore),
+          driverSince(driverRecords, steadyDriverBefore),
+        ),
+      );
+      const rss = backendPid === undefined ? 0 : peakRssMiB(backendPid);
+      // The time the apiserver alone would need for the writes the backend made until then.
+      const floor = atSucceeded.writes / rate;
+
+      const columns = [{ width: 44 }, { width: 60 }];
+      const row = (name: string, value: string) => tableRow([name, value], columns);
+      return [
+        '',
+        `backend benchmark: ${total} export requests over ${consumers} consumers`,
+        row('measure', 'figure'),
+        tableRule(columns),
+        row('all Succeeded after', `${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)}/s)`),
+        row('everything settled (RBAC, hashes) after', `≈${settled.toFixed(0)} s`),
+        row(
+          'backend CPU until Succeeded',
+          `${cpu.toFixed(1)} s (${((cpu / seconds) * 100).toFixed(0)}% of one core), ` +
+            `${((cpu / total) * 1000).toFixed(2)} ms per export`,
+        ),
+        row(
+          'backend API requests in flight, mean; latency',
+          `${(done.requests.seconds / seconds).toFixed(1)}; ` +
+            `${((done.requests.seconds / done.requests.count) * 1000).toFixed(1)} ms mean`,
+        ),
+        row('reconciles per export until Succeeded', breakdown(done.reconciles, total)),
+        row('backend API requests per export (reads)', (backend.reads / total).toFixed(2)),
+        row('backend API requests per export (writes)', (backend.writes / total).toFixed(2)),
+        row('writes per export by request', breakdown(writes, total)),
+        row('steady state, 15 s: reads / writes', `${steady.reads} / ${steady.writes}`),
+        row(
+          `apiserver write rate (${backendConcurrency} in flight)`,
+          `${rate.toFixed(0)} creates/s`,
+        ),
+        row(
+          'until Succeeded ÷ (writes ÷ write rate)',
+          `${seconds.toFixed(1)} s ÷ (${atSucceeded.writes} ÷ ${rate.toFixed(0)}/s = ` +
+            `${floor.toFixed(1)} s) = ${againstTarget(seconds / floor, machineLimitTarget, '×', 2)}`,
+        ),
+        row('backend peak RSS', againstTarget(rss, rssTargetMiB, 'MiB')),
+        '',
+      ].join('\n');
+    } finally {
+      await stopChild(child);
+    }
+  } finally {
+    await admin.close();
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const point of points) process.stdout.write(await runPoint(point));

@@ -20,6 +20,7 @@ import { spawnBackend, stopChild } from './lib/backend-process.ts';
 import { forEachBounded } from './lib/concurrency.ts';
 import { ascending, percentile } from './lib/percentile.ts';
 import { peakRssMiB } from './lib/proc.ts';
+import { location } from './lib/redirect.ts';
 import { tableRow } from './lib/table.ts';
 import { until } from './lib/wait.ts';
 
@@ -29,24 +30,6 @@ const concurrency = Number(process.env['KBT_BENCH_CONCURRENCY'] ?? 8);
 const identities = Number(process.env['KBT_BENCH_IDENTITIES'] ?? 50);
 const steps = ['exports', 'authorize', 'idp', 'callback', 'bind'] as const;
 type Step = (typeof steps)[number];
-
-/**
- * One redirect hop, as a browser takes it: cookies set on the way (the login-binding cookie of
- * /api/authorize) are kept in `jar` and sent back (the backend and its issuer share an origin).
- */
-async function location(url: string, jar: Map<string, string>): Promise<string> {
-  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-  for (const c of res.headers.getSetCookie()) {
-    const [pair = ''] = c.split(';');
-    const eq = pair.indexOf('=');
-    if (eq > 0) jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-  const next = res.headers.get('location');
-  await res.arrayBuffer();
-  if (res.status !== 302 || !next) throw new Error(`${url} answered ${res.status}`);
-  return new URL(next, url).href;
-}
 
 /** One CLI bind flow; returns the time of each step in ms. */
 async function flow(origin: string, i: number, label: string): Promise<Record<Step, number>> {

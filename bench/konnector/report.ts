@@ -3,6 +3,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { percentile } from '../lib/percentile.ts';
 import { type Counts, readsAndWrites, total } from '../lib/requests.ts';
 import { type Column, tableRow, tableRule } from '../lib/table.ts';
+import { againstTarget } from '../lib/target.ts';
 import type { ClaimPhase, ClaimResults, ReferenceSample } from './claims.ts';
 import type { Env } from './cluster.ts';
 import { concurrency, consumerNamespace, objects } from './config.ts';
@@ -11,6 +12,9 @@ import type { PhaseResult } from './phase.ts';
 import type { KonnectorRequests, Snapshot, Usage } from './snapshot.ts';
 
 export const columns: readonly Column[] = [{ width: 48 }, { width: 52 }];
+
+/** Issue 20's memory targets for the konnector, MiB. */
+const targets = { idleMiB: 80, perThousandMiB: 40 };
 
 export const ms = (v: number): string => `${v.toFixed(1)} ms`;
 export const perObject = (n: number): string => (n / objects).toFixed(2);
@@ -110,7 +114,11 @@ export function report(env: Env, r: Results): string {
       'konnector VmRSS idle → after spec → after status',
       memoryRow((m) => m.rss),
     ),
-    row('konnector RSS growth per 1,000 objects', `${perThousand.toFixed(1)} MiB`),
+    row('konnector idle VmRSS', againstTarget(idle.rss, targets.idleMiB, 'MiB')),
+    row(
+      'konnector RSS growth per 1,000 objects',
+      againstTarget(perThousand, targets.perThousandMiB, 'MiB', 1),
+    ),
     row(
       'konnector VmHWM idle → after spec → after status',
       memoryRow((m) => m.hwm),

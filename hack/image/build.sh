@@ -3,16 +3,22 @@
 #   hack/image/build.sh            build if the inputs changed, print sizes and the manifest path
 #
 # Layers (FROM scratch, COPY only, so no container runtime runs at build time):
-#   base  the root filesystem from Debian packages (rootfs.sh)
-#   node  the pinned Node.js binary, /usr/local/bin/node
-#   deps  /app/node_modules, production dependencies only
-#   app   /app/src without tests, package.json, build-info.json (+ /app/web/dist for the backend)
-# The same layers in both images are the same blobs, so a node stores them once.
+#   base     the root filesystem from Debian packages (rootfs.sh)
+#   node     the pinned Node.js binary, /usr/local/bin/node, and its licence
+#   notices  /app/licenses: the licences of the packages bundled into dist/ (notices.ts)
+#   app      /app/dist/*.js (the bundles of `npm run build`, with their dependencies),
+#            package.json, build-info.json
+#   web      /app/web/dist (the backend only)
+# The same layers in both images are the same blobs, so a node stores them once. There is no
+# node_modules: the bundles hold every dependency (test/deploy/build.test.ts runs a copy of dist/
+# without one), and a pod's read-only root has no compile cache, so the bundle's few files start
+# far faster than src/'s hundreds of modules stripped of their types at each start. The entry
+# point is `node <the program's flags in hack/build/node-flags> /app/dist/<program>.js`.
 #
-# Everything lands in $KBT_CACHE_DIR/images (default ~/.cache/kube-bind-ts/images): the .debs, the
-# npm staging dir keyed by package-lock.json, and per image a docker-archive
-# (`ctr -n k8s.io images import` accepts it) plus manifest.json, which the tests read. The build is
-# keyed by a hash of its inputs; when it matches the manifest, nothing is rebuilt.
+# Everything lands in $KBT_CACHE_DIR/images (default ~/.cache/kube-bind-ts/images): the .debs and
+# per image a docker-archive (`ctr -n k8s.io images import` accepts it) plus manifest.json, which
+# the tests read. The build is keyed by a hash of its inputs; when it matches the manifest,
+# nothing is rebuilt.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here=$root/hack/image
@@ -40,18 +46,29 @@ print_uris() { (cd "$cache/empty" && apt-get download --print-uris "${packages[@
 # Without package lists (a fresh or cleaned machine) apt knows no versions: fetch them once.
 deb_uris=$(print_uris) || { apt-get update -qq && deb_uris=$(print_uris); }
 
+# The bundles, built here when their inputs changed (a second or two otherwise; setup usually
+# has). Into the checkout's dist/, beside src/: the bundles find files relative to src/'s modules
+# (hack/build/import-meta.ts), which only holds for an output directory beside src/.
+(cd "$root" && "$node_bin/node" hack/build.ts --if-changed >&2)
+
 # The image's package.json: what Node reads at run time (type: module) and what identifies the
-# release; scripts and devDependencies would only rebuild the image for nothing.
+# release. Nothing resolves dependencies (they are in the bundles; /app/licenses lists them);
+# scripts and devDependencies would only rebuild the image for nothing.
 app_package_json() {
   "$node_bin/node" -e '
     const p = require(process.argv[1]);
-    const keep = ["name", "version", "description", "license", "type", "engines", "dependencies"];
+    const keep = ["name", "version", "description", "license", "type", "engines"];
     console.log(JSON.stringify(Object.fromEntries(keep.filter((k) => k in p).map((k) => [k, p[k]])), null, 2));
   ' "$root/package.json"
 }
+# The bundles and their chunks; the source maps stay out (2.4 times the bytes, read only under
+# --enable-source-maps; names are not minified, so stack traces name the functions anyway).
 app_files() {
-  (cd "$root" && find src -type f -name '*.ts' ! -name '*.test.ts' ! -name '*.testing.ts' && find web/dist -type f) |
-    LC_ALL=C sort
+  (cd "$root" && find dist -maxdepth 1 -type f -name '*.js' && find web/dist -type f) | LC_ALL=C sort
+}
+# A program's Node.js flags, one a line, from hack/build/node-flags (as launch.sh reads them).
+node_flags() { # PROGRAM
+  awk -v p="$1" '$1 == p { for (i = 2; i <= NF; i++) print $i }' "$root/hack/build/node-flags"
 }
 key=$(
   {
@@ -59,7 +76,8 @@ key=$(
     echo "$deb_uris"
     cd "$root"
     app_files | xargs -d '\n' sha256sum
-    sha256sum package-lock.json hack/image/*
+    # The lock file: which licences notices.ts copies.
+    sha256sum package-lock.json hack/build/node-flags hack/image/*
     app_package_json
   } | sha256sum | cut -c1-16
 )
@@ -106,54 +124,43 @@ if [[ ! -f $base.complete ]]; then
   touch "$base.complete"
 fi
 
-# Production dependencies, keyed by the lock file.
-lock_key=$(sha256sum <"$root/package-lock.json" | cut -c1-16)
-deps=$cache/deps-$lock_key
-if [[ ! -f $deps.complete ]]; then
-  log "npm ci --omit=dev"
-  rm -rf "$deps" && mkdir -p "$deps/app"
-  cp "$root/package.json" "$root/package-lock.json" "$deps/app/"
-  # No install scripts: no dependency builds native code, and scripts could write outside.
-  (cd "$deps/app" && PATH=$node_bin:$PATH npm ci --omit=dev --ignore-scripts --no-audit \
-    --no-fund --loglevel=error >&2)
-  rm "$deps/app/package.json" "$deps/app/package-lock.json" "$deps/app/node_modules/.package-lock.json"
-  # Nothing loads type declarations, source maps or read-me files at run time: about half of
-  # the dependencies' bytes.
-  find "$deps/app/node_modules" -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \
-    -o -name '*.map' -o -iname '*.md' \) -delete
-  touch "$deps.complete"
-fi
-
-# The build context: the shared layers as hard links into the cache, the app per build.
+# The build context: the base as hard links into the cache, the rest per build.
 ctx=$cache/context
-rm -rf "$ctx" && mkdir -p "$ctx/node/usr/local/bin" "$ctx/app/app" "$ctx/web/app/web"
+rm -rf "$ctx" && mkdir -p "$ctx/node/usr/local/bin" "$ctx/node/usr/local/share/doc/node" \
+  "$ctx/notices/app" "$ctx/app/app" "$ctx/web/app/web"
 cp -al "$base" "$ctx/base"
-cp -al "$deps" "$ctx/deps"
 cp "$node_bin/node" "$ctx/node/usr/local/bin/node"
-(cd "$root" && app_files | grep '^src/' | tar -cf - -T -) | tar -xf - -C "$ctx/app/app"
+cp "$node_bin/../LICENSE" "$ctx/node/usr/local/share/doc/node/LICENSE"
+"$node_bin/node" "$here/notices.ts" "$root/dist" "$ctx/notices/app/licenses"
+(cd "$root" && app_files | grep '^dist/' | tar -cf - -T -) | tar -xf - -C "$ctx/app/app"
 app_package_json >"$ctx/app/app/package.json"
 cp -r "$root/web/dist" "$ctx/web/app/web/dist"
 commit=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$root" status --porcelain -- src web/dist package.json package-lock.json 2>/dev/null) ]]; then
+if [[ -n $(git -C "$root" status --porcelain -- src web/dist package.json package-lock.json hack/build 2>/dev/null) ]]; then
   commit=$commit-dirty
 fi
 built=$(date -u +%FT%TZ)
 printf '{ "version": "%s", "commit": "%s", "built": "%s" }\n' "$version" "$commit" "$built" \
   >"$ctx/app/app/build-info.json"
 
-build_image() { # NAME ENTRY EXTRA_LAYER
-  local name=$1 entry=$2 extra=$3 ref=$registry/$1:$version
+build_image() { # NAME EXTRA_LAYER
+  local name=$1 extra=$2 ref=$registry/$1:$version entrypoint
+  # JSON (exec form: no shell in the image), from the flags as separate words.
+  entrypoint=$(node_flags "$name" | "$node_bin/node" -e '
+    const flags = require("node:fs").readFileSync(0, "utf8").split("\n").filter(Boolean);
+    console.log(JSON.stringify(["/usr/local/bin/node", ...flags, process.argv[1]]));
+  ' "/app/dist/$name.js")
   {
     echo 'FROM scratch'
     echo 'COPY base/ /'
     echo 'COPY node/ /'
-    echo 'COPY deps/ /'
+    echo 'COPY notices/ /'
     echo 'COPY app/ /'
     [[ -z $extra ]] || echo "COPY $extra/ /"
     echo 'USER 65532:65532'
     echo 'WORKDIR /app'
     echo 'ENV NODE_ENV=production'
-    echo "ENTRYPOINT [\"/usr/local/bin/node\", \"/app/src/$entry\"]"
+    echo "ENTRYPOINT $entrypoint"
     echo "LABEL org.opencontainers.image.title=\"kube-bind-ts $name\" \\"
     echo "  org.opencontainers.image.version=\"$version\" \\"
     echo "  org.opencontainers.image.revision=\"$commit\" \\"
@@ -177,13 +184,13 @@ build_image() { # NAME ENTRY EXTRA_LAYER
   new=$("$engine" image inspect --format '{{.Id}}' "$ref")
   if [[ -n $old && $old != "$new" ]]; then "$engine" rmi "$old" >/dev/null 2>&1 || true; fi
 }
-build_image backend backend/cmd/main.ts web
-build_image konnector konnector/cmd/main.ts ''
+build_image backend web
+build_image konnector ''
 rm -rf "$ctx"
-# Older bases and dependency sets are not used by these images any more.
+# Older bases are not used by these images any more, nor the node_modules the images had before
+# they ran the bundles (deps-*).
 for old in "$cache"/base-* "$cache"/deps-*; do
-  [[ $old == "$base" || $old == "$base.complete" || $old == "$deps" || $old == "$deps.complete" ]] ||
-    rm -rf "$old"
+  [[ $old == "$base" || $old == "$base.complete" ]] || rm -rf "$old"
 done
 
 size_of() { "$engine" image inspect --format '{{.Size}}' "$1"; }

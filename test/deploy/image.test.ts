@@ -1,6 +1,7 @@
 // The backend and konnector images (hack/image/build.sh) as a node would get them: the saved
-// archive is unpacked layer by layer into a root filesystem and inspected, and the image's own
-// Node runs its entrypoint from it, as uid 65532 on a read-only mount (chroot in a private mount
+// archive is unpacked layer by layer into a root filesystem and inspected (the program's bundle
+// and Node.js flags, no sources or node_modules), and the image's own Node runs its entrypoint
+// from it, as uid 65532 on a read-only mount (chroot in a private mount
 // namespace; a pod's runtime does the same with more isolation): `--version`, then the backend
 // and the konnector until ready against a cluster of the test's own.
 import { execFile } from 'node:child_process';
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlane } from '../harness/context.ts';
+import { repoRoot } from '../harness/tools.ts';
 import { ensureImages, type BuiltImages } from '../harness/images.ts';
 import { startKubeCluster, type KubeCluster } from '../harness/kube-cluster.ts';
 import { freePort } from '../harness/ports.ts';
@@ -64,6 +66,13 @@ async function unpack(name: string, archive: string): Promise<Unpacked> {
   const config = JSON.parse(readFileSync(join(tarDir, manifest.Config), 'utf8')) as ImageConfig;
   rmSync(tarDir, { recursive: true });
   return { rootfs, config, repoTags: manifest.RepoTags, layers: manifest.Layers.length };
+}
+
+/** A program's Node.js flags as hack/build/node-flags lists them (`<program> <flag>…`). */
+function nodeFlags(program: string): string[] {
+  const lines = readFileSync(join(repoRoot, 'hack/build/node-flags'), 'utf8').split('\n');
+  const line = lines.map((l) => l.trim().split(/\s+/)).find(([first]) => first === program);
+  return line?.slice(1) ?? [];
 }
 
 /** Runs a command in `rootfs` as 65532:65532 with the root filesystem mounted read-only. */
@@ -129,18 +138,27 @@ describe.each(['backend', 'konnector'] as const)('the %s image', (name) => {
     expect(info).toMatchObject({ version: images.version, commit: images.commit });
   });
 
-  it('runs its main.ts on Node as the non-root user', () => {
+  it('runs its bundle on Node with its Node.js flags as the non-root user', () => {
     const { config } = image();
     expect(config.config.User).toBe('65532:65532');
+    // The flags bin/* passes too (hack/build/launch.sh); both programs have some today.
+    const flags = nodeFlags(name);
+    expect(flags).not.toEqual([]);
     expect(config.config.Entrypoint).toEqual([
       '/usr/local/bin/node',
-      `/app/src/${name}/cmd/main.ts`,
+      ...flags,
+      `/app/dist/${name}.js`,
     ]);
+    // The bundles are ES modules with a .js name: only package.json's type says so.
+    const pkg = JSON.parse(readFileSync(join(image().rootfs, 'app/package.json'), 'utf8')) as {
+      type?: string;
+    };
+    expect(pkg.type).toBe('module');
     const passwd = readFileSync(join(image().rootfs, 'etc/passwd'), 'utf8');
     expect(passwd).toContain('nonroot:x:65532:65532:');
   });
 
-  it('has no shell, package manager or tests', () => {
+  it('has no shell, package manager, tests, sources or node_modules', () => {
     for (const path of [
       'bin/sh',
       'bin/bash',
@@ -158,16 +176,16 @@ describe.each(['backend', 'konnector'] as const)('the %s image', (name) => {
       'app/bench',
       'app/hack',
       'app/docs',
-      'app/node_modules/vitest',
-      'app/node_modules/typescript',
+      'app/src',
+      'app/node_modules',
+      'app/dist/.stamp',
     ]) {
       expect.soft(has(path), path).toBe(false);
     }
-    const tests = readdirSync(join(image().rootfs, 'app/src'), {
-      recursive: true,
-      encoding: 'utf8',
-    }).filter((f) => f.endsWith('.test.ts'));
-    expect(tests).toEqual([]);
+    // Only the bundles: no source maps (read only under --enable-source-maps).
+    const dist = readdirSync(join(image().rootfs, 'app/dist'));
+    expect(dist).toContain(`${name}.js`);
+    expect(dist.filter((f) => !f.endsWith('.js'))).toEqual([]);
     expect(readdirSync(join(image().rootfs, 'usr/local/bin'))).toEqual(['node']);
     // The web UI is the backend's only.
     expect(has('app/web/dist/index.html')).toBe(name === 'backend');
@@ -180,12 +198,19 @@ describe.each(['backend', 'konnector'] as const)('the %s image', (name) => {
       'lib/x86_64-linux-gnu/libgcc_s.so.1',
       'usr/lib/x86_64-linux-gnu/libstdc++.so.6',
       'usr/share/zoneinfo/Europe/Berlin',
-      'app/node_modules/fastify/package.json',
     ]) {
       expect.soft(has(lib), lib).toBe(true);
     }
     const bundle = readFileSync(join(image().rootfs, 'etc/ssl/certs/ca-certificates.crt'), 'utf8');
     expect(bundle.match(/-----BEGIN CERTIFICATE-----/g)?.length).toBeGreaterThan(100);
+  });
+
+  it('carries the licences of Node.js and of the packages it bundles', () => {
+    expect(has('usr/local/share/doc/node/LICENSE')).toBe(true);
+    const listed = readFileSync(join(image().rootfs, 'app/licenses/packages.txt'), 'utf8');
+    const fastify = /^(fastify@\S+) MIT$/m.exec(listed)?.[1];
+    expect(fastify, listed).toBeDefined();
+    expect(has(`app/licenses/${fastify}/LICENSE`)).toBe(true);
   });
 
   it("lets its user write nowhere (all files are root's; /tmp is sticky)", async () => {

@@ -186,8 +186,7 @@ class RequestReconcile {
     request: kb.APIServiceExportRequest,
     resolved: readonly ResolvedResource[],
   ): Promise<void> {
-    const existing = await this.#liveExport(request);
-    const made = await this.#ensureExport(request, resolved, existing);
+    const made = await this.#ensureExport(request, resolved, await this.#knownExport(request));
     if (!made) {
       await this.#fail(request, exportConflict(request));
       return;
@@ -198,7 +197,9 @@ class RequestReconcile {
     await this.#ensureBoundSchemas(request, resolved, made);
     await this.#ensureNamespaces(request, made);
     await this.#writeStatus(request, succeededStatus(request, this.#config.clock.now()));
-    await this.#event(
+    // Not awaited (recording never fails a reconcile, and client-go's recorder does not block
+    // either): the next request need not wait for this write.
+    void this.#event(
       request,
       'Normal',
       'ExportReady',
@@ -230,6 +231,18 @@ class RequestReconcile {
     return namespacesAllowed(request, ns(request), this.#config.isolation, (name) =>
       existing.get(name),
     );
+  }
+
+  /**
+   * The export of the request's name, when there may be one: none when the cache has none (if
+   * the cache lags, creating it fails with AlreadyExists and #ensureExport reads it then), else
+   * read from the server, as the cached one may be stale. A new request costs no read.
+   */
+  async #knownExport(
+    request: kb.APIServiceExportRequest,
+  ): Promise<kb.APIServiceExport | undefined> {
+    const cached = this.#informers.exports.lister.get(namespacedKey(ns(request), name(request)));
+    return cached ? this.#liveExport(request) : undefined;
   }
 
   /** Read from the server: the cache may lag an export created a moment ago. */

@@ -55,7 +55,7 @@ export async function connectionFromKubeconfig(
     text = source.text;
   } else if (source.file !== undefined) {
     text = await readFile(source.file, 'utf8').catch((err: unknown) => {
-      throw new Error(`cannot read the kubeconfig: ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot read the kubeconfig: ${(err as Error).message}`);
     });
     dir = dirname(resolve(source.file));
   } else {

@@ -101,6 +101,35 @@ async function scrape(admin: KubeClient): Promise<Counts> {
   );
 }
 
+/**
+ * Time the kube-apiserver spent serving the backend's resources, by `VERB resource`: summed
+ * seconds (apiserver_request_duration_seconds_sum) in `seconds` and the count, by anyone.
+ */
+async function serveTime(admin: KubeClient): Promise<{ seconds: Counts; count: Counts }> {
+  const text = await admin.request<string>('GET', '/metrics');
+  return {
+    seconds: counter.fromMetrics(text, 'apiserver_request_duration_seconds_sum'),
+    count: counter.fromMetrics(text, 'apiserver_request_duration_seconds_count'),
+  };
+}
+
+/** The apiserver's mean time per write, ms, most first: which writes cost it most. */
+function meanServeMs(
+  a: { seconds: Counts; count: Counts },
+  b: { seconds: Counts; count: Counts },
+): string {
+  const seconds = minus(b.seconds, a.seconds);
+  const count = minus(b.count, a.count);
+  return (
+    [...seconds]
+      .filter(([key]) => !/^(GET|LIST|WATCH) /.test(key) && (count.get(key) ?? 0) > 0)
+      .map(([key, s]): [string, number] => [key, (s / (count.get(key) ?? 1)) * 1000])
+      .sort((x, y) => y[1] - x[1])
+      .map(([key, ms]) => `${key} ${ms.toFixed(1)}`)
+      .join(', ') || 'none'
+  );
+}
+
 /** The driver's own requests since `from`, to be subtracted. */
 const driverSince = (records: readonly RequestRecord[], from: number): Counts =>
   counter.fromRecords(records.slice(from));
@@ -172,6 +201,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       await sleep(2000);
 
       const before = await scrape(admin);
+      const serveBefore = await serveTime(admin);
       const driverBefore = driverRecords.length;
       const cpuBefore = backendPid === undefined ? 0 : cpuSeconds(backendPid);
       const workBefore = await work();
@@ -213,6 +243,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         if (delta.reads === 0 && delta.writes === 0) break;
       }
       const settled = (performance.now() - started) / 1000 - 2;
+      const serveMs = meanServeMs(serveBefore, await serveTime(admin));
       const counts = minus(minus(last, before), driverSince(driverRecords, driverBefore));
       const backend = readsAndWrites(counts);
       const writes = new Map([...counts].filter(([k]) => !/^(GET|LIST|WATCH) /.test(k)));
@@ -261,6 +292,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
           `${(totalOf(needed) / total).toFixed(2)} / ${(backend.writes / total).toFixed(2)}; ` +
             `above the list: ${breakdown(extra, total)}`,
         ),
+        row('apiserver time per write (mean ms)', serveMs),
         row('steady state, 15 s: reads / writes', `${steady.reads} / ${steady.writes}`),
         row(
           `apiserver write rate (${backendConcurrency} in flight)`,

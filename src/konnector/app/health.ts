@@ -1,7 +1,7 @@
 // The konnector's small HTTP server: /healthz (the process runs), /readyz (the consumer caches
 // are up) and /metrics (Prometheus). Upstream serves /healthz on :8090; the Deployment's
 // readiness probe uses it.
-import { createServer } from 'node:http';
+import { createServer } from '../builtins.ts';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';

@@ -1,7 +1,7 @@
 // A binding or bundle whose provider kubeconfig is missing or unusable has no provider cluster to
 // run controllers for; the provider reports it here instead, so `kubectl get apiservicebindings`
 // says why the binding is not Ready (upstream's SecretValid reasons and messages).
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual } from '../builtins.ts';
 import type { Logger } from 'pino';
 import { markFalse, setSummary } from '../../apis/kubebind/conditions.ts';
 import { secretValidCondition } from '../../apis/kubebind/wire.ts';

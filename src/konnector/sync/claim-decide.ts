@@ -27,7 +27,7 @@
 // copy) is relabelled and loses its provenance in one update, then the other side becomes its copy.
 // Only copies are ever deleted: an object whose original is gone is deleted when its provenance and
 // label say it is our copy, never a lone object someone labelled by hand.
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual } from '../builtins.ts';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import {
   provenanceOfConsumer,

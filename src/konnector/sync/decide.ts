@@ -3,7 +3,7 @@
 // status (spec, data, …), the consumer's labels and annotations (added to the provider's, never
 // removing what provider-side controllers put there), and the provenance annotations. Provider →
 // consumer: status only, plus the consumer copy's provenance annotations.
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual } from '../builtins.ts';
 import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { downstreamFinalizer } from '../../apis/kubebind/wire.ts';
 import type { KubeObject } from '../../kube/resource.ts';

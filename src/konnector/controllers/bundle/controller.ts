@@ -1,6 +1,6 @@
 // The bundle controller (docs/controllers.md §1.4 APIServiceBindingBundle): keeps one
 // APIServiceBinding per APIServiceExport of the provider namespace, and reports Synced.
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual } from '../../builtins.ts';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
 import { secretValidCondition, syncedCondition } from '../../../apis/kubebind/wire.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';

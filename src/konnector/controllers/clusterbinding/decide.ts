@@ -1,7 +1,7 @@
 // The konnector's side of a ClusterBinding (docs/protocol.md §8), pure: the heartbeat, the
 // version, where the consumer keeps the kubeconfig, and whether the provider's kubeconfig Secret
 // is usable. The backend's Healthy condition is kept as read.
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual } from '../../builtins.ts';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { Condition } from '../../../apis/kubebind/conditions.ts';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';

@@ -4,7 +4,7 @@
 // export's conditions from what became of each resource. The controller gathers and acts.
 import { createHash } from 'node:crypto';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual } from '../../builtins.ts';
 import type { Condition, ConditionSeverity } from '../../../apis/kubebind/conditions.ts';
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
 import { boundSchemaSpecJson } from '../../../apis/kubebind/spec-hash.ts';

@@ -7,7 +7,8 @@
 // Usage: node bench/memory-breakdown.ts [baseline] [backend] [konnector]  (default: all three;
 // KBT_BENCH_CONSUMERS="20,50" are the backend's steps, 5 export requests each;
 // KBT_BENCH_OBJECTS=200 the konnector's cowboys; KBT_MEMORY_NODE_OPTIONS are further Node flags for
-// the processes measured, e.g. --max-semi-space-size=1).
+// the processes measured, e.g. --max-semi-space-size=1; KBT_MEMORY_V8_FLAGS are V8 flags Node
+// refuses there, set by the probe as the process starts, memory-probe.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,8 +61,40 @@ function pidOf(pid: number | undefined): number {
 interface Sample {
   label: string;
   rss: number;
+  maps: Maps;
   usage: NodeJS.MemoryUsage;
   snapshot?: string;
+}
+
+/**
+ * Resident memory by mapping (/proc/<pid>/smaps), MiB: the node executable's code (text) and
+ * read-only data (rodata: V8's snapshot and builtins, ICU data), other files (shared
+ * libraries), and anonymous memory (V8's heap, malloc arenas, stacks). File pages are shared and
+ * clean, yet count in VmRSS: what a program's code paths and ICU use touch stays resident.
+ */
+interface Maps {
+  text: number;
+  rodata: number;
+  files: number;
+  anon: number;
+}
+
+function mapsMiB(pid: number): Maps {
+  const maps: Maps = { text: 0, rodata: 0, files: 0, anon: 0 };
+  let part: keyof Maps = 'anon';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const [, perms = '', path = ''] = head;
+      if (path === '' || path.startsWith('[')) part = 'anon';
+      else if (path === node) part = perms.includes('x') ? 'text' : 'rodata';
+      else part = 'files';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) maps[part] += Number(rss[1]) / 1024;
+  }
+  return maps;
 }
 
 /**
@@ -70,6 +103,7 @@ interface Sample {
  */
 async function sample(pid: number, label: string, snapshot = false): Promise<Sample> {
   const rss = rssMiB(pid);
+  const maps = mapsMiB(pid);
   const before = n.get(pid) ?? 0;
   n.set(pid, before + 1);
   if (snapshot) writeFileSync(join(dir, 'snapshot'), '');
@@ -82,7 +116,7 @@ async function sample(pid: number, label: string, snapshot = false): Promise<Sam
   const { usage } = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as {
     usage: NodeJS.MemoryUsage;
   };
-  const s: Sample = { label, rss, usage };
+  const s: Sample = { label, rss, maps, usage };
   if (snapshot && existsSync(`${base}.heapsnapshot`)) s.snapshot = `${base}.heapsnapshot`;
   return s;
 }
@@ -97,6 +131,14 @@ function table(title: string, samples: Sample[]): void {
     const u = s.usage;
     print(
       `  ${s.label.padEnd(28)} ${s.rss.toFixed(1).padStart(7)} ${mib(u.heapTotal).padStart(7)} ${mib(u.heapUsed).padStart(8)} ${mib(u.external).padStart(8)} ${mib(u.arrayBuffers).padStart(8)} ${(s.rss - (u.heapTotal + u.external) / 1048576).toFixed(1).padStart(7)}`,
+    );
+  }
+  print(
+    `  ${'resident by mapping'.padEnd(28)} ${'text'.padStart(7)} ${'rodata'.padStart(7)} ${'files'.padStart(8)} ${'anon'.padStart(8)}  (MiB; text, rodata: the node executable's)`,
+  );
+  for (const { label, maps: m } of samples) {
+    print(
+      `  ${label.padEnd(28)} ${m.text.toFixed(1).padStart(7)} ${m.rodata.toFixed(1).padStart(7)} ${m.files.toFixed(1).padStart(8)} ${m.anon.toFixed(1).padStart(8)}`,
     );
   }
   for (const s of samples) {

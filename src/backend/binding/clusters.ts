@@ -1,7 +1,7 @@
 // The clusters the HTTP front door serves. Every replica serves HTTP, but only the leader runs
 // the controllers, so the front door keeps its own view of the provider's clusters: a provider
 // engages them here too, each with informers for what requests read (templates, collections,
-// contract namespaces, exports). A cluster is usable once those caches have synced.
+// contract namespaces). A cluster is usable once those caches have synced.
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import * as kb from '../../apis/kubebind/types.gen.ts';
@@ -17,7 +17,6 @@ export interface ServedCluster {
   readonly cluster: Cluster;
   readonly templates: Informer<kb.APIServiceExportTemplate>;
   readonly collections: Informer<kb.Collection>;
-  readonly exports: Informer<kb.APIServiceExport>;
   readonly namespaces: Informer<Namespace>;
   readonly namespacesByIdentity: (identity: string) => readonly Namespace[];
 }
@@ -60,7 +59,6 @@ export class ServedClusters implements ClusterSink {
       cluster,
       templates: informers.informerFor(kb.APIServiceExportTemplates),
       collections: informers.informerFor(kb.Collections),
-      exports: informers.informerFor(kb.APIServiceExports),
       namespaces,
       namespacesByIdentity: namespaceLookup(namespaces),
     };

@@ -193,16 +193,25 @@ export class BindingService {
   }
 
   /** GET /api/consumer-status (protocol.md §3.15): the web-UI user's own namespace and exports. */
-  consumerStatus(clusterId: string, user: User): ConsumerStatus {
+  async consumerStatus(
+    clusterId: string,
+    user: User,
+    signal: AbortSignal,
+  ): Promise<ConsumerStatus> {
     const served = this.#d.clusters.get(clusterId);
     const [namespace] = served.namespacesByIdentity(userIdentity(user));
     const name = namespace?.metadata?.name;
     if (name === undefined) return { connected: false };
-    const exports = served.exports.lister
-      .list()
-      .filter((e) => e.metadata?.namespace === name)
-      .map((e) => e.metadata?.name ?? '')
-      .sort();
+    // Read when asked rather than cached: only this page needs exports, and a cache of every
+    // consumer's exports in each replica would duplicate the controllers' (issue 20).
+    const { items } = await new ResourceClient(
+      served.cluster.client,
+      kb.APIServiceExports,
+      name,
+    ).listAll({
+      signal,
+    });
+    const exports = items.map((e) => e.metadata?.name ?? '').sort();
     return {
       connected: exports.length > 0,
       namespace: name,

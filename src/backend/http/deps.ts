@@ -27,7 +27,7 @@ export interface BindingPort {
     body: unknown,
     signal: AbortSignal,
   ): Promise<BindingResponse>;
-  consumerStatus(clusterId: string, user: User): ConsumerStatus;
+  consumerStatus(clusterId: string, user: User, signal: AbortSignal): Promise<ConsumerStatus>;
   applyBinding(
     clusterId: string,
     user: User,

@@ -79,9 +79,13 @@ export function bindingRoutes(deps: FrontDoorDeps) {
       const response = await binding.bind(clusterId, consumerId, userOf(req), req.body, signal);
       return sendJSON(reply, response);
     });
-    app.get('/api/consumer-status', (req, reply) =>
-      sendJSON(reply, binding.consumerStatus(query(req).clusterId, userOf(req))),
-    );
+    app.get('/api/consumer-status', async (req, reply) => {
+      const signal = abortOnClose(reply);
+      return sendJSON(
+        reply,
+        await binding.consumerStatus(query(req).clusterId, userOf(req), signal),
+      );
+    });
     app.post('/api/apply-binding', async (req, reply) => {
       const signal = abortOnClose(reply);
       let result;

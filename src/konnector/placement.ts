@@ -17,6 +17,7 @@ import type {
   ResourceScope,
 } from '../apis/kubebind/types.gen.ts';
 import { TerminalError } from '../runtime/controller/result.ts';
+import { byCodeUnits } from '../apis/order.ts';
 
 /** A CRD's scope, on either cluster. */
 export type Scope = ResourceScope;
@@ -201,7 +202,7 @@ export function namespaceMap(serviceNamespaces: readonly APIServiceNamespace[]):
   const sorted = serviceNamespaces
     .map((sn) => ({ consumer: sn.metadata?.name ?? '', provider: sn.status?.namespace ?? '' }))
     .filter((e) => e.consumer && e.provider)
-    .sort((a, b) => (a.consumer < b.consumer ? -1 : a.consumer > b.consumer ? 1 : 0));
+    .sort((a, b) => byCodeUnits(a.consumer, b.consumer));
   for (const { consumer, provider } of sorted) {
     if (toConsumer.has(provider)) continue;
     toProvider.set(consumer, provider);

@@ -45,6 +45,7 @@ import {
   type ProviderTarget,
 } from './kubeconfig.ts';
 import { formatTable, humanDuration } from './list.ts';
+import { byCodeUnits } from '../apis/order.ts';
 
 export const kubeconfigKey = 'kubeconfig';
 const requestApiVersion = 'kube-bind.io/v1alpha2';
@@ -475,7 +476,7 @@ export async function findProviderSecret(
 ): Promise<Secret | undefined> {
   const { items } = await new ResourceClient(client, Secrets, konnectorNamespace).listAll();
   const sorted = [...items].sort((a, b) =>
-    (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+    byCodeUnits(a.metadata?.name ?? '', b.metadata?.name ?? ''),
   );
   return sorted.find((secret) => {
     const data = secret.data?.[kubeconfigKey];

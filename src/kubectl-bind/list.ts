@@ -6,6 +6,7 @@ import { readConfig, selectServer, tokenProblem } from './config.ts';
 import { CommandError } from './errors.ts';
 import type { CommandIO } from './login.ts';
 import type { ListOptions } from './options.ts';
+import { byCodeUnits } from '../apis/order.ts';
 
 const apiVersion = 'kube-bind.io/v1alpha2';
 
@@ -60,7 +61,7 @@ export async function listCommand(
     io.stderr(`No ${what} found at ${key}.\n`);
     return;
   }
-  const items = [...list.items].sort((a, b) => name(a).localeCompare(name(b)));
+  const items = [...list.items].sort((a, b) => byCodeUnits(name(a), name(b)));
   const rows =
     what === 'templates' ? templateRows(items, io.now()) : collectionRows(items, io.now());
   io.stdout(formatTable(rows));

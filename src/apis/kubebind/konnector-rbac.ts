@@ -29,6 +29,7 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import type { APIServiceExportResource, PermissionClaim } from './types.gen.ts';
 import { claimableResources, konnectorBindingAnnotation, konnectorBindingLabel } from './wire.ts';
+import { byCodeUnits } from '../order.ts';
 export const namePrefix = 'kube-bind-konnector-';
 
 /** The konnector's service account (`kube-bind/konnector`). */
@@ -112,9 +113,7 @@ function byGroup(
     set.add(ref.resource);
   }
   return new Map(
-    [...groups]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([g, s]) => [g, [...s].sort()]),
+    [...groups].sort(([a], [b]) => byCodeUnits(a, b)).map(([g, s]) => [g, [...s].sort()]),
   );
 }
 
@@ -223,7 +222,7 @@ function claimRules(claims: readonly ClaimRef[]): PolicyRule[] {
   }
   const named = [...names]
     .filter(([resource]) => !whole.has(resource))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(([a], [b]) => byCodeUnits(a, b));
   if (named.length > 0) {
     rules.push({ apiGroups: [''], resources: named.map(([r]) => r), verbs: ['create'] });
   }

@@ -20,6 +20,7 @@ import { authorizeBind, type Subject } from './authorize.ts';
 import { translated } from './kube-errors.ts';
 import { parseBindRequest, uiIdentity, type BindInput } from './bind-request.ts';
 import type { ServedCluster, ServedClusters } from './clusters.ts';
+import { byCodeUnits } from '../../apis/order.ts';
 
 /** The logged-in user a request acts for (from the verified session). */
 export interface User {
@@ -269,7 +270,7 @@ export function userIdentity(user: Pick<User, 'issuer' | 'subject'>): string {
 
 function list<T extends { metadata?: { name?: string } }>(kind: string, items: T[]): List<T> {
   const sorted = [...items].sort((a, b) =>
-    (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+    byCodeUnits(a.metadata?.name ?? '', b.metadata?.name ?? ''),
   );
   return { apiVersion: 'kube-bind.io/v1alpha2', kind, metadata: {}, items: sorted };
 }

@@ -20,6 +20,7 @@ import type { Cluster } from '../../runtime/cluster.ts';
 import { watch, type Watch } from '../../runtime/controller/handlers.ts';
 import type { ObjectRef } from '../../runtime/controller/request.ts';
 import type { SchemaSource } from '../options/values.ts';
+import { byCodeUnits } from '../../apis/order.ts';
 
 type Scope = BoundSchemaSpec['scope'];
 type InformerScope = BoundSchemaSpec['informerScope'];
@@ -89,9 +90,7 @@ function newestFirst<T extends KubeObject>(objs: readonly T[]): T[] {
   const created = (o: T): string => o.metadata?.creationTimestamp ?? '';
   const name = (o: T): string => o.metadata?.name ?? '';
   return [...objs].sort((a, b) =>
-    created(a) !== created(b)
-      ? created(b).localeCompare(created(a))
-      : name(b).localeCompare(name(a)),
+    created(a) !== created(b) ? byCodeUnits(created(b), created(a)) : byCodeUnits(name(b), name(a)),
   );
 }
 

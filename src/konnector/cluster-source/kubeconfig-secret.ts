@@ -10,6 +10,7 @@ import type { ClusterConnection } from '../../kube/config.ts';
 import { KubeconfigRejected, parseInlineKubeconfig } from '../../kube/inline-kubeconfig.ts';
 import type { SecretKeyRef } from '../cluster.ts';
 import { secretKeyRefName } from '../cluster.ts';
+import { byCodeUnits } from '../../apis/order.ts';
 
 export const defaultKubeconfigKey = 'kubeconfig';
 
@@ -92,5 +93,5 @@ export function providerRefs(
       add({ namespace, name, key: defaultKubeconfigKey });
     }
   }
-  return [...refs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  return [...refs.entries()].sort(([a], [b]) => byCodeUnits(a, b)).map(([, r]) => r);
 }

@@ -24,6 +24,7 @@ import { resourceGroupName, sameGroupResource } from '../../../apis/kubebind/gro
 import type { APIServiceExport, InformerScope } from '../../../apis/kubebind/types.gen.ts';
 import { claimableResources } from '../../../apis/kubebind/wire.ts';
 import { binderName } from '../../resources/consumer.ts';
+import { byCodeUnits } from '../../../apis/order.ts';
 
 export const managedValue = 'kube-bind-backend';
 
@@ -95,7 +96,7 @@ function rulesWith(
 ): PolicyRule[] {
   const byName = new Map(list.map((gr) => [resourceGroupName(gr), gr]));
   return [...byName.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodeUnits(a, b))
     .map(([, gr]) => ({ apiGroups: [gr.group], resources: [gr.resource], verbs: [...ruleVerbs] }));
 }
 

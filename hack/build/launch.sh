@@ -22,6 +22,8 @@ launch() {
     [[ -z "$(find "$root/src" "$root/package-lock.json" -newer "$stamp" -print -quit 2>&1)" ]]; then
     entry="$root/dist/$name.js"
   fi
+  # Fewer glibc malloc arenas, as in the images (why: hack/build/node-flags). One set wins.
+  export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
   # This program's Node.js flags (hack/build/node-flags), whichever form runs.
   local -a flags=()
   read -r -a flags < <(awk -v p="$name" '$1 == p { $1 = ""; print }' "$root/hack/build/node-flags") || true

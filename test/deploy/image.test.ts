@@ -31,6 +31,7 @@ interface ImageConfig {
   config: {
     User?: string;
     Entrypoint?: string[];
+    Env?: string[];
     WorkingDir?: string;
     Labels?: Record<string, string>;
   };
@@ -149,6 +150,8 @@ describe.each(['backend', 'konnector'] as const)('the %s image', (name) => {
       ...flags,
       `/app/dist/${name}.js`,
     ]);
+    // As bin/* runs them: two glibc malloc arenas (hack/build/node-flags says why).
+    expect(config.config.Env).toContain('MALLOC_ARENA_MAX=2');
     // The bundles are ES modules with a .js name: only package.json's type says so.
     const pkg = JSON.parse(readFileSync(join(image().rootfs, 'app/package.json'), 'utf8')) as {
       type?: string;

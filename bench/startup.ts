@@ -77,7 +77,6 @@ let form = 'unknown';
 async function backendReady(kubeconfig: string): Promise<number> {
   const started = performance.now();
   const { origin, child } = await spawnBackend(kubeconfig);
-  form = formOf(child.pid);
   try {
     await until(
       'bin/backend ready',
@@ -89,7 +88,10 @@ async function backendReady(kubeconfig: string): Promise<number> {
       },
       { timeoutMs: 60_000, intervalMs: 10 },
     );
-    return (performance.now() - started) / 1000;
+    const seconds = (performance.now() - started) / 1000;
+    // Read once it answers: until then the pid may still be bin/backend's shell.
+    form = formOf(child.pid);
+    return seconds;
   } finally {
     await stopChild(child);
   }

@@ -30,6 +30,7 @@ import { spawnBackend, stopChild } from './lib/backend-process.ts';
 import { forEachBounded } from './lib/concurrency.ts';
 import { workBetween, workFigures, type WorkFigures } from './lib/backend-metrics.ts';
 import { apiserverWriteRate } from './lib/write-rate.ts';
+import { watchArrivals } from './lib/arrivals.ts';
 import { cpuSeconds, peakRssMiB } from './lib/proc.ts';
 import {
   minus,
@@ -205,27 +206,35 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       const driverBefore = driverRecords.length;
       const cpuBefore = backendPid === undefined ? 0 : cpuSeconds(backendPid);
       const workBefore = await work();
-      const started = performance.now();
-      await forEachBounded(total, 16, async (i) => {
-        const ns = `cluster-bench-${Math.floor(i / perConsumer)}`;
-        await new ResourceClient(admin, kb.APIServiceExportRequests, ns).create({
-          metadata: { name: `r${i % perConsumer}` },
-          spec: { resources: [{ group: 'wildwest.dev', resource: 'cowboys' }] },
-        });
-      });
+      // Finished requests are stamped by a watch, not by listing them all again and again: a
+      // list of thousands of objects every 250 ms would load the apiserver being measured.
       const requests = new ResourceClient(admin, kb.APIServiceExportRequests);
-      await until(
-        `all ${total} requests Succeeded`,
-        async () => {
-          const list = await requests.listAll();
-          const done = list.items.filter((r) => r.status?.phase === 'Succeeded').length;
-          const failed = list.items.filter((r) => r.status?.phase === 'Failed').length;
-          if (failed > 0) throw new Error(`${failed} requests failed`);
-          return done === total || undefined;
-        },
-        { timeoutMs: Infinity, intervalMs: 250 },
+      const keyOf = (i: number) =>
+        `cluster-bench-${Math.floor(i / perConsumer)}/r${i % perConsumer}`;
+      const finished = watchArrivals(
+        requests,
+        (await requests.list({ limit: 1 })).metadata?.resourceVersion ?? '',
+        (r) => r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed',
+        Array.from({ length: total }, (_, i) => keyOf(i)),
+        (r) => `${r.metadata?.namespace ?? ''}/${r.metadata?.name ?? ''}`,
       );
-      const seconds = (performance.now() - started) / 1000;
+      const started = performance.now();
+      try {
+        await forEachBounded(total, 16, async (i) => {
+          const ns = `cluster-bench-${Math.floor(i / perConsumer)}`;
+          await new ResourceClient(admin, kb.APIServiceExportRequests, ns).create({
+            metadata: { name: `r${i % perConsumer}` },
+            spec: { resources: [{ group: 'wildwest.dev', resource: 'cowboys' }] },
+          });
+        });
+        await finished.all(30 * 60_000);
+      } finally {
+        await finished.stop();
+      }
+      const lastFinished = Math.max(...finished.at.values());
+      const failed = (await requests.listAll()).items.filter((r) => r.status?.phase === 'Failed');
+      if (failed.length > 0) throw new Error(`${failed.length} requests failed`);
+      const seconds = (lastFinished - started) / 1000;
       const cpu = backendPid === undefined ? 0 : cpuSeconds(backendPid) - cpuBefore;
       const done = workBetween(workBefore, await work());
       // The other controllers (RBAC, namespaces, hashes) may still be working: wait until the

@@ -28,6 +28,7 @@ import {
   type StatusWrite,
   type TemplateLookup,
 } from './decide.ts';
+import { controllerRefTo } from '../../../apis/kubebind/owner.ts';
 
 export const bindableResourcesRequestControllerName = 'kube-bind-backend-bindableresourcesrequest';
 
@@ -122,14 +123,7 @@ async function writeResponseSecret(
   signal: AbortSignal,
 ): Promise<void> {
   const encoded = Buffer.from(value).toString('base64');
-  const owner = {
-    apiVersion: 'kube-bind.io/v1alpha2',
-    kind: 'BindableResourcesRequest',
-    name: request.metadata?.name ?? '',
-    uid: request.metadata?.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+  const owner = controllerRefTo('BindableResourcesRequest', request, { blockOwnerDeletion: true });
   if (!live) {
     try {
       await secrets.create(

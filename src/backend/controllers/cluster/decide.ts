@@ -5,6 +5,7 @@ import type { ClusterRole, ClusterRoleBinding, Subject } from 'kubernetes-types/
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Cluster } from '../../../apis/kubebind/types.gen.ts';
 import { sameContent } from '../same.ts';
+import { controllerRefTo } from '../../../apis/kubebind/owner.ts';
 
 export const oidcUserName = 'kube-bind-oidc-user';
 
@@ -14,16 +15,7 @@ export interface AllowedUsers {
 }
 
 export function controlledBy(cluster: Cluster): OwnerReference[] {
-  return [
-    {
-      apiVersion: 'kube-bind.io/v1alpha2',
-      kind: 'Cluster',
-      name: cluster.metadata?.name ?? '',
-      uid: cluster.metadata?.uid ?? '',
-      controller: true,
-      blockOwnerDeletion: true,
-    },
-  ];
+  return [controllerRefTo('Cluster', cluster, { blockOwnerDeletion: true })];
 }
 
 export function oidcUserRole(cluster: Cluster): ClusterRole {

@@ -56,6 +56,7 @@ import {
 } from '../exported-schemas.ts';
 import { deleteExpired } from '../finished-ttl.ts';
 import { ownerLabel, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
+import { controllerRefTo } from '../../../apis/kubebind/owner.ts';
 
 export const serviceExportRequestControllerName = 'kube-bind-backend-serviceexportrequest';
 
@@ -424,13 +425,5 @@ class RequestReconcile {
 const ns = (obj: { metadata?: { namespace?: string } }): string => obj.metadata?.namespace ?? '';
 const name = (obj: { metadata?: { name?: string } }): string => obj.metadata?.name ?? '';
 
-function controllerRef(owner: kb.APIServiceExport): OwnerReference {
-  return {
-    apiVersion: 'kube-bind.io/v1alpha2',
-    kind: 'APIServiceExport',
-    name: name(owner),
-    uid: owner.metadata?.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
+const controllerRef = (owner: kb.APIServiceExport): OwnerReference =>
+  controllerRefTo('APIServiceExport', owner, { blockOwnerDeletion: true });

@@ -6,6 +6,7 @@ import type {
   APIServiceBindingBundle,
   APIServiceExport,
 } from '../../../apis/kubebind/types.gen.ts';
+import { controllerRefTo } from '../../../apis/kubebind/owner.ts';
 
 export interface BundlePlan {
   create: APIServiceBinding[];
@@ -52,15 +53,7 @@ function bindingFor(bundle: APIServiceBindingBundle, name: string): APIServiceBi
     kind: 'APIServiceBinding',
     metadata: {
       name,
-      ownerReferences: [
-        {
-          apiVersion: 'kube-bind.io/v1alpha2',
-          kind: 'APIServiceBindingBundle',
-          name: bundle.metadata?.name ?? '',
-          uid: bundle.metadata?.uid ?? '',
-          controller: true,
-        },
-      ],
+      ownerReferences: [controllerRefTo('APIServiceBindingBundle', bundle)],
     },
     ...(bundle.spec && { spec: { kubeconfigSecretRef: { ...bundle.spec.kubeconfigSecretRef } } }),
   };

@@ -31,6 +31,7 @@ import {
   secretValidCondition,
 } from '../../../apis/kubebind/wire.ts';
 import { hasFinalizer } from '../../sync/decide.ts';
+import { controllerRefTo } from '../../../apis/kubebind/owner.ts';
 
 export function boundSchemaHash(bs: BoundSchema): string {
   return createHash('sha256')
@@ -46,15 +47,7 @@ export function consumerCRD(bs: BoundSchema, binding: APIServiceBinding): Custom
   crd.metadata = {
     ...crd.metadata,
     annotations: { [boundSchemaHashAnnotation]: boundSchemaHash(bs) },
-    ownerReferences: [
-      {
-        apiVersion: 'kube-bind.io/v1alpha2',
-        kind: 'APIServiceBinding',
-        name: binding.metadata?.name ?? '',
-        uid: binding.metadata?.uid ?? '',
-        controller: true,
-      },
-    ],
+    ownerReferences: [controllerRefTo('APIServiceBinding', binding)],
   };
   return crd;
 }

@@ -94,31 +94,29 @@ const backendResources = new Set([
 ]);
 const counter = new RequestCounter(backendResources);
 
-/** What the kube-apiserver served on the backend's resources, by anyone. */
-async function scrape(admin: KubeClient): Promise<Counts> {
-  return counter.fromMetrics(
-    await admin.request<string>('GET', '/metrics'),
-    'apiserver_request_total',
-  );
+interface ServeTime {
+  /** Summed seconds (apiserver_request_duration_seconds_sum) by `VERB resource`. */
+  seconds: Counts;
+  count: Counts;
 }
 
 /**
- * Time the kube-apiserver spent serving the backend's resources, by `VERB resource`: summed
- * seconds (apiserver_request_duration_seconds_sum) in `seconds` and the count, by anyone.
+ * What the kube-apiserver served on the backend's resources, by anyone, from one read of its
+ * /metrics: the requests by `VERB resource`, and the time spent serving them.
  */
-async function serveTime(admin: KubeClient): Promise<{ seconds: Counts; count: Counts }> {
+async function scrape(admin: KubeClient): Promise<{ requests: Counts; serve: ServeTime }> {
   const text = await admin.request<string>('GET', '/metrics');
   return {
-    seconds: counter.fromMetrics(text, 'apiserver_request_duration_seconds_sum'),
-    count: counter.fromMetrics(text, 'apiserver_request_duration_seconds_count'),
+    requests: counter.fromMetrics(text, 'apiserver_request_total'),
+    serve: {
+      seconds: counter.fromMetrics(text, 'apiserver_request_duration_seconds_sum'),
+      count: counter.fromMetrics(text, 'apiserver_request_duration_seconds_count'),
+    },
   };
 }
 
 /** The apiserver's mean time per write, ms, most first: which writes cost it most. */
-function meanServeMs(
-  a: { seconds: Counts; count: Counts },
-  b: { seconds: Counts; count: Counts },
-): string {
+function meanServeMs(a: ServeTime, b: ServeTime): string {
   const seconds = minus(b.seconds, a.seconds);
   const count = minus(b.count, a.count);
   return (
@@ -202,7 +200,6 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       await sleep(2000);
 
       const before = await scrape(admin);
-      const serveBefore = await serveTime(admin);
       const driverBefore = driverRecords.length;
       const cpuBefore = backendPid === undefined ? 0 : cpuSeconds(backendPid);
       const workBefore = await work();
@@ -245,25 +242,28 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         await sleep(2000);
         const now = await scrape(admin);
         const delta = readsAndWrites(
-          minus(minus(now, last), driverSince(driverRecords, lastDriver)),
+          minus(minus(now.requests, last.requests), driverSince(driverRecords, lastDriver)),
         );
         last = now;
         lastDriver = driverRecords.length;
         if (delta.reads === 0 && delta.writes === 0) break;
       }
       const settled = (performance.now() - started) / 1000 - 2;
-      const serveMs = meanServeMs(serveBefore, await serveTime(admin));
-      const counts = minus(minus(last, before), driverSince(driverRecords, driverBefore));
+      const serveMs = meanServeMs(before.serve, last.serve);
+      const counts = minus(
+        minus(last.requests, before.requests),
+        driverSince(driverRecords, driverBefore),
+      );
       const backend = readsAndWrites(counts);
       const writes = new Map([...counts].filter(([k]) => !/^(GET|LIST|WATCH) /.test(k)));
 
       // Steady state: nothing changes; what does the backend ask for?
       const steadyDriverBefore = driverRecords.length;
-      const steadyBefore = await scrape(admin);
+      const steadyBefore = (await scrape(admin)).requests;
       await sleep(15_000);
       const steady = readsAndWrites(
         minus(
-          minus(await scrape(admin), steadyBefore),
+          minus((await scrape(admin)).requests, steadyBefore),
           driverSince(driverRecords, steadyDriverBefore),
         ),
       );

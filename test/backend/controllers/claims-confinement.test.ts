@@ -401,7 +401,12 @@ describe('a request may claim only what a template offers', () => {
       });
       expect(secrets.status?.terminalMessage).toContain('secrets');
       expect(secrets.status?.terminalMessage).toContain('template');
-      expect(await warnings(p.admin, p.a.contract, 'secrets')).not.toEqual([]);
+      // Events are recorded after the status write, so the warning may trail the phase.
+      const said = await eventually('a warning on request secrets', async () => {
+        const list = await warnings(p.admin, p.a.contract, 'secrets');
+        return list.length > 0 ? list.join('\n') : undefined;
+      });
+      expect(said).toContain('secrets');
       // Offered, but with a selector other than the template's.
       const wider = await request(p.a, 'wider', {
         resources: [p.widgets],

@@ -36,6 +36,7 @@ import { ResourceClient, resourceType } from '../../../kube/resource.ts';
 import { binderName } from '../../resources/consumer.ts';
 import { managedValue } from './decide.ts';
 import {
+  claimableResources,
   clusterNamespaceAnnotation,
   consumerUIDAnnotation,
   managedByLabel,
@@ -94,11 +95,13 @@ const unchanged = contentFields
   )
   .join(' && ');
 
+const distinct = (values: readonly string[]): string[] => [...new Set(values)];
+
 /** The claimable kinds' writes (kubernetes-types lacks the rule's `resources` field). */
 const claimableRule = {
-  apiGroups: [''],
-  apiVersions: ['v1'],
-  resources: ['configmaps', 'secrets', 'serviceaccounts'],
+  apiGroups: distinct(claimableResources.map((r) => r.group)),
+  apiVersions: distinct(claimableResources.map((r) => r.version)),
+  resources: claimableResources.map((r) => r.resource),
   operations: ['CREATE', 'UPDATE', 'DELETE'],
 } as NamedRuleWithOperations;
 

@@ -36,7 +36,7 @@ import {
   waitForBindingsAPI,
 } from './konnector.ts';
 import { rbacName } from '../apis/kubebind/konnector-rbac.ts';
-import { providerKubeconfigLabel } from '../apis/kubebind/wire.ts';
+import { ReadyCondition, providerKubeconfigLabel } from '../apis/kubebind/wire.ts';
 import {
   kubeconfigTarget,
   pluginUserAgent,
@@ -688,7 +688,7 @@ async function ensureBinding(
     return raced;
   }
   // Best effort, as upstream: Ready=False (Pending) until the konnector reports.
-  const conditions = markFalse([], 'Ready', 'Pending', 'Info', 'Pending', io.now());
+  const conditions = markFalse([], ReadyCondition, 'Pending', 'Info', 'Pending', io.now());
   await patchStatusGuarded(bindings, created, { conditions }).catch(() => undefined);
   io.stderr(`Created APIServiceBinding ${name}.\n`);
   return created;
@@ -722,7 +722,7 @@ export function bindingRows(items: readonly kb.APIServiceBinding[], nowMs: numbe
   return [
     ['NAME', 'PROVIDER', 'READY', 'MESSAGE', 'AGE'],
     ...items.map((b) => {
-      const ready = b.status?.conditions?.find((c) => c.type === 'Ready');
+      const ready = b.status?.conditions?.find((c) => c.type === ReadyCondition);
       const created = Date.parse(b.metadata?.creationTimestamp ?? '');
       return [
         b.metadata?.name ?? '',

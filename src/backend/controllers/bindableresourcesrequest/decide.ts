@@ -7,6 +7,7 @@ import type * as kb from '../../../apis/kubebind/types.gen.ts';
 import { parseGoDuration } from '../../../cli/duration.ts';
 import { formatTime } from '../../../kube/time.ts';
 import type { EventType } from '../../../runtime/events.ts';
+import { ReadyCondition } from '../../../apis/kubebind/wire.ts';
 import { BackendError } from '../../errors.ts';
 import type { ConsumerIdentity } from '../../resources/consumer.ts';
 import { expiry, type Expiry } from '../finished-ttl.ts';
@@ -167,7 +168,7 @@ function readyCondition(
   const observedGeneration = request.metadata?.generation ?? 0;
   return setMetaCondition(
     request.status?.conditions ?? [],
-    { type: 'Ready', status, reason, message, observedGeneration },
+    { type: ReadyCondition, status, reason, message, observedGeneration },
     now,
   );
 }

@@ -21,6 +21,7 @@ import type {
   PermissionClaim,
 } from '../../../apis/kubebind/types.gen.ts';
 import {
+  ReadyCondition,
   bindingFinalizer,
   boundSchemaHashAnnotation,
   connectedCondition,
@@ -99,7 +100,7 @@ export function boundSchemaStatus(
 ): BoundSchemaStatus | undefined {
   let conditions: Condition[] = [...(bs.status?.conditions ?? [])];
   for (const c of crd.status?.conditions ?? []) {
-    if (c.type === 'Ready') continue;
+    if (c.type === ReadyCondition) continue;
     conditions =
       c.status === 'True'
         ? markTrue(conditions, c.type, now)

@@ -9,15 +9,21 @@ import type {
   APIResourceSchema,
   BoundAPIResource,
 } from '../../../../apis/kubebind/kcp.ts';
-import type {
-  APIServiceExportResource,
-  APIServiceExportTemplate,
+import {
+  informerScopeValues,
+  type APIServiceExportResource,
+  type APIServiceExportTemplate,
 } from '../../../../apis/kubebind/types.gen.ts';
 import { ownerBindingAnnotation } from '../../../../apis/kubebind/wire.ts';
 import { sameContent } from '../../same.ts';
 import { ownerBinding } from '../template-owner.ts';
 
 type Scope = APIServiceExportTemplate['spec']['scope'];
+
+/** Every template scope, namespaced first: the order in which a binding's templates are made. */
+const scopesInOrder: readonly Scope[] = [...informerScopeValues].sort(
+  (a, b) => Number(a === 'Cluster') - Number(b === 'Cluster'),
+);
 
 /** Why a binding gets no templates, or undefined when it does. */
 export function skipReason(
@@ -74,8 +80,7 @@ export function desiredTemplates(
   resources: readonly ResolvedResource[],
 ): APIServiceExportTemplate[] {
   const name = binding.metadata?.name ?? '';
-  const scopes: Scope[] = ['Namespaced', 'Cluster'];
-  return scopes.flatMap((scope) => {
+  return scopesInOrder.flatMap((scope) => {
     const inScope = resources.filter((r) => r.scope === scope);
     if (inScope.length === 0) return [];
     return [

@@ -1,6 +1,6 @@
-// The logging flags upstream's backend and konnector take from Kubernetes component-base (spec protocol.md
-// §9), so a deployment's `-v=2` keeps working: verbosity maps onto log levels, and the output
-// is JSON (structured, one object per line).
+// The logging flags upstream's backend and konnector take from Kubernetes component-base
+// (docs/protocol.md §9), so a deployment's `-v=2` keeps working: verbosity maps onto log levels,
+// and the output is JSON (structured, one object per line).
 import type { FlagSpec } from './flags.ts';
 import type { FlagReader } from './reader.ts';
 import { ValueError, positiveDuration } from './values.ts';

@@ -1,5 +1,5 @@
-// Go's encoding/json, reproduced byte for byte for the values kube-bind hashes (spec
-// controllers.md §4.4). The backend annotates objects with a SHA-256 of Go's encoding of a
+// Go's encoding/json, reproduced byte for byte for the values kube-bind hashes
+// (docs/controllers.md §4.4). The backend annotates objects with a SHA-256 of Go's encoding of a
 // BoundSchemaSpec; to take over a provider cluster without rewriting those annotations we must
 // produce the very same bytes. Two flavours are needed:
 //

@@ -1,4 +1,4 @@
-// The contract namespace of a consumer is named from its cluster identity (spec controllers.md
+// The contract namespace of a consumer is named from its cluster identity (docs/controllers.md
 // §3.1). The name must be byte-identical to the Go backend's, or a consumer served by both would
 // get two namespaces: SHA-224 of the identity, first 8 bytes, as a big-endian unsigned integer in
 // lower-case base 36 — with the quirk of the Go base36 library used upstream, which writes one

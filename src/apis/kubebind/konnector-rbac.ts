@@ -8,7 +8,7 @@
 // - the consumer CRDs of those resources (installed from the BoundSchemas): update and delete by
 //   name (creating is in the base role: RBAC cannot restrict creation by name);
 // - the claimed resources (configmaps, secrets, serviceaccounts in the core group), only those
-//   the export claims (issue 17: claimed objects flow both ways, so the konnector reads the
+//   the export claims (claimed objects flow both ways, so the konnector reads the
 //   consumer's objects and writes the copies of the provider's): get/list/watch/create/update/
 //   delete (what the claim syncer does; no patch) on the resource when a claim selects by label or
 //   by reference; when every claim of a resource names its objects, get/list/watch/update/delete
@@ -121,7 +121,7 @@ function byGroup(
  * Whether a bound resource's group can be a CustomResourceDefinition the konnector installs:
  * a DNS name with a dot, outside Kubernetes' own `k8s.io` groups and kube-bind's. Anything else
  * (the core group, `apps`, `rbac.authorization.k8s.io`, …) would grant the provider's export
- * every verb on the consumer's built-in objects (issue 16, item 8): refused.
+ * every verb on the consumer's built-in objects: refused (docs/security.md, "Smaller ones").
  */
 export function isBindableGroup(group: string): boolean {
   const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;

@@ -48,7 +48,7 @@ export interface BackendDeps {
   clock: Clock;
   /** Where controllers report what an operator should know (Kubernetes Events). */
   events?: EventRecorder;
-  /** OIDC subjects allowed to bind (the HTTP front door, issue 6, fills these from its flags). */
+  /** OIDC subjects allowed to bind (the HTTP front door fills these from its flags). */
   allowed?: { groups: readonly string[]; users: readonly string[] };
   /** kcp: the backend's own identity, granted read access for the schema virtual workspace. */
   vwSubject?: Subject;

@@ -1,4 +1,4 @@
-// Every engaged cluster gets a Cluster `default` before its controllers start (spec controllers.md
+// Every engaged cluster gets a Cluster `default` before its controllers start (docs/controllers.md
 // §6.3): it owns the RBAC that lets OIDC users bind. Right after a kcp workspace binds
 // kube-bind.io its permission claims may not be in force yet, so Forbidden is tried again.
 import type { Logger } from 'pino';

@@ -1,13 +1,13 @@
-// Who may bind is decided by the provider cluster's RBAC, not by a list in the backend (spec
-// protocol.md §4.3): a SubjectAccessReview for verb `bind` on group kube-bind.io, as the OIDC
+// Who may bind is decided by the provider cluster's RBAC, not by a list in the backend
+// (docs/protocol.md §4.3): a SubjectAccessReview for verb `bind` on group kube-bind.io, as the OIDC
 // user with their groups. The cluster controller grants it to --oidc-allowed-users/-groups.
 //
 // The review names the IdP's subject and groups as Kubernetes users and groups, so the IdP must
-// not be able to name Kubernetes' own identities (issue 16, item 8): a subject `system:…`
-// (`system:serviceaccount:…`, `system:kube-controller-manager`, …) is refused, and groups
-// `system:…` from the IdP (`system:masters` passes every check) are left out. Upstream passes
-// both through. Groups the backend adds itself (the embedded issuer's `system:authenticated`) are
-// kept: they come from our configuration, not from a token.
+// not be able to name Kubernetes' own identities (docs/security.md, "Smaller ones"): a subject
+// `system:…` (`system:serviceaccount:…`, `system:kube-controller-manager`, …) is refused, and
+// groups `system:…` from the IdP (`system:masters` passes every check) are left out. Upstream
+// passes both through. Groups the backend adds itself (the embedded issuer's
+// `system:authenticated`) are kept: they come from our configuration, not from a token.
 import type { KubeClient } from '../../kube/client.ts';
 import { ResourceClient } from '../../kube/resource.ts';
 import { SubjectAccessReviews } from '../../kube/resources.ts';

@@ -1,4 +1,5 @@
-// Who may be handed the kubeconfig of a contract namespace (issue 16, item 4). The consumer
+// Who may be handed the kubeconfig of a contract namespace (docs/security.md, "A contract
+// namespace belongs to whoever provisioned it"). The consumer
 // identity that names the namespace is chosen by the client (the CLI sends its kube-system UID,
 // which anyone who can read that cluster knows), so it cannot decide access. The namespace
 // records who provisioned it in an annotation of our own, beside upstream's untouched `author`,

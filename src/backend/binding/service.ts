@@ -204,7 +204,7 @@ export class BindingService {
     const name = namespace?.metadata?.name;
     if (name === undefined) return { connected: false };
     // Read when asked rather than cached: only this page needs exports, and a cache of every
-    // consumer's exports in each replica would duplicate the controllers' (issue 20).
+    // consumer's exports in each replica would duplicate the controllers' and cost memory.
     const { items } = await new ResourceClient(
       served.cluster.client,
       kb.APIServiceExports,

@@ -1,5 +1,5 @@
-// The flags of the HTTP front door: listener, OIDC login, cookies, session store (spec
-// protocol.md §9), with upstream's names and defaults, plus the Redis connection settings and
+// The flags of the HTTP front door: listener, OIDC login, cookies, session store
+// (docs/protocol.md §9), with upstream's names and defaults, plus the Redis connection settings and
 // the token key that upstream lacks (differences.md item 3).
 import type { FlagSpec } from '../../cli/flags.ts';
 

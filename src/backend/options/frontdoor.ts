@@ -102,7 +102,8 @@ export function readLogin(
   const oidc = readOidc(r, env);
   const allowRemote = r.bool('oidc-embedded-allow-remote', false);
   if (oidc.type === 'embedded' && server && !isLoopbackHost(server.host) && !allowRemote) {
-    // Issue 16, item 8: the development issuer logs in whoever reaches it, without asking.
+    // The development issuer logs in whoever reaches it, without asking (docs/security.md,
+    // "Smaller ones").
     r.fail(
       'listen-address',
       server.host,

@@ -57,7 +57,8 @@ export interface ConsumerIdentity {
   clusterPrettyName?: string;
   /**
    * Who provisions: recorded on a new contract namespace, and required to match the record of
-   * an existing one (issue 16, item 4; binding/ownership.ts).
+   * an existing one (binding/ownership.ts; docs/security.md, "A contract namespace belongs to
+   * whoever provisioned it").
    */
   owner: ConsumerOwner;
 }

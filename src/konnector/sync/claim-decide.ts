@@ -1,5 +1,5 @@
 // Who owns a claimed object, and what the claim syncer does about it, as pure functions of the
-// consumer and provider objects of one name (issue 17; upstream v0.8.1's konnector
+// consumer and provider objects of one name (upstream v0.8.1's konnector
 // `claimedresources`). Claimed objects (ConfigMaps, Secrets, ServiceAccounts) flow both ways: the
 // owner's object is copied to the other side, labelled `kube-bind.io/owner=<owner>` and annotated
 // with its provenance; creates, updates and deletes follow the owner, and an edited copy is

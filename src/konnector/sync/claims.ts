@@ -93,7 +93,7 @@ export function referencedKeys(
 }
 
 /**
- * The claim's reference index (issue 17, item 4): files each referencing object under the
+ * The claim's reference index: files each referencing object under the
  * `namespace/name` keys it references, so "is this key referenced?" is one lookup in the
  * informer's index, updated per referencing-object event, instead of a walk over every
  * referencing object on every change. The index name tells paths apart when one resource is

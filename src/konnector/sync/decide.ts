@@ -1,8 +1,8 @@
-// What the spec and status syncers want, as pure functions of the two objects (spec
-// controllers.md §5.9, protocol.md §8). Consumer → provider: every top-level field but metadata and
-// status (spec, data, …), the consumer's labels and annotations (added to the provider's, never
-// removing what provider-side controllers put there), and the provenance annotations. Provider →
-// consumer: status only, plus the consumer copy's provenance annotations.
+// What the spec and status syncers want, as pure functions of the two objects
+// (docs/controllers.md §5.9, docs/protocol.md §8). Consumer → provider: every top-level field but
+// metadata and status (spec, data, …), the consumer's labels and annotations (added to the
+// provider's, never removing what provider-side controllers put there), and the provenance
+// annotations. Provider → consumer: status only, plus the consumer copy's provenance annotations.
 import { isDeepStrictEqual } from '../builtins.ts';
 import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { downstreamFinalizer } from '../../apis/kubebind/wire.ts';

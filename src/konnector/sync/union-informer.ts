@@ -1,7 +1,8 @@
-// Several informers of one resource seen as one (issue 16, item 8): a permission claim that
-// names its objects is watched one name at a time (`fieldSelector=metadata.name=<name>`), which
-// is what RBAC `resourceNames` allows for list and watch, instead of listing every object of
-// the resource in the consumer cluster. The syncer reads the union like any informer.
+// Several informers of one resource seen as one: a permission claim that names its objects is
+// watched one name at a time (`fieldSelector=metadata.name=<name>`), which is what RBAC
+// `resourceNames` allows for list and watch, instead of listing every object of the resource in
+// the consumer cluster, so the konnector's grant covers those names only (docs/security.md, "The
+// konnector's per-binding grants"). The syncer reads the union like any informer.
 import type { KubeObject } from '../../kube/resource.ts';
 import type { EventHandler, HandlerRegistration, Informer } from '../../runtime/cache/informer.ts';
 import { objectKey } from '../../runtime/cache/keys.ts';

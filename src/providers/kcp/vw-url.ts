@@ -1,4 +1,4 @@
-// Where the apiresourceschema virtual workspace of an engaged kcp cluster is (spec controllers.md
+// Where the apiresourceschema virtual workspace of an engaged kcp cluster is (docs/controllers.md
 // §6.4, "Shared VW fallback"). An APIBinding's bound resources name APIResourceSchemas that live
 // in the export's workspace, which the backend cannot read directly; kcp serves them, per consumer
 // workspace, at `/services/apiresourceschema/<id>/clusters/<id>` to whoever may read that

@@ -75,7 +75,8 @@ export function decideRequest(
     author: request.spec.author,
     clusterPrettyName: request.spec.clusterIdentity.prettyName || name,
     // spec.author is whatever the request says; the namespace it was created in is what the
-    // provider's RBAC vouches for (issue 16, item 4).
+    // provider's RBAC vouches for (docs/security.md, "A contract namespace belongs to whoever
+    // provisioned it").
     owner: { requestNamespace: request.metadata?.namespace ?? '' },
   };
   return { kind: 'provision', who, secretRef };

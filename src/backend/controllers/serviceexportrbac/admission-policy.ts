@@ -1,6 +1,7 @@
-// What RBAC cannot say about claimed objects (issue 17, item 3): claimed objects flow both ways, so
-// a consumer's `kube-binder` service account holds every verb on the claimed resources in its
-// contract and service namespaces (decide.ts) — it writes the copies of the objects it owns there.
+// What RBAC cannot say about claimed objects (docs/security.md, "Smaller ones"): claimed objects
+// flow both ways, so a consumer's `kube-binder` service account holds every verb on the claimed
+// resources in its contract and service namespaces (decide.ts) — it writes the copies of the
+// objects it owns there.
 // RBAC cannot tell those from the provider's own objects in the same namespaces: a label is not
 // something RBAC can match. This ValidatingAdmissionPolicy makes ownership (upstream's
 // `kube-bind.io/owner` label) binding on the provider for every consumer's konnector at once:

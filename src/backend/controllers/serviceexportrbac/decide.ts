@@ -1,8 +1,8 @@
-// Which RBAC objects give one consumer's konnector access to what one export carries (spec
-// controllers.md §5.4), decided from the export, the backend's consumer scope and the consumer's
-// service namespaces. Unlike upstream, every object is per consumer and per export: upstream
-// aggregates all consumers' rules into one ClusterRole bound by one ClusterRoleBinding whose single
-// subject is whichever consumer was reconciled last (differences.md item 6).
+// Which RBAC objects give one consumer's konnector access to what one export carries
+// (docs/controllers.md §5.4), decided from the export, the backend's consumer scope and the
+// consumer's service namespaces. Unlike upstream, every object is per consumer and per export:
+// upstream aggregates all consumers' rules into one ClusterRole bound by one ClusterRoleBinding
+// whose single subject is whichever consumer was reconciled last (differences.md item 6).
 //
 // - Namespaced consumer scope, namespaced resources: a Role and RoleBinding in the contract
 //   namespace and in each service namespace (the konnector watches exactly those).
@@ -14,7 +14,8 @@
 //   every Secret of the provider cluster. (A konnector that watches claimed objects cluster-wide,
 //   as upstream's does with Cluster scope, cannot sync claims then; ours watches per namespace.)
 // - Claims are granted read, create, update and delete (no patch): the konnector writes the copies
-//   of the consumer's objects there and reads the provider's (issue 17). RBAC cannot tell the two apart by their
+//   of the consumer's objects there and reads the provider's (claimed objects flow both ways).
+//   RBAC cannot tell the two apart by their
 //   `kube-bind.io/owner` label; the ValidatingAdmissionPolicy of admission-policy.ts refuses
 //   consumer writes to the provider's objects.
 // - The service namespaces passed in must be the ones created for this consumer (the controller

@@ -1,5 +1,5 @@
 // What a request may have beyond its schemas: claims a template offers, namespaces that may become
-// service namespaces (issue 16, item 2).
+// service namespaces (docs/security.md, "Permission claims stay in the consumer's own namespaces").
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import type {

@@ -10,7 +10,7 @@ export function healthRoutes(deps: FrontDoorDeps) {
     app.get('/healthz', (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
     // Readiness: caches synced and the session store reachable, so a load balancer only sends
     // logins to replicas that can finish them. The answer is public: it names the checks, never
-    // an address or an error text (those go to the log, issue 16 item 8).
+    // an address or an error text (those go to the log; docs/security.md, "Smaller ones").
     app.get('/readyz', async (req, reply) => {
       const failed: string[] = [];
       if (!deps.binding.ready()) failed.push('caches');

@@ -47,7 +47,7 @@ function scannedFiles(): string[] {
     .map((dir) => join(root, dir))
     .filter((dir) => statSync(dir, { throwIfNoEntry: false })?.isDirectory())
     .flatMap((dir) => [...filesUnder(dir)])
-    .concat(join(root, 'eslint.config.js'));
+    .concat(join(root, 'eslint.config.js'), join(root, 'README.md'));
 }
 
 /**

@@ -3,7 +3,6 @@
 // belongs to the konnector otherwise: we merge-patch `/status` with the conditions we read plus our
 // one condition, guarded by resourceVersion, so a concurrent konnector write makes our patch fail
 // (and retry) instead of being overwritten. `Ready` stays the konnector's.
-import { markFalse, markTrue } from '../../../apis/kubebind/conditions.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
 import type { Clock } from '../../../runtime/clock.ts';
@@ -15,8 +14,7 @@ import { namespacedKey } from '../../../runtime/cache/keys.ts';
 import { clusterBindingName } from '../../resources/consumer.ts';
 import { patchConditions } from '../conditions-patch.ts';
 import { perCluster } from '../per-cluster.ts';
-import { healthyCondition } from '../../../apis/kubebind/wire.ts';
-import { heartbeatHealth } from './decide.ts';
+import { decideClusterBinding } from './decide.ts';
 
 export const clusterBindingControllerName = 'kube-bind-backend-clusterbinding';
 
@@ -36,22 +34,15 @@ export function clusterBindingController(
     reconcile: async (req, { cluster, signal }) => {
       const binding = informerOf(cluster).lister.get(namespacedKey(req.namespace, req.name));
       if (!binding) return;
-      const now = clock.now();
-      const health = heartbeatHealth(binding.status, now);
+      const action = decideClusterBinding(binding, clock.now());
       const current = binding.status?.conditions ?? [];
-      const next = health.healthy
-        ? markTrue(current, healthyCondition, now)
-        : markFalse(current, healthyCondition, health.reason, health.severity, health.message, now);
       const bindings = new ResourceClient(cluster.client, kb.ClusterBindings, req.namespace);
-      const wrote = await patchConditions(bindings, binding, current, next, signal);
-      const was = current.find((c) => c.type === healthyCondition)?.status;
-      if (wrote && !health.healthy && was === 'True') {
-        await events.event(binding, 'Warning', health.reason, health.message);
-      } else if (wrote && health.healthy && was === 'False') {
-        await events.event(binding, 'Normal', 'Healthy', 'the konnector heartbeats again');
+      const wrote = await patchConditions(bindings, binding, current, action.conditions, signal);
+      if (wrote && action.event) {
+        const { type, reason, message } = action.event;
+        await events.event(binding, type, reason, message);
       }
-      // Nothing announces a missing heartbeat: look again when the current one expires.
-      return health.healthy ? requeueAfter(health.recheckAfterMs) : undefined;
+      return action.recheckAfterMs === undefined ? undefined : requeueAfter(action.recheckAfterMs);
     },
   };
 }

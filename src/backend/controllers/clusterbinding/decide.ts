@@ -3,9 +3,16 @@
 // condition but loses it (a plain update of an object with a status subresource), reports a
 // fresh heartbeat as clock drift, and never looks again until something else changes; here the
 // drift rule is the right way round and the result says when to look again.
-import type { ConditionSeverity } from '../../../apis/kubebind/conditions.ts';
-import type { ClusterBindingStatus } from '../../../apis/kubebind/types.gen.ts';
+import {
+  markFalse,
+  markTrue,
+  type Condition,
+  type ConditionSeverity,
+} from '../../../apis/kubebind/conditions.ts';
+import type { ClusterBinding, ClusterBindingStatus } from '../../../apis/kubebind/types.gen.ts';
+import { healthyCondition } from '../../../apis/kubebind/wire.ts';
 import { parseGoDuration } from '../../../cli/duration.ts';
+import type { EventType } from '../../../runtime/events.ts';
 
 /** How far in the future a heartbeat may be before we call the clocks apart. */
 export const allowedDriftMs = 10_000;
@@ -52,6 +59,36 @@ export function heartbeatHealth(status: ClusterBindingStatus | undefined, now: n
     );
   }
   return { healthy: true, recheckAfterMs: expiresAt - now + 1000 };
+}
+
+/** What the controller does with one ClusterBinding. */
+export interface ClusterBindingAction {
+  /** The binding's conditions with `Healthy` set: written when they differ from the ones read. */
+  conditions: Condition[];
+  /** Recorded once the conditions were written: `Healthy` turned False, or True again. */
+  event?: { type: EventType; reason: string; message: string };
+  /** Healthy: look again when the heartbeat expires, since nothing announces a missing one. */
+  recheckAfterMs?: number;
+}
+
+export function decideClusterBinding(binding: ClusterBinding, now: number): ClusterBindingAction {
+  const health = heartbeatHealth(binding.status, now);
+  const current = binding.status?.conditions ?? [];
+  const was = current.find((c) => c.type === healthyCondition)?.status;
+  if (health.healthy) {
+    return {
+      conditions: markTrue(current, healthyCondition, now),
+      ...(was === 'False' && {
+        event: { type: 'Normal', reason: 'Healthy', message: 'the konnector heartbeats again' },
+      }),
+      recheckAfterMs: health.recheckAfterMs,
+    };
+  }
+  const { reason, severity, message } = health;
+  return {
+    conditions: markFalse(current, healthyCondition, reason, severity, message, now),
+    ...(was === 'True' && { event: { type: 'Warning', reason, message } }),
+  };
 }
 
 function intervalOf(text: string | undefined): number | undefined {

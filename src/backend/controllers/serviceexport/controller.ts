@@ -1,7 +1,6 @@
 // The serviceexport controller (docs/controllers.md §5.3): keeps an export's source-spec hash
 // annotation current and says in `ProviderInSync` whether its BoundSchemas are all there. Woken by
 // the export and by any BoundSchema it names.
-import { markFalse, markTrue } from '../../../apis/kubebind/conditions.ts';
 import * as kb from '../../../apis/kubebind/types.gen.ts';
 import { PatchType } from '../../../kube/client.ts';
 import { ResourceClient } from '../../../kube/resource.ts';
@@ -13,8 +12,8 @@ import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter } from '../../../runtime/controller/result.ts';
 import { patchConditions } from '../conditions-patch.ts';
 import { hasResources } from '../well-formed.ts';
-import { providerInSyncCondition, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
-import { boundSchemaNames, decideExport } from './decide.ts';
+import { sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
+import { boundSchemaNames, decideExport, exportConditions } from './decide.ts';
 import { perCluster } from '../per-cluster.ts';
 
 export const serviceExportControllerName = 'kube-bind-backend-serviceexport';
@@ -79,18 +78,7 @@ export function serviceExportController(clock: Clock): ControllerSpec {
         return undefined;
       }
       const current = exp.status?.conditions ?? [];
-      const now = clock.now();
-      const next =
-        decision.kind === 'in-sync'
-          ? markTrue(current, providerInSyncCondition, now)
-          : markFalse(
-              current,
-              providerInSyncCondition,
-              'BoundSchemaMissing',
-              'Error',
-              decision.message,
-              now,
-            );
+      const next = exportConditions(exp, decision, clock.now());
       await patchConditions(resource, exp, current, next, signal);
       return undefined;
     },

@@ -6,7 +6,13 @@ import type {
   BoundSchemaSpec,
 } from '../../../apis/kubebind/types.gen.ts';
 import { sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
-import { boundSchemaNames, decideExport, missingSchemaGraceMs } from './decide.ts';
+import type { Condition } from '../../../apis/kubebind/conditions.ts';
+import {
+  boundSchemaNames,
+  decideExport,
+  exportConditions,
+  missingSchemaGraceMs,
+} from './decide.ts';
 
 // --- builders ---------------------------------------------------------------------------------
 
@@ -140,5 +146,56 @@ describe('decideExport', () => {
     expect(decideExport(bornAgo(-60_000), schemas({}), now).kind).toBe('missing-schemas');
     // The grace is only for missing schemas.
     expect(decideExport(bornAgo(1_000), both, now).kind).toBe('set-hash');
+  });
+});
+
+describe('exportConditions', () => {
+  const konnectorCondition: Condition = {
+    type: 'ConsumerInSync',
+    status: 'True',
+    lastTransitionTime: '2026-12-07T09:00:00Z',
+  };
+  const withConditions = (conditions: Condition[]): APIServiceExport => ({
+    ...exportOf(bothResources),
+    status: { conditions },
+  });
+
+  it('sets ProviderInSync=True when in sync, keeping the other conditions', () => {
+    const next = exportConditions(withConditions([konnectorCondition]), { kind: 'in-sync' }, now);
+    expect(next).toEqual([
+      konnectorCondition,
+      { type: 'ProviderInSync', status: 'True', lastTransitionTime: '2026-12-07T10:00:00Z' },
+    ]);
+  });
+
+  it('sets ProviderInSync=False naming the missing schemas', () => {
+    const message = 'BoundSchema widgets.example.com not found in kube-bind-abc';
+    const next = exportConditions(withConditions([]), { kind: 'missing-schemas', message }, now);
+    expect(next).toEqual([
+      {
+        type: 'ProviderInSync',
+        status: 'False',
+        severity: 'Error',
+        reason: 'BoundSchemaMissing',
+        message,
+        lastTransitionTime: '2026-12-07T10:00:00Z',
+      },
+    ]);
+  });
+
+  it('returns what it read when nothing changed, so nothing is written', () => {
+    const first = exportConditions(withConditions([]), { kind: 'in-sync' }, now);
+    expect(exportConditions(withConditions(first), { kind: 'in-sync' }, now + 60_000)).toEqual(
+      first,
+    );
+  });
+
+  it('moves the transition time only when the status changes', () => {
+    const missing = { kind: 'missing-schemas', message: 'gone' } as const;
+    const down = exportConditions(withConditions([]), missing, now);
+    const up = exportConditions(withConditions(down), { kind: 'in-sync' }, now + 60_000);
+    expect(up).toEqual([
+      { type: 'ProviderInSync', status: 'True', lastTransitionTime: '2026-12-07T10:01:00Z' },
+    ]);
   });
 });

@@ -2,10 +2,11 @@
 // from cached state: every BoundSchema the export names must exist; the export's
 // `kube-bind.io/source-spec-hash` annotation must be the hash of their specs, in the export's
 // resource order; then `ProviderInSync` is True.
+import { markFalse, markTrue, type Condition } from '../../../apis/kubebind/conditions.ts';
 import { resourceGroupName } from '../../../apis/kubebind/group-resource.ts';
 import { sourceSpecHashOf } from '../../../apis/kubebind/spec-hash.ts';
 import type { APIServiceExport, BoundSchema } from '../../../apis/kubebind/types.gen.ts';
-import { sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
+import { providerInSyncCondition, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
 
 export type ExportDecision =
   | { kind: 'missing-schemas'; message: string }
@@ -51,4 +52,30 @@ export function decideExport(
   if (exp.metadata?.annotations?.[sourceSpecHashAnnotation] !== hash)
     return { kind: 'set-hash', hash };
   return { kind: 'in-sync' };
+}
+
+/** A decision that is reported in the export's status. */
+export type ReportedDecision = Extract<ExportDecision, { kind: 'in-sync' | 'missing-schemas' }>;
+
+/**
+ * The export's conditions after a decision to report: `ProviderInSync` True when in sync, False
+ * (reason `BoundSchemaMissing`) naming the missing BoundSchemas otherwise. The other conditions
+ * are kept; the controller writes the result when it differs from what it read.
+ */
+export function exportConditions(
+  exp: APIServiceExport,
+  decision: ReportedDecision,
+  nowMs: number,
+): Condition[] {
+  const current = exp.status?.conditions ?? [];
+  return decision.kind === 'in-sync'
+    ? markTrue(current, providerInSyncCondition, nowMs)
+    : markFalse(
+        current,
+        providerInSyncCondition,
+        'BoundSchemaMissing',
+        'Error',
+        decision.message,
+        nowMs,
+      );
 }

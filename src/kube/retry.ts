@@ -6,6 +6,7 @@
 //   - the connection broke mid-request: idempotent verbs only (a POST may have been applied).
 // Watches are never retried here; the informer owns their restart.
 import { KubeApiError, TooManyRequestsError } from './errors.ts';
+import { connectTimeoutCode, idleTimeoutCode } from './transport.ts';
 
 export interface RetryPolicy {
   /** Attempts in total, including the first. */
@@ -24,26 +25,18 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 const idempotentMethods = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
-/** Error codes (Node and undici) meaning no byte of the request reached the server. */
+/** Error codes (Node's and transport.ts's) meaning no byte of the request reached the server. */
 const notSentCodes = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
+  connectTimeoutCode,
 ]);
 
 /** Error codes for a connection that broke after the request may have been sent. */
-const brokenCodes = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const brokenCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', idleTimeoutCode]);
 
 /**
  * The delay before attempt `attempt + 1` (attempts count from 1), or undefined when the error is
@@ -77,7 +70,7 @@ export function retryDelay(
   return undefined;
 }
 
-/** The system or undici error code of `err` or of its cause chain. */
+/** The system or transport error code of `err` or of its cause chain. */
 export function networkErrorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
     if (typeof e !== 'object') return undefined;

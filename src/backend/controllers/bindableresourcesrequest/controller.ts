@@ -18,7 +18,8 @@ import { forObject, watch } from '../../../runtime/controller/handlers.ts';
 import { requeueAfter, type Result } from '../../../runtime/controller/result.ts';
 import type { Provisioned } from '../../binding/provisioner.ts';
 import type { ConsumerIdentity } from '../../resources/consumer.ts';
-import { deleteExpired, type Expiry } from '../finished-ttl.ts';
+import { deleteExpired } from '../delete-expired.ts';
+import type { Expiry } from '../finished-ttl.ts';
 import { perCluster } from '../per-cluster.ts';
 import {
   decideProvisioned,

@@ -54,7 +54,7 @@ import {
   type ExportedSchemas,
   type ExportedSchemaSource,
 } from '../exported-schemas.ts';
-import { deleteExpired } from '../finished-ttl.ts';
+import { deleteExpired } from '../delete-expired.ts';
 import { ownerLabel, sourceSpecHashAnnotation } from '../../../apis/kubebind/wire.ts';
 import { controllerRefTo } from '../../../apis/kubebind/owner.ts';
 

@@ -5,7 +5,6 @@
 // annotations. Provider → consumer: status only, plus the consumer copy's provenance annotations.
 import { isDeepStrictEqual } from '../builtins.ts';
 import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1.js';
-import { downstreamFinalizer } from '../../apis/kubebind/wire.ts';
 import type { KubeObject } from '../../kube/resource.ts';
 import type { ObjectKey, PlacementStrategy } from '../placement.ts';
 import {
@@ -125,16 +124,6 @@ export function consumerProvenanceUpdate(
   return withConsumerProvenance(consumer, want).metadata?.annotations ?? {};
 }
 
-export function hasFinalizer(obj: KubeObject, finalizer = downstreamFinalizer): boolean {
-  return (obj.metadata?.finalizers ?? []).includes(finalizer);
-}
-
-/** The finalizer list with `finalizer` added or removed. */
-export function finalizersWith(
-  obj: KubeObject,
-  present: boolean,
-  f = downstreamFinalizer,
-): string[] {
-  const rest = (obj.metadata?.finalizers ?? []).filter((x) => x !== f);
-  return present ? [...rest, f] : rest;
-}
+// The syncers' finalizer rules, kept in a module of their own so the servicebinding controller
+// shares them without importing this file.
+export { finalizersWith, hasFinalizer } from '../finalizer-list.ts';

@@ -4,7 +4,7 @@
 import { PatchType } from '../../kube/client.ts';
 import { ignoreNotFound } from '../../kube/errors.ts';
 import type { KubeObject, ResourceClient } from '../../kube/resource.ts';
-import { finalizersWith } from './decide.ts';
+import { finalizersWith } from '../finalizer-list.ts';
 
 /** The updated object, or undefined when it is gone. */
 export function patchFinalizer<T extends KubeObject>(

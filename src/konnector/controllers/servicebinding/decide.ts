@@ -31,7 +31,7 @@ import {
   schemaInSyncCondition,
   secretValidCondition,
 } from '../../../apis/kubebind/wire.ts';
-import { hasFinalizer } from '../../sync/decide.ts';
+import { hasFinalizer } from '../../finalizer-list.ts';
 import { controllerRefTo } from '../../../apis/kubebind/owner.ts';
 
 export function boundSchemaHash(bs: BoundSchema): string {

@@ -71,6 +71,54 @@ const allowed: [string, string][] = [
   ['src/backend/app/app.ts', '../controllers/cluster/controller.ts'],
 ];
 
+// The web UI's rule is typescript-eslint's variant (it can tell `import type` apart), so it gets
+// its own linter: the one above sees only the core rule.
+const webEslint = new ESLint({
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  overrideConfig: [tseslint.configs.disableTypeChecked],
+  ruleFilter: ({ ruleId }) => ruleId === '@typescript-eslint/no-restricted-imports',
+});
+
+const webOnlyTypes = 'The web UI imports only types from src/ (use `import type`).';
+
+/** The web rule's messages for `code` placed at `filePath` under web/src/. */
+async function webRefusals(filePath: string, code: string): Promise<string[]> {
+  const [result] = await webEslint.lintText(code, { filePath });
+  return (result?.messages ?? []).map((m) => m.message);
+}
+
+const typesGen = '../../../src/apis/kubebind/types.gen.ts';
+const valueImport = `import { isolationValues } from '${typesGen}';\nexport const y = isolationValues;\n`;
+const typeImport = `import type { Isolation } from '${typesGen}';\nexport const y: Isolation = 'None';\n`;
+const inlineTypeImport = `import { type Isolation } from '${typesGen}';\nexport const y: Isolation = 'None';\n`;
+const vue = (script: string) =>
+  `<script setup lang="ts">\n${script}</script>\n<template><p /></template>\n`;
+
+describe('the web UI import rule', () => {
+  it('refuses a value import from src/', async () => {
+    expect(await webRefusals('web/src/lib/api.ts', valueImport)).toEqual([
+      expect.stringContaining(webOnlyTypes),
+    ]);
+  });
+
+  it('refuses it in a .vue file too', async () => {
+    expect(await webRefusals('web/src/components/Panel.vue', vue(valueImport))).toEqual([
+      expect.stringContaining(webOnlyTypes),
+    ]);
+  });
+
+  it('lets type-only imports from src/ through', async () => {
+    expect(await webRefusals('web/src/lib/api.ts', typeImport)).toEqual([]);
+    expect(await webRefusals('web/src/lib/api.ts', inlineTypeImport)).toEqual([]);
+    expect(await webRefusals('web/src/components/Panel.vue', vue(typeImport))).toEqual([]);
+  });
+
+  it('lets value imports from inside web/src through', async () => {
+    const code = `import { x } from './urls.ts';\nexport const y = x;\n`;
+    expect(await webRefusals('web/src/lib/api.ts', code)).toEqual([]);
+  });
+});
+
 describe('layer import rules', () => {
   it.each(refused)('%s may not import %s', async (file, specifier, message) => {
     const messages = await refusals(file, specifier);

@@ -97,7 +97,7 @@ export function bundleOptions(
     minifySyntax: true,
     // A separate file, read only under `node --enable-source-maps`.
     sourcemap: 'linked',
-    // CommonJS dependencies (undici, fastify, pino, …) `require()` Node's built-ins; an ES
+    // CommonJS dependencies (fastify, pino, …) `require()` Node's built-ins; an ES
     // module has no `require`, so each output file gets one.
     banner: {
       js: [

@@ -2,8 +2,11 @@
 // build-info.json beside src/ (stamped by hack/image/build.sh); a checkout has none, so the
 // version comes from package.json and the commit from git, best effort.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+// Not an ES import of node:fs: its namespace runs fs.promises' lazy getter, which loads
+// fs/promises and readline into every program that prints a version (the konnector at idle).
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export interface BuildInfo {
   /** `v` + package.json's version, e.g. `v0.1.0`. */

@@ -1,11 +1,14 @@
-// End to end as an operator and a consumer do it (issue 18, item 4), with pods on real nodes:
+// End to end as an operator and a consumer do it, with pods on real nodes:
 // `helm install` of deploy/charts/backend into the provider cluster runs our backend image; a
 // consumer's `kubectl bind` (without --skip-konnector) deploys our konnector image into the
 // consumer cluster, where it syncs as its own service account; `helm upgrade` to three replicas
-// with Redis serves one login across pods, one pod leads, and deleting the leader loses nothing;
+// with Redis serves one login across pods, one pod leads, and neither a crashed leader nor a
+// deleted one loses anything;
 // `helm uninstall` leaves what consumers depend on.
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -24,6 +27,7 @@ import {
 } from '../../src/kube/resources.ts';
 import { chartDir, valuesFile } from '../deploy/chart.ts';
 import { newPage } from '../harness/browser.ts';
+import { containerdSocket } from '../harness/node-containerd.ts';
 import { eventually } from '../harness/context.ts';
 import { startRoundRobin, type RoundRobin } from '../harness/round-robin.ts';
 import { kubectlBind, run } from '../kubectl-bind/run.ts';
@@ -45,6 +49,8 @@ const Pods = resourceType<Pod>({
   kind: 'Pod',
   namespaced: true,
 });
+
+const execFileAsync = promisify(execFile);
 
 let env: InstallEnv;
 let balancer: RoundRobin | undefined;
@@ -226,6 +232,43 @@ async function cowboyReachesProvider(contract: string, name: string): Promise<vo
   await eventually(`${name} on the provider`, () => ignoreNotFound(upstream.get(name)));
 }
 
+/** Sets cowboy `name`'s status on the provider and waits for it on the consumer. */
+async function statusReachesConsumer(name: string, result: string): Promise<void> {
+  const upstream = new ResourceClient(env.providerAdmin, Cowboys, `${contract}-wild-west`);
+  await upstream.patch(name, PatchType.merge, { status: { result } }, { subresource: 'status' });
+  const cowboys = new ResourceClient(env.consumerAdmin, Cowboys, 'wild-west');
+  await eventually(`${name}'s status on the consumer`, async () =>
+    (await cowboys.get(name)).status?.result === result ? true : undefined,
+  );
+}
+
+/** The backend's Lease holder now. */
+async function leaseHolder(): Promise<string | undefined> {
+  const leases = await new ResourceClient(env.providerAdmin, Leases, releaseNamespace).list();
+  return leases.items[0]?.spec?.holderIdentity;
+}
+
+/**
+ * Kills a backend pod's container with SIGKILL through its node's containerd, as a crash or the
+ * OOM killer would: no shutdown hook runs, so the Lease is not released.
+ */
+async function crash(pod: Pod): Promise<void> {
+  const node = env.providerNodes.find((n) => n.name === pod.spec?.nodeName);
+  const id = pod.status?.containerStatuses?.[0]?.containerID?.replace(/^containerd:\/\//, '');
+  if (!node || !id) throw new Error(`no node or container for pod ${pod.metadata?.name ?? ''}`);
+  await execFileAsync('ctr', [
+    '--address',
+    containerdSocket(node.stateDir),
+    '--namespace',
+    'k8s.io',
+    'tasks',
+    'kill',
+    '--signal',
+    'SIGKILL',
+    id,
+  ]);
+}
+
 /** leader_election_master_status of a backend pod (NaN when absent). */
 async function leaderStatus(pod: Pod): Promise<number> {
   const res = await fetch(`http://${pod.status?.podIP ?? ''}:8080/metrics`);
@@ -292,17 +335,7 @@ describe('installed with helm, bound with kubectl bind, on real nodes', () => {
       metadata: { name: 'wild-west' },
     });
     await cowboyReachesProvider(contract, 'joe');
-    const upstream = new ResourceClient(env.providerAdmin, Cowboys, `${contract}-wild-west`);
-    await upstream.patch(
-      'joe',
-      PatchType.merge,
-      { status: { result: 'rode' } },
-      { subresource: 'status' },
-    );
-    const cowboys = new ResourceClient(env.consumerAdmin, Cowboys, 'wild-west');
-    await eventually('the status on the consumer', async () =>
-      (await cowboys.get('joe')).status?.result === 'rode' ? true : undefined,
-    );
+    await statusReachesConsumer('joe', 'rode');
   });
 
   it('helm upgrade to three replicas with Redis: logins span pods, one leads, none is missed', async () => {
@@ -329,18 +362,33 @@ describe('installed with helm, bound with kubectl bind, on real nodes', () => {
     const lease = (await new ResourceClient(env.providerAdmin, Leases, releaseNamespace).list())
       .items[0];
     expect(lease?.spec?.holderIdentity?.startsWith(`${leading.metadata?.name ?? ''}_`)).toBe(true);
+    const heldBefore = lease?.spec?.holderIdentity;
 
-    // Delete the leader while a consumer binds sheriffs: the request is answered all the same.
+    // A crash, not a shutdown: the leader's process is killed, so it cannot hand the Lease over
+    // and no pod leads until the Lease expires (15 s). A consumer binds sheriffs meanwhile; its
+    // request is seen Pending while the Lease still names the dead process, and reaches
+    // Succeeded once another process leads.
+    await crash(leading);
     const binding = run(
       home,
       ['apiservice', '--template-name', 'sheriffs', '--name', 'sheriffs'],
       consumerEnv(),
     );
-    await new ResourceClient(env.providerAdmin, Pods, releaseNamespace).delete(
-      leading.metadata?.name ?? '',
+    const requests = new ResourceClient(env.providerAdmin, kb.APIServiceExportRequests, contract);
+    const pending = await eventually('the sheriffs request on the provider', async () =>
+      (await requests.list()).items.find((r) =>
+        r.spec.resources.some((res) => res.resource === 'sheriffs'),
+      ),
     );
+    expect(pending.status?.phase ?? 'Pending').toBe('Pending');
+    expect(await leaseHolder()).toBe(heldBefore);
     const bound = await binding;
     expect(bound.code, bound.stderr).toBe(0);
+    await eventually('the sheriffs request to succeed', async () => {
+      const phase = (await requests.get(pending.metadata?.name ?? '')).status?.phase;
+      return phase === 'Succeeded' ? true : undefined;
+    });
+    expect(await leaseHolder()).not.toBe(heldBefore);
     const sheriffContract = await contractOf(await bindingReady('sheriffs'));
     await new ResourceClient(env.consumerAdmin, Sheriffs).create({
       apiVersion: 'wildwest.dev/v1alpha1',
@@ -353,12 +401,18 @@ describe('installed with helm, bound with kubectl bind, on real nodes', () => {
         new ResourceClient(env.providerAdmin, Sheriffs).get(`${sheriffContract}-wyatt`),
       ),
     );
-    await cowboyReachesProvider(contract, 'jim');
 
-    // The Deployment replaced the pod; again exactly one leads, and it is a new holder.
+    // Then the way operators move pods (a drain, a rollout): the new leader's pod is deleted. The
+    // Deployment replaces it, exactly one pod leads again, and both directions keep syncing.
+    const second = await leader(await backendPods(3));
+    await new ResourceClient(env.providerAdmin, Pods, releaseNamespace).delete(
+      second.metadata?.name ?? '',
+    );
     const after = await backendPods(3);
-    expect(after.map((p) => p.metadata?.name)).not.toContain(leading.metadata?.name);
+    expect(after.map((p) => p.metadata?.name)).not.toContain(second.metadata?.name);
     await leader(after);
+    await cowboyReachesProvider(contract, 'jim');
+    await statusReachesConsumer('jim', 'rode again');
   }, 300_000);
 
   it('helm uninstall leaves the CRDs, the consumers and their syncing alone', async () => {

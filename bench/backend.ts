@@ -1,4 +1,4 @@
-// Backend benchmark (issues 5 and 20): export requests over consumers against a private etcd +
+// Backend benchmark: export requests over consumers against a private etcd +
 // kube-apiserver, with `bin/backend` as a separate process, at two points: 1,000 requests over
 // 200 consumers, and 5,000 over 1,000 consumers (each point on a fresh cluster and backend).
 //   - time from the first request until all are Succeeded;
@@ -7,7 +7,7 @@
 //     only the resources the backend works with are counted, which leaves out the apiserver's
 //     own lease traffic);
 //   - requests during 15 s of steady state afterwards (reads should be none: all from caches);
-//   - the backend's peak RSS (VmHWM), against issue 20's targets;
+//   - the backend's peak RSS (VmHWM), against the footprint targets;
 //   - the apiserver's own write rate: the cheapest creates (empty ConfigMaps) at the backend's
 //     concurrency, before the backend starts; the time to Succeeded is printed as a multiple of
 //     (the backend's writes until then ÷ that rate): 1.0× would be the apiserver's limit.
@@ -46,7 +46,7 @@ import { until } from './lib/wait.ts';
 interface Point {
   consumers: number;
   perConsumer: number;
-  /** Issue 20's peak RSS target for this size, MiB. */
+  /** The peak RSS target for this size, MiB. */
   rssTargetMiB: number;
 }
 
@@ -70,7 +70,7 @@ const points: readonly Point[] = process.env['KBT_BENCH_CONSUMERS']
 const backendConcurrency = serviceExportRequestWorkers;
 /** How many creates measure the apiserver's write rate. */
 const rateSamples = 2000;
-/** Issue 20's target for the time to Succeeded over (writes ÷ apiserver write rate). */
+/** The target for the time to Succeeded over (writes ÷ apiserver write rate). */
 const machineLimitTarget = 1.5;
 
 /** The resources the backend reads and writes (the apiserver's own traffic is elsewhere). */
@@ -134,7 +134,7 @@ const driverSince = (records: readonly RequestRecord[], from: number): Counts =>
   counter.fromRecords(records.slice(from));
 
 /**
- * The writes the job needs (issue 20 item 4), by request: per export the export, its RBAC (a Role
+ * The writes the job needs (docs/controllers.md §5.5), by request: per export the export, its RBAC (a Role
  * and its RoleBinding) and one status write each for the request and the export; per consumer one
  * BoundSchema (all of a consumer's requests here are for cowboys, which share it).
  */
@@ -268,7 +268,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         ),
       );
       const rss = backendPid === undefined ? 0 : peakRssMiB(backendPid);
-      // The time the apiserver alone would need for the job's writes (as issue 20 measures it).
+      // The time the apiserver alone would need for the job's writes (the machine's limit).
       const floor = backend.writes / rate;
       const needed = neededWrites(consumers, total);
       const extra = new Map([...minus(writes, needed)].filter(([, n]) => n > 0));

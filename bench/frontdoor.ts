@@ -1,4 +1,4 @@
-// Benchmark of the HTTP front door (issue 6, item 10): the whole CLI bind flow — GET /api/exports,
+// Benchmark of the HTTP front door: the whole CLI bind flow — GET /api/exports,
 // /api/authorize, the embedded issuer's /oidc/authorize, /api/callback (token), POST /api/bind —
 // driven at a fixed concurrency against bin/backend as a separate process, once with the
 // in-memory session store and once with Redis. Prints flows per second, p50/p99 latency of a

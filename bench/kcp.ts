@@ -1,4 +1,4 @@
-// kcp provider benchmark (issue 8, item 5): the backend's controllers over many logical clusters
+// kcp provider benchmark: the backend's controllers over many logical clusters
 // of one private kcp, in this process, as test/backend/kcp-engagement.test.ts does for one. For
 // each point N of KBT_BENCH_CLUSTERS (default 200, run as 50 then 200; a list like `50,200,1000`
 // runs those, `1000,` that one alone), smallest first:

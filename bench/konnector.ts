@@ -1,4 +1,4 @@
-// Konnector benchmark (issue 7 item 4): bin/konnector syncing 1,000 cowboys between two private
+// Konnector benchmark: bin/konnector syncing 1,000 cowboys between two private
 // clusters (etcd + kube-apiserver + kube-controller-manager each), with bin/backend
 // (--frontend-disabled) on the provider:
 //   - spec sync latency consumer → provider, p50/p99: from the consumer create call returning
@@ -12,7 +12,7 @@
 //     client) and, on the provider, less the backend's (its own rest_client_requests_total); the
 //     konnector's own count is printed beside it as a cross-check. An apiserver counts a WATCH
 //     when it ends, so the odd watch that times out during a phase shows as a few hundredths.
-// Claimed objects (issue 17), in the same binding, whose export claims Secrets labelled
+// Claimed objects, in the same binding, whose export claims Secrets labelled
 // `bench.kube-bind.io/claimed=true` or named by a cowboy's `spec.secretRefs.#.name`:
 //   - claimed Secrets consumer → provider, p50/p99: 1,000 labelled Secrets created on the
 //     consumer until a watch on the provider delivers the copy; requests per object;

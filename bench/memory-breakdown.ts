@@ -1,4 +1,4 @@
-// Where the memory goes (issue 20): process.memoryUsage() of bin/backend and bin/konnector per
+// Where the memory goes: process.memoryUsage() of bin/backend and bin/konnector per
 // phase, with a heap snapshot at the last phase grouped by constructor and by largest retainer
 // (bench/memory-heapsnapshot.ts), beside the baseline of an empty Node and of the backend's and
 // konnector's modules imported without running. The processes get bench/memory-probe.ts preloaded

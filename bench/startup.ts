@@ -1,4 +1,4 @@
-// Start-up benchmark (issue 20 item 3): how long the programs take to start on this machine, as a
+// Start-up benchmark: how long the programs take to start on this machine, as a
 // user meets them, each time next to its target.
 //   - `kubectl bind --help`, `kubectl bind templates` (a real listing from a running backend with
 //     a stored login), `bin/konnector --help` and `bin/backend --help`: wall time of the whole
@@ -30,7 +30,7 @@ const runs = Number(process.env['KBT_BENCH_RUNS'] ?? 10);
 const repo = join(import.meta.dirname, '..');
 const bin = (name: string) => join(repo, 'bin', name);
 
-/** Targets of issue 20, seconds. */
+/** Start-up targets, seconds. */
 const targets = { command: 0.25, backendReady: 2 };
 
 interface Exit {

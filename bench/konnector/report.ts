@@ -13,7 +13,7 @@ import type { KonnectorRequests, Snapshot, Usage } from './snapshot.ts';
 
 export const columns: readonly Column[] = [{ width: 48 }, { width: 52 }];
 
-/** Issue 20's memory targets for the konnector, MiB. */
+/** The konnector's memory targets (README, Benchmarks), MiB. */
 const targets = { idleMiB: 80, perThousandMiB: 40 };
 
 export const ms = (v: number): string => `${v.toFixed(1)} ms`;

@@ -1,4 +1,4 @@
-// Kubeconfigs an attacker hands to a component that connects with them (issue 16, item 1): each
+// Kubeconfigs an attacker hands to a component that connects with them: each
 // points at a recording listener and uses one field outside the allow-list that, in a loader
 // like client-go's, reads a local file, runs a command or changes how the request is sent.
 // Every one must be refused before anything is read, run or sent.

@@ -1,6 +1,6 @@
 // A loopback listener that records everything that reaches it: the stand-in for an attacker's
-// server in tests of outside kubeconfigs (issue 16, item 1) and of the UI proxy (item 7). It
-// speaks TLS with a certificate from a throw-away CA (so a client that was fooled into skipping
+// server in tests of outside kubeconfigs and of the UI proxy. It speaks TLS with a certificate
+// from a throw-away CA (so a client that was fooled into skipping
 // verification sends its request, headers included) or plain HTTP; either way every TCP
 // connection is counted, so "it received nothing" means not even a connection.
 import {

@@ -282,19 +282,31 @@ export class ResponseTooLarge extends Error {
   }
 }
 
-/** The body as text, refusing (and dropping the connection) past `limit` bytes. */
-async function readCapped(body: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw new ResponseTooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The body as text, refusing (and dropping the connection) past `limit` bytes. Read with 'data'
+ * events, not an async iterator: that costs a promise per chunk, which showed as client CPU on
+ * every request of a sync burst.
+ */
+function readCapped(body: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        body.destroy();
+        reject(new ResponseTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
+    body.once('error', reject);
+    // Destroyed without an error (e.g. the pool closed): settle rather than wait for ever.
+    body.once('close', () => {
+      if (!body.readableEnded) reject(new Error('the response ended before its body did'));
+    });
+  });
 }
 
 /** An error response's Status, or its first bytes as text when it is not a small JSON one. */

@@ -45,7 +45,9 @@ export function kubectlBind(
           const url = /^ {2}(http:\/\/\S+)$/m.exec(stderr)?.[1];
           return url !== undefined && pattern.test(url) ? new URL(url) : undefined;
         },
-        { timeoutMs: 20_000, intervalMs: 50 },
+        // A wait, not a speed check: at the end of a full run, with nodes, pods and browsers
+        // beside it, a CLI once took over 20 s to start and reach the front door.
+        { timeoutMs: 60_000, intervalMs: 50 },
       ),
   };
 }

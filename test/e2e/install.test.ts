@@ -92,6 +92,9 @@ function chartValues(ha: boolean): Record<string, unknown> {
         allowedGroups: [dexGroup],
       },
       ...(ha && {
+        // A crashed leader's Lease runs out after leaseDuration: long enough that a consumer's
+        // bind, started after the crash on a loaded machine, lands while no pod leads.
+        leaderElection: { leaseDuration: '45s', renewDeadline: '30s', retryPeriod: '2s' },
         sessionStorage: {
           redisAddress: env.redis.address,
           redisPasswordSecretName: 'redis',
@@ -365,7 +368,7 @@ describe('installed with helm, bound with kubectl bind, on real nodes', () => {
     const heldBefore = lease?.spec?.holderIdentity;
 
     // A crash, not a shutdown: the leader's process is killed, so it cannot hand the Lease over
-    // and no pod leads until the Lease expires (15 s). A consumer binds sheriffs meanwhile; its
+    // and no pod leads until the Lease expires (45 s, chartValues). A consumer binds sheriffs meanwhile; its
     // request is seen Pending while the Lease still names the dead process, and reaches
     // Succeeded once another process leads.
     await crash(leading);
@@ -384,10 +387,14 @@ describe('installed with helm, bound with kubectl bind, on real nodes', () => {
     expect(await leaseHolder()).toBe(heldBefore);
     const bound = await binding;
     expect(bound.code, bound.stderr).toBe(0);
-    await eventually('the sheriffs request to succeed', async () => {
-      const phase = (await requests.get(pending.metadata?.name ?? '')).status?.phase;
-      return phase === 'Succeeded' ? true : undefined;
-    });
+    await eventually(
+      'the sheriffs request to succeed',
+      async () => {
+        const phase = (await requests.get(pending.metadata?.name ?? '')).status?.phase;
+        return phase === 'Succeeded' ? true : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
     expect(await leaseHolder()).not.toBe(heldBefore);
     const sheriffContract = await contractOf(await bindingReady('sheriffs'));
     await new ResourceClient(env.consumerAdmin, Sheriffs).create({

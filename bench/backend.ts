@@ -24,9 +24,9 @@ import { serviceExportRequestWorkers } from '../src/backend/controllers/servicee
 import { KubeClient, type RequestRecord } from '../src/kube/client.ts';
 import { installCRDs } from '../src/kube/crds.ts';
 import { ResourceClient } from '../src/kube/resource.ts';
-import { ClusterRoles, Namespaces } from '../src/kube/resources.ts';
+import { Namespaces } from '../src/kube/resources.ts';
 import { startKubeCluster } from '../test/harness/kube-cluster.ts';
-import { spawnBackend, stopChild } from './lib/backend-process.ts';
+import { spawnBackend, stopChild, untilControllersRun } from './lib/backend-process.ts';
 import { forEachBounded } from './lib/concurrency.ts';
 import { workBetween, workFigures, type WorkFigures } from './lib/backend-metrics.ts';
 import { apiserverWriteRate } from './lib/write-rate.ts';
@@ -41,7 +41,6 @@ import {
 } from './lib/requests.ts';
 import { tableRow, tableRule } from './lib/table.ts';
 import { againstTarget } from './lib/target.ts';
-import { until } from './lib/wait.ts';
 
 interface Point {
   consumers: number;
@@ -190,13 +189,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       workFigures(await (await fetch(`${origin}/metrics`)).text());
     const backendPid = child.pid;
     try {
-      // The cluster controller's role appears once the controllers run.
-      const roles = new ResourceClient(admin, ClusterRoles);
-      await until(
-        "the cluster controller's ClusterRole",
-        () => roles.get('kube-bind-oidc-user').catch(() => undefined),
-        { timeoutMs: Infinity },
-      );
+      await untilControllersRun(admin);
       await sleep(2000);
 
       const before = await scrape(admin);

@@ -19,9 +19,9 @@ import * as kb from '../src/apis/kubebind/types.gen.ts';
 import { KubeClient } from '../src/kube/client.ts';
 import { installCRDs } from '../src/kube/crds.ts';
 import { ResourceClient } from '../src/kube/resource.ts';
-import { ClusterRoles, Namespaces } from '../src/kube/resources.ts';
+import { Namespaces } from '../src/kube/resources.ts';
 import { startKubeCluster } from '../test/harness/kube-cluster.ts';
-import { spawnBackend, stopChild } from './lib/backend-process.ts';
+import { spawnBackend, stopChild, untilControllersRun } from './lib/backend-process.ts';
 import { forEachBounded } from './lib/concurrency.ts';
 import { rssMiB } from './lib/proc.ts';
 import { scratchDir } from './lib/scratch.ts';
@@ -190,12 +190,7 @@ async function backend(): Promise<void> {
     const { child } = await spawnBackend(cluster.adminKubeconfigPath);
     delete process.env['NODE_OPTIONS'];
     const pid = pidOf(child.pid);
-    const roles = new ResourceClient(admin, ClusterRoles);
-    await until(
-      "the cluster controller's ClusterRole",
-      () => roles.get('kube-bind-oidc-user').catch(() => undefined),
-      { timeoutMs: Infinity },
-    );
+    await untilControllersRun(admin);
     await sleep(3000);
     const samples = [await sample(pid, 'idle')];
     const requests = new ResourceClient(admin, kb.APIServiceExportRequests);

@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { KubeClient } from '../../src/kube/client.ts';
+import { ResourceClient } from '../../src/kube/resource.ts';
+import { ClusterRoles } from '../../src/kube/resources.ts';
 import { freePort } from '../../test/harness/ports.ts';
+import { until } from './wait.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -28,6 +32,16 @@ export async function spawnBackend(
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   return { origin, child };
+}
+
+/** Waits until a spawned backend's controllers run: the cluster controller's ClusterRole exists. */
+export async function untilControllersRun(admin: KubeClient): Promise<void> {
+  const roles = new ResourceClient(admin, ClusterRoles);
+  await until(
+    "the cluster controller's ClusterRole",
+    () => roles.get('kube-bind-oidc-user').catch(() => undefined),
+    { timeoutMs: Infinity },
+  );
 }
 
 /** Stops a process spawned here, and waits until it is gone. */

@@ -41,11 +41,18 @@ export interface Outgoing {
 
 export class Transport {
   readonly #server: URL;
+  /** Where every request goes (an IPv6 host without its URL brackets). */
+  readonly #target: { protocol: string; hostname: string; port: string };
   readonly #agent: HttpAgent;
   readonly #request: typeof httpRequest;
 
   constructor(server: URL, conn: ClusterConnection, maxConnections: number) {
     this.#server = server;
+    this.#target = {
+      protocol: server.protocol,
+      hostname: server.hostname.replace(/^\[|\]$/g, ''),
+      port: server.port,
+    };
     const pool = { keepAlive: true, maxSockets: maxConnections };
     if (server.protocol === 'https:') {
       this.#agent = new HttpsAgent({
@@ -69,9 +76,7 @@ export class Transport {
     if (out.body !== null) headers['content-length'] = Buffer.byteLength(out.body);
     return new Promise((resolve, reject) => {
       const req = this.#request({
-        protocol: this.#server.protocol,
-        hostname: this.#server.hostname.replace(/^\[|\]$/g, ''),
-        port: this.#server.port,
+        ...this.#target,
         path: out.path,
         method: out.method,
         headers,

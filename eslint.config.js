@@ -150,6 +150,26 @@ export default tseslint.config(
         .map(([name]) => [`vue/${name}`, 'off']),
     ),
   },
+  // An ES import of a Node.js builtin builds its namespace from every export, which runs each
+  // lazy getter: node:http's WebSocket loads Node's bundled undici (+14 MiB resident), node:fs's
+  // promises loads fs/promises and readline, node:util's parseArgs, diff, … their modules (≈3 MiB).
+  // process.getBuiltinModule returns the CommonJS exports, so only what is used loads.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:http', 'node:fs', 'node:util', 'node:process'].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: `Take ${name} with process.getBuiltinModule('${name}'): an ES import loads every lazy export.`,
+          })),
+        },
+      ],
+    },
+  },
   // The page runs in the browser. It shares the backend's API types, but no code of src/ (which
   // would end up in the bundle): imports from there must be type-only.
   {

@@ -140,3 +140,25 @@ describe('layer import rules', () => {
     }
   });
 });
+
+// The builtins rule shares the typescript-eslint variant (it tells `import type` apart).
+describe('the rule against ES imports of costly builtins', () => {
+  const http = `import { request } from 'node:http';\nexport const y = request;\n`;
+  const httpType = `import type { IncomingMessage } from 'node:http';\nexport type Y = IncomingMessage;\n`;
+
+  it('refuses a value import of node:http, node:fs, node:util or node:process in src/', async () => {
+    for (const name of ['node:http', 'node:fs', 'node:util', 'node:process']) {
+      const code = `import { x } from '${name}';\nexport const y = x;\n`;
+      expect(await webRefusals('src/kube/transport.ts', code)).toEqual([
+        expect.stringContaining(`process.getBuiltinModule('${name}')`),
+      ]);
+    }
+  });
+
+  it('lets type imports, other builtins and tests through', async () => {
+    expect(await webRefusals('src/kube/transport.ts', httpType)).toEqual([]);
+    const https = `import { request } from 'node:https';\nexport const y = request;\n`;
+    expect(await webRefusals('src/kube/transport.ts', https)).toEqual([]);
+    expect(await webRefusals('src/kube/transport.test.ts', http)).toEqual([]);
+  });
+});

@@ -4,8 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-// Not an ES import of node:fs: its namespace runs fs.promises' lazy getter, which loads
-// fs/promises and readline into every program that prints a version (the konnector at idle).
+// Not an ES import (why: eslint.config.js, the builtins rule).
 const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export interface BuildInfo {

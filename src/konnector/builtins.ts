@@ -4,6 +4,6 @@
 // resident at idle: its 750 KiB source, compiled code and the executable's pages it touches), and
 // node:util's parseArgs, diff, … load their modules (≈3 MiB). process.getBuiltinModule returns
 // the CommonJS exports without a namespace, so only what is used loads: the
-// konnector's resident memory stays what it needs.
+// konnector's resident memory stays what it needs. eslint.config.js refuses the ES imports in src/.
 export const { createServer } = process.getBuiltinModule('node:http');
 export const { isDeepStrictEqual } = process.getBuiltinModule('node:util');

@@ -6,8 +6,7 @@ import type { Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'n
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ClusterConnection } from './config.ts';
 
-// Not an ES import of node:http: that builds the module's namespace from every export, and its
-// lazy WebSocket, CloseEvent and MessageEvent getters load Node's bundled undici (+14 MiB RSS).
+// Not an ES import (why: eslint.config.js, the builtins rule): it would load Node's bundled undici.
 const { Agent: PlainAgent, request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** A connection to the server could not be opened in time: nothing was sent. */

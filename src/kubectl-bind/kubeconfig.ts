@@ -2,7 +2,6 @@
 // a list of files merged as kubectl merges them — else ~/.kube/config; --context), and the
 // provider's, which arrives in the BindingResponse and names the provider namespace in its
 // current context (docs/protocol.md §6.4 step 2, §7.2).
-import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -13,6 +12,8 @@ import {
   type ClusterConnection,
 } from '../kube/config.ts';
 import { CommandError } from './errors.ts';
+
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 
 export const pluginUserAgent = 'kubectl-bind';
 

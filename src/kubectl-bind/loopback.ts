@@ -2,8 +2,10 @@
 // `http://127.0.0.1:<random port>/callback`. It answers the browser with a small page and hands
 // the command what arrived: a login token, or (UI-assisted flow) a BindingResponse. A malformed
 // request that could be someone else's can be refused while the listener keeps waiting.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+const { createServer } = process.getBuiltinModule('node:http');
 
 /** What the judge of a callback request decides. */
 export type CallbackVerdict<T> =

@@ -2,10 +2,11 @@
 // --frontend=http://…, a development server proxied. Files are read once at start (the build is
 // small), paths that look like assets but do not exist are 404, any other path is index.html so
 // the UI's own routes work on reload.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FrontDoorDeps } from './deps.ts';
+
+const { readFileSync, readdirSync, statSync } = process.getBuiltinModule('node:fs');
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

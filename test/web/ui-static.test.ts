@@ -479,10 +479,13 @@ describe('web UI against a fake API', () => {
       });
       // Back from the login with only cluster_id and session_id, the rest restored.
       expect(new URL(page.url()).searchParams.get('redirect_url')).toBe(redirectUrl);
-      expect(lastRequest(fake, 'GET', '/api/templates').query).toEqual({
-        cluster_id: 'kcp-1',
-        consumer_id: 'consumer-uid-1',
-      });
+      // The catalog's request may still be on its way when the waiting banner shows.
+      await expect
+        .poll(() => lastRequest(fake, 'GET', '/api/templates').query, { timeout: 10_000 })
+        .toEqual({
+          cluster_id: 'kcp-1',
+          consumer_id: 'consumer-uid-1',
+        });
 
       await page.getByTestId('bind-cowboys').click();
       await page.getByTestId('bind-page').waitFor();

@@ -275,13 +275,16 @@ describe('boundSchemaSpec', () => {
     }
   });
 
-  it('neither mutates nor shares its input', () => {
+  it('never changes its input, and hands out one frozen spec per source and variant', () => {
     const source = structuredClone(widgets);
     const bound = boundSchemaSpec(source, 'Cluster', 'Namespaced');
     expect(source).toEqual(widgets);
-    expect(bound.versions).not.toBe(source.versions);
-    expect(bound.names).not.toBe(source.names);
-    bound.versions.push(version('v9'));
+    expect(boundSchemaSpec(source, 'Cluster', 'Namespaced')).toBe(bound);
+    expect(boundSchemaSpec(source, 'Namespaced', 'Namespaced')).not.toBe(bound);
+    expect(boundSchemaSpec(source, 'Namespaced', 'Namespaced').informerScope).toBe('Namespaced');
+    // Shared, so nobody may change it: neither the result nor the source it shares with.
+    expect(() => bound.versions.push(version('v9'))).toThrow(TypeError);
+    expect(() => source.versions.push(version('v9'))).toThrow(TypeError);
     expect(source.versions).toHaveLength(3);
   });
 });

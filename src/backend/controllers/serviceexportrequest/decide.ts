@@ -4,6 +4,7 @@
 // upstream, a request never stays Pending silently (differences.md item 7).
 import { markFalse, markTrue, setSummary } from '../../../apis/kubebind/conditions.ts';
 import { resourceGroupName, sameGroupResource } from '../../../apis/kubebind/group-resource.ts';
+import { derivedOnce } from '../../../apis/frozen.ts';
 import { sourceSpecHash } from '../../../apis/kubebind/spec-hash.ts';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type {
@@ -206,10 +207,22 @@ export function boundSchemaSpec(
   consumerScope: InformerScope,
   isolation: Isolation,
 ): BoundSchemaSpec {
-  const scope =
-    isolation === 'Namespaced' && source.scope === 'Namespaced' ? 'Cluster' : source.scope;
-  return { ...structuredClone(source), informerScope: consumerScope, scope };
+  return boundSpecOnce(source, `${consumerScope}/${isolation}`);
 }
+
+/**
+ * Made once per source spec and variant, and shared (frozen, so sharing its nested schema with the
+ * source is safe): every reconcile of a request asks again, and copying a CRD's schema each time
+ * was 4% of the backend's CPU (bench/backend.ts).
+ */
+const boundSpecOnce = derivedOnce(
+  (source: BoundSchemaSpec, variant: `${InformerScope}/${Isolation}`): BoundSchemaSpec => {
+    const [consumerScope, isolation] = variant.split('/') as [InformerScope, Isolation];
+    const scope =
+      isolation === 'Namespaced' && source.scope === 'Namespaced' ? 'Cluster' : source.scope;
+    return { ...source, informerScope: consumerScope, scope };
+  },
+);
 
 /** The export a request asks for; a request's resources without versions get all served ones. */
 export function desiredExportSpec(

@@ -125,13 +125,20 @@ const encodeOnce = derivedOnce((spec: BoundSchemaSpec) =>
   goJsonEncodeAs(spec, boundSchemaSpecGoType),
 );
 
-/** The `kube-bind.io/source-spec-hash` of one BoundSchema. */
+/** The `kube-bind.io/source-spec-hash` of one BoundSchema (once per spec object, as above). */
 export function sourceSpecHash(spec: BoundSchemaSpec): string {
-  return sourceSpecHashOf([spec]);
+  return hashOnce(spec);
 }
+
+const hashOnce = derivedOnce((spec: BoundSchemaSpec) => digestOf([spec]));
 
 /** The `kube-bind.io/source-spec-hash` of an APIServiceExport: its schemas in resources order. */
 export function sourceSpecHashOf(specs: readonly BoundSchemaSpec[]): string {
+  const [only, ...others] = specs;
+  return only && others.length === 0 ? hashOnce(only) : digestOf(specs);
+}
+
+function digestOf(specs: readonly BoundSchemaSpec[]): string {
   const hash = createHash('sha256');
   for (const spec of specs) hash.update(`${boundSchemaSpecJson(spec)}\n`, 'utf8');
   return hash.digest('hex');

@@ -10,7 +10,10 @@
 //   - the backend's peak RSS (VmHWM), against the footprint targets;
 //   - the apiserver's own write rate: the cheapest creates (empty ConfigMaps) at the backend's
 //     concurrency, before the backend starts; the time to Succeeded is printed as a multiple of
-//     (the backend's writes until then ÷ that rate): 1.0× would be the apiserver's limit.
+//     (the backend's writes until then ÷ that rate): 1.0× would be the apiserver's limit;
+//   - the same limit for the writes the job actually makes: the apiserver's rate for each kind
+//     alone (a custom resource's status patch costs it about twice a ConfigMap create), summed
+//     over the backend's writes and the consumers' request creates (which it serves meanwhile).
 // Run with `npm run bench:backend`; KBT_BENCH_CONSUMERS and KBT_BENCH_REQUESTS_PER_CONSUMER run
 // one point of that size instead.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +32,7 @@ import { startKubeCluster } from '../test/harness/kube-cluster.ts';
 import { spawnBackend, stopChild, untilControllersRun } from './lib/backend-process.ts';
 import { forEachBounded } from './lib/concurrency.ts';
 import { workBetween, workFigures, type WorkFigures } from './lib/backend-metrics.ts';
-import { apiserverWriteRate } from './lib/write-rate.ts';
+import { apiserverRatesByKind, apiserverWriteRate } from './lib/write-rate.ts';
 import { watchArrivals } from './lib/arrivals.ts';
 import { cpuSeconds, peakRssMiB } from './lib/proc.ts';
 import {
@@ -178,10 +181,12 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       await namespaces.create({ metadata: { name: `cluster-bench-${i}` } });
     });
     process.stderr.write("measuring the apiserver's write rate…\n");
-    const rate = await apiserverWriteRate(cluster.adminConnection(), {
-      creates: rateSamples,
-      concurrency: backendConcurrency,
-    });
+    const probe = { creates: rateSamples, concurrency: backendConcurrency };
+    const rate = await apiserverWriteRate(cluster.adminConnection(), probe);
+    process.stderr.write("measuring the apiserver's rate for each kind of write…\n");
+    const [cowboys] = wildwestCRDs();
+    if (!cowboys) throw new Error('no cowboys CRD');
+    const rates = await apiserverRatesByKind(cluster.adminConnection(), probe, cowboys);
 
     process.stderr.write('starting bin/backend…\n');
     const { child, origin } = await spawnBackend(cluster.adminKubeconfigPath);
@@ -209,6 +214,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         (r) => `${r.metadata?.namespace ?? ''}/${r.metadata?.name ?? ''}`,
       );
       const started = performance.now();
+      let untilSucceeded: Counts = new Map();
       try {
         await forEachBounded(total, 16, async (i) => {
           const ns = `cluster-bench-${Math.floor(i / perConsumer)}`;
@@ -218,6 +224,10 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
           });
         });
         await finished.all(30 * 60_000);
+        untilSucceeded = minus(
+          minus((await scrape(admin)).requests, before.requests),
+          counter.fromRecords(driverRecords.slice(driverBefore)),
+        );
       } finally {
         await finished.stop();
       }
@@ -263,6 +273,14 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       const rss = backendPid === undefined ? 0 : peakRssMiB(backendPid);
       // The time the apiserver alone would need for the job's writes (the machine's limit).
       const floor = backend.writes / rate;
+      // The writes made until all were Succeeded, each at the rate the apiserver manages for its
+      // kind alone, and the consumers' request creates, which it serves within the same seconds.
+      const secondsFor = (key: string, n: number) => n / (rates.get(key) ?? rate);
+      const backendSeconds = [...untilSucceeded]
+        .filter(([key]) => !/^(GET|LIST|WATCH) /.test(key))
+        .reduce((sum, [key, n]) => sum + secondsFor(key, n), 0);
+      const consumerSeconds = secondsFor('POST apiserviceexportrequests', total);
+      const kindFloor = backendSeconds + consumerSeconds;
       const needed = neededWrites(consumers, total);
       const extra = new Map([...minus(writes, needed)].filter(([, n]) => n > 0));
 
@@ -304,6 +322,16 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
           'until Succeeded ÷ (writes ÷ write rate)',
           `${seconds.toFixed(1)} s ÷ (${backend.writes} ÷ ${rate.toFixed(0)}/s = ` +
             `${floor.toFixed(1)} s) = ${againstTarget(seconds / floor, machineLimitTarget, '×', 2)}`,
+        ),
+        row(
+          `apiserver rate by kind of write (${backendConcurrency} in flight)`,
+          [...rates].map(([key, r]) => `${key} ${r.toFixed(0)}/s`).join(', '),
+        ),
+        row(
+          'until Succeeded ÷ Σ (writes until then ÷ rate of their kind)',
+          `${seconds.toFixed(1)} s ÷ (${backendSeconds.toFixed(1)} s backend + ` +
+            `${consumerSeconds.toFixed(1)} s consumers' requests = ${kindFloor.toFixed(1)} s) = ` +
+            `${(seconds / kindFloor).toFixed(2)}×`,
         ),
         row('backend peak RSS', againstTarget(rss, rssTargetMiB, 'MiB')),
         '',

@@ -182,7 +182,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
     });
     process.stderr.write("measuring the apiserver's write rate…\n");
     const probe = { creates: rateSamples, concurrency: backendConcurrency };
-    const rate = await apiserverWriteRate(cluster.adminConnection(), probe);
+    const rateBefore = await apiserverWriteRate(cluster.adminConnection(), probe);
     process.stderr.write("measuring the apiserver's rate for each kind of write…\n");
     const [cowboys] = wildwestCRDs();
     if (!cowboys) throw new Error('no cowboys CRD');
@@ -193,6 +193,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
     const work = async (): Promise<WorkFigures> =>
       workFigures(await (await fetch(`${origin}/metrics`)).text());
     const backendPid = child.pid;
+    let stopped = false;
     try {
       await untilControllersRun(admin);
       await sleep(2000);
@@ -271,6 +272,13 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         ),
       );
       const rss = backendPid === undefined ? 0 : peakRssMiB(backendPid);
+      // Measured again once the backend is gone, and averaged: this machine's speed drifts by
+      // up to 2× within minutes, and one probe before the run sometimes caught a slow moment.
+      await stopChild(child);
+      stopped = true;
+      process.stderr.write("measuring the apiserver's write rate again…\n");
+      const rateAfter = await apiserverWriteRate(cluster.adminConnection(), probe);
+      const rate = (rateBefore + rateAfter) / 2;
       // The time the apiserver alone would need for the job's writes (the machine's limit).
       const floor = backend.writes / rate;
       // The writes made until all were Succeeded, each at the rate the apiserver manages for its
@@ -316,7 +324,8 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         row('steady state, 15 s: reads / writes', `${steady.reads} / ${steady.writes}`),
         row(
           `apiserver write rate (${backendConcurrency} in flight)`,
-          `${rate.toFixed(0)} creates/s`,
+          `${rate.toFixed(0)} creates/s (before the run ${rateBefore.toFixed(0)}, ` +
+            `after ${rateAfter.toFixed(0)})`,
         ),
         row(
           'until Succeeded ÷ (writes ÷ write rate)',
@@ -337,7 +346,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         '',
       ].join('\n');
     } finally {
-      await stopChild(child);
+      if (!stopped) await stopChild(child);
     }
   } finally {
     await admin.close();

@@ -36,10 +36,12 @@ import { apiserverRatesByKind, apiserverWriteRate } from './lib/write-rate.ts';
 import { watchArrivals } from './lib/arrivals.ts';
 import { cpuSeconds, peakRssMiB } from './lib/proc.ts';
 import {
+  isWriteKey,
   minus,
   readsAndWrites,
   RequestCounter,
   total as totalOf,
+  writesOnly,
   type Counts,
 } from './lib/requests.ts';
 import { tableRow, tableRule } from './lib/table.ts';
@@ -123,7 +125,7 @@ function meanServeMs(a: ServeTime, b: ServeTime): string {
   const count = minus(b.count, a.count);
   return (
     [...seconds]
-      .filter(([key]) => !/^(GET|LIST|WATCH) /.test(key) && (count.get(key) ?? 0) > 0)
+      .filter(([key]) => isWriteKey(key) && (count.get(key) ?? 0) > 0)
       .map(([key, s]): [string, number] => [key, (s / (count.get(key) ?? 1)) * 1000])
       .sort((x, y) => y[1] - x[1])
       .map(([key, ms]) => `${key} ${ms.toFixed(1)}`)
@@ -259,7 +261,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         driverSince(driverRecords, driverBefore),
       );
       const backend = readsAndWrites(counts);
-      const writes = new Map([...counts].filter(([k]) => !/^(GET|LIST|WATCH) /.test(k)));
+      const writes = writesOnly(counts);
 
       // Steady state: nothing changes; what does the backend ask for?
       const steadyDriverBefore = driverRecords.length;
@@ -284,9 +286,10 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       // The writes made until all were Succeeded, each at the rate the apiserver manages for its
       // kind alone, and the consumers' request creates, which it serves within the same seconds.
       const secondsFor = (key: string, n: number) => n / (rates.get(key) ?? rate);
-      const backendSeconds = [...untilSucceeded]
-        .filter(([key]) => !/^(GET|LIST|WATCH) /.test(key))
-        .reduce((sum, [key, n]) => sum + secondsFor(key, n), 0);
+      const backendSeconds = [...writesOnly(untilSucceeded)].reduce(
+        (sum, [key, n]) => sum + secondsFor(key, n),
+        0,
+      );
       const consumerSeconds = secondsFor('POST apiserviceexportrequests', total);
       const kindFloor = backendSeconds + consumerSeconds;
       const needed = neededWrites(consumers, total);

@@ -71,12 +71,19 @@ export function minus<K>(a: ReadonlyMap<K, number>, b: ReadonlyMap<K, number>): 
   return out;
 }
 
+/** Whether a count's key (`VERB resource`, either spelling) is a write. */
+export const isWriteKey = (key: string): boolean => !isRead(key.split(' ')[0] ?? '');
+
+/** Only the writes among counts keyed `verb …`. */
+export const writesOnly = (c: ReadonlyMap<string, number>): Counts =>
+  new Map([...c].filter(([key]) => isWriteKey(key)));
+
 /** Reads (GET, LIST, WATCH) and writes among counts keyed `verb …`, in either spelling. */
 export function readsAndWrites(c: ReadonlyMap<string, number>): { reads: number; writes: number } {
   let [reads, writes] = [0, 0];
   for (const [key, n] of c) {
-    if (isRead(key.split(' ')[0] ?? '')) reads += n;
-    else writes += n;
+    if (isWriteKey(key)) writes += n;
+    else reads += n;
   }
   return { reads, writes };
 }

@@ -1,6 +1,16 @@
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import { boundSchemaSpecFromCRD } from '../../src/apis/kubebind/schema-mapping.ts';
 import * as kb from '../../src/apis/kubebind/types.gen.ts';
+import {
+  exportAnnotation,
+  exportsReadyCondition,
+  managedByLabel,
+  permissionClaimCondition,
+  providerInSyncCondition,
+  ReadyCondition,
+  sourceSpecHashAnnotation,
+} from '../../src/apis/kubebind/wire.ts';
+import { managedValue } from '../../src/backend/controllers/serviceexportrbac/decide.ts';
 import { PatchType, KubeClient } from '../../src/kube/client.ts';
 import type { ClusterConnection } from '../../src/kube/config.ts';
 import { ResourceClient, type KubeObject, type ResourceType } from '../../src/kube/resource.ts';
@@ -98,14 +108,14 @@ export function apiserverRatesByKind(
         body: (name: string) => T,
         status: Record<string, unknown>,
       ): Promise<number> => {
-        const made = new Map<string, T>();
+        // One object per write, warm-up included: rateOf's warm-up and timed calls take turns.
+        const made: T[] = [];
         await forEachBounded(Math.ceil(probe.creates * 1.1), probe.concurrency, async (i) => {
-          const obj = await objects.create(body(`s-${i}`));
-          made.set(`s-${i}`, obj);
+          made[i] = await objects.create(body(`s-${i}`));
         });
         let next = 0;
         return rateOf(probe, () => {
-          const obj = made.get(`s-${next++}`);
+          const obj = made[next++];
           return objects.patch(
             obj?.metadata?.name ?? '',
             PatchType.merge,
@@ -119,7 +129,7 @@ export function apiserverRatesByKind(
         spec: { resources: [resource] },
       });
       const exportOf = (name: string): kb.APIServiceExport => ({
-        metadata: { name, annotations: { 'kube-bind.io/source-spec-hash': '0'.repeat(64) } },
+        metadata: { name, annotations: { [sourceSpecHashAnnotation]: '0'.repeat(64) } },
         spec: {
           resources: [{ ...resource, versions: ['v1alpha1'] }],
           informerScope: 'Namespaced',
@@ -131,8 +141,8 @@ export function apiserverRatesByKind(
         status: 'True',
         lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       });
-      const labels = { 'kube-bind.io/managed-by': 'kube-bind-backend' };
-      const annotations = { 'kube-bind.io/export': `${namespace}/r0` };
+      const labels = { [managedByLabel]: managedValue };
+      const annotations = { [exportAnnotation]: `${namespace}/r0` };
 
       rates.set(
         'POST apiserviceexportrequests',
@@ -188,12 +198,14 @@ export function apiserverRatesByKind(
         'PATCH apiserviceexportrequests/status',
         await statusWrites(requests, request, {
           phase: 'Succeeded',
-          conditions: ['Ready', 'ExportsReady', 'PermissionClaim'].map(condition),
+          conditions: [ReadyCondition, exportsReadyCondition, permissionClaimCondition].map(
+            condition,
+          ),
         }),
       );
       rates.set(
         'PATCH apiserviceexports/status',
-        await statusWrites(exports, exportOf, { conditions: [condition('ProviderInSync')] }),
+        await statusWrites(exports, exportOf, { conditions: [condition(providerInSyncCondition)] }),
       );
       return rates;
     },

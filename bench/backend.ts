@@ -13,11 +13,13 @@
 //     (the backend's writes until then ÷ that rate): 1.0× would be the apiserver's limit;
 //   - the same limit for the writes the job actually makes: the apiserver's rate for each kind
 //     alone (a custom resource's status patch costs it about twice a ConfigMap create), summed
-//     over the backend's writes and the consumers' request creates (which it serves meanwhile).
+//     over the backend's writes and the consumers' request creates (which it serves meanwhile);
+//   - what bounds both on this machine: the CPU kube-apiserver and etcd spend per write of each
+//     kind (measured with each rate), and during the run, each over the machine's cores.
 // Run with `npm run bench:backend`; KBT_BENCH_CONSUMERS and KBT_BENCH_REQUESTS_PER_CONSUMER run
 // one point of that size instead.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { wildwestCRDs } from '../src/apis/examples/wildwest.ts';
@@ -183,7 +185,9 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       await namespaces.create({ metadata: { name: `cluster-bench-${i}` } });
     });
     process.stderr.write("measuring the apiserver's write rate…\n");
-    const probe = { creates: rateSamples, concurrency: backendConcurrency };
+    const serverCpu = () =>
+      cluster.processes.reduce((sum, p) => sum + (p.pid === undefined ? 0 : cpuSeconds(p.pid)), 0);
+    const probe = { creates: rateSamples, concurrency: backendConcurrency, serverCpu };
     const rateBefore = await apiserverWriteRate(cluster.adminConnection(), probe);
     process.stderr.write("measuring the apiserver's rate for each kind of write…\n");
     const [cowboys] = wildwestCRDs();
@@ -217,6 +221,8 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         (r) => `${r.metadata?.namespace ?? ''}/${r.metadata?.name ?? ''}`,
       );
       const started = performance.now();
+      const serverCpuBefore = serverCpu();
+      let serverCpuUntilSucceeded = 0;
       let untilSucceeded: Counts = new Map();
       try {
         await forEachBounded(total, 16, async (i) => {
@@ -227,6 +233,7 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
           });
         });
         await finished.all(30 * 60_000);
+        serverCpuUntilSucceeded = serverCpu() - serverCpuBefore;
         untilSucceeded = minus(
           minus((await scrape(admin)).requests, before.requests),
           counter.fromRecords(driverRecords.slice(driverBefore)),
@@ -280,18 +287,27 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       stopped = true;
       process.stderr.write("measuring the apiserver's write rate again…\n");
       const rateAfter = await apiserverWriteRate(cluster.adminConnection(), probe);
-      const rate = (rateBefore + rateAfter) / 2;
+      const rate = (rateBefore.rate + rateAfter.rate) / 2;
+      const configMapCpuMs = (rateBefore.cpuMs + rateAfter.cpuMs) / 2;
       // The time the apiserver alone would need for the job's writes (the machine's limit).
       const floor = backend.writes / rate;
       // The writes made until all were Succeeded, each at the rate the apiserver manages for its
       // kind alone, and the consumers' request creates, which it serves within the same seconds.
-      const secondsFor = (key: string, n: number) => n / (rates.get(key) ?? rate);
+      const secondsFor = (key: string, n: number) => n / (rates.get(key)?.rate ?? rate);
       const backendSeconds = [...writesOnly(untilSucceeded)].reduce(
         (sum, [key, n]) => sum + secondsFor(key, n),
         0,
       );
       const consumerSeconds = secondsFor('POST apiserviceexportrequests', total);
       const kindFloor = backendSeconds + consumerSeconds;
+      // The same writes bounded by CPU instead: what kube-apiserver and etcd spend on each kind
+      // alone, spread over every core with nothing else running. No backend can make them faster.
+      const cores = availableParallelism();
+      const cpuFor = (key: string, n: number) =>
+        (n * (rates.get(key)?.cpuMs ?? configMapCpuMs)) / 1000;
+      const kindCpu =
+        [...writesOnly(untilSucceeded)].reduce((sum, [key, n]) => sum + cpuFor(key, n), 0) +
+        cpuFor('POST apiserviceexportrequests', total);
       const needed = neededWrites(consumers, total);
       const extra = new Map([...minus(writes, needed)].filter(([, n]) => n > 0));
 
@@ -327,8 +343,9 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         row('steady state, 15 s: reads / writes', `${steady.reads} / ${steady.writes}`),
         row(
           `apiserver write rate (${backendConcurrency} in flight)`,
-          `${rate.toFixed(0)} creates/s (before the run ${rateBefore.toFixed(0)}, ` +
-            `after ${rateAfter.toFixed(0)})`,
+          `${rate.toFixed(0)} creates/s (before the run ${rateBefore.rate.toFixed(0)}, ` +
+            `after ${rateAfter.rate.toFixed(0)}); apiserver + etcd CPU ` +
+            `${configMapCpuMs.toFixed(2)} ms per create`,
         ),
         row(
           'until Succeeded ÷ (writes ÷ write rate)',
@@ -337,13 +354,26 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         ),
         row(
           `apiserver rate by kind of write (${backendConcurrency} in flight)`,
-          [...rates].map(([key, r]) => `${key} ${r.toFixed(0)}/s`).join(', '),
+          [...rates]
+            .map(([key, r]) => `${key} ${r.rate.toFixed(0)}/s (${r.cpuMs.toFixed(2)} ms CPU)`)
+            .join(', '),
         ),
         row(
           'until Succeeded ÷ Σ (writes until then ÷ rate of their kind)',
           `${seconds.toFixed(1)} s ÷ (${backendSeconds.toFixed(1)} s backend + ` +
             `${consumerSeconds.toFixed(1)} s consumers' requests = ${kindFloor.toFixed(1)} s) = ` +
             `${(seconds / kindFloor).toFixed(2)}×`,
+        ),
+        row(
+          `apiserver + etcd CPU until Succeeded, over ${cores} cores`,
+          `${serverCpuUntilSucceeded.toFixed(1)} s ÷ ${cores} = ` +
+            `${(serverCpuUntilSucceeded / cores).toFixed(1)} s = ` +
+            `${(serverCpuUntilSucceeded / cores / floor).toFixed(2)}× the write-rate time`,
+        ),
+        row(
+          `the same writes at their kinds' CPU alone, over ${cores} cores`,
+          `${kindCpu.toFixed(1)} s ÷ ${cores} = ${(kindCpu / cores).toFixed(1)} s = ` +
+            `${(kindCpu / cores / floor).toFixed(2)}× the write-rate time (the least for them here)`,
         ),
         row('backend peak RSS', againstTarget(rss, rssTargetMiB, 'MiB')),
         '',

@@ -20,21 +20,35 @@ import { forEachBounded } from './concurrency.ts';
 interface Probe {
   creates: number;
   concurrency: number;
+  /** CPU seconds the API server's processes (kube-apiserver and etcd) have used so far. */
+  serverCpu: () => number;
 }
 
-/** Runs `op(0..n-1)` `concurrency` at a time after a warm-up of a tenth as many; ops per second. */
+/** How fast the apiserver serves one kind of write alone, and what each costs it. */
+export interface WriteCost {
+  /** Writes per second. */
+  rate: number;
+  /** CPU of kube-apiserver and etcd per write, ms: the machine's cores bound how many it can serve. */
+  cpuMs: number;
+}
+
+/** Runs `op(0..n-1)` `concurrency` at a time after a warm-up of a tenth as many. */
 async function rateOf(
-  { creates, concurrency }: Probe,
+  { creates, concurrency, serverCpu }: Probe,
   op: (i: number, phase: 'warm' | 'timed') => Promise<unknown>,
-): Promise<number> {
+): Promise<WriteCost> {
   await forEachBounded(Math.ceil(creates / 10), concurrency, async (i) => {
     await op(i, 'warm');
   });
   const started = performance.now();
+  const cpuBefore = serverCpu();
   await forEachBounded(creates, concurrency, async (i) => {
     await op(i, 'timed');
   });
-  return creates / ((performance.now() - started) / 1000);
+  return {
+    rate: creates / ((performance.now() - started) / 1000),
+    cpuMs: ((serverCpu() - cpuBefore) / creates) * 1000,
+  };
 }
 
 /**
@@ -69,7 +83,10 @@ async function inScratchNamespace<T>(
  * ConfigMaps, no admission or validation beyond the basics) with `concurrency` in flight, after a
  * warm-up of a tenth as many.
  */
-export function apiserverWriteRate(connection: ClusterConnection, probe: Probe): Promise<number> {
+export function apiserverWriteRate(
+  connection: ClusterConnection,
+  probe: Probe,
+): Promise<WriteCost> {
   return inScratchNamespace(connection, 'bench-write-rate', (client, namespace) => {
     const configMaps = new ResourceClient(client, ConfigMaps, namespace);
     return rateOf(probe, (i, phase) => configMaps.create({ metadata: { name: `${phase}-${i}` } }));
@@ -87,19 +104,19 @@ export function apiserverRatesByKind(
   connection: ClusterConnection,
   probe: Probe,
   crd: CustomResourceDefinition,
-): Promise<Map<string, number>> {
+): Promise<Map<string, WriteCost>> {
   return inScratchNamespace(
     connection,
     'bench-write-kinds',
     async (client, namespace) => {
-      const rates = new Map<string, number>();
+      const rates = new Map<string, WriteCost>();
       const resource = { group: crd.spec.group, resource: crd.spec.names.plural };
       const requests = new ResourceClient(client, kb.APIServiceExportRequests, namespace);
       const exports = new ResourceClient(client, kb.APIServiceExports, namespace);
       const creates = async <T extends KubeObject>(
         type: ResourceType<T>,
         body: (name: string) => T,
-      ): Promise<number> => {
+      ): Promise<WriteCost> => {
         const objects = new ResourceClient(client, type, namespace);
         return rateOf(probe, (i, phase) => objects.create(body(`${phase}-${i}`)));
       };
@@ -107,7 +124,7 @@ export function apiserverRatesByKind(
         objects: ResourceClient<T>,
         body: (name: string) => T,
         status: Record<string, unknown>,
-      ): Promise<number> => {
+      ): Promise<WriteCost> => {
         // One object per write, warm-up included: rateOf's warm-up and timed calls take turns.
         const made: T[] = [];
         await forEachBounded(Math.ceil(probe.creates * 1.1), probe.concurrency, async (i) => {

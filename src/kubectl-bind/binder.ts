@@ -48,7 +48,6 @@ import { formatTable, humanDuration } from './list.ts';
 import { byCodeUnits } from '../apis/order.ts';
 
 export const kubeconfigKey = 'kubeconfig';
-const requestApiVersion = 'kube-bind.io/v1alpha2';
 
 export interface BindSettings {
   skipKonnector: boolean;
@@ -140,9 +139,9 @@ export function checkBindingResponse(doc: unknown): CheckedResponse {
       metadata?: { name?: unknown };
       spec?: { resources?: unknown };
     };
-    if (request.apiVersion !== requestApiVersion) {
+    if (request.apiVersion !== kb.kubeBindAPIVersion) {
       throw new CommandError(
-        `unexpected response from the provider: request ${i} has apiVersion ${JSON.stringify(request.apiVersion ?? '')}, want ${requestApiVersion}`,
+        `unexpected response from the provider: request ${i} has apiVersion ${JSON.stringify(request.apiVersion ?? '')}, want ${kb.kubeBindAPIVersion}`,
       );
     }
     if (request.kind !== undefined && request.kind !== 'APIServiceExportRequest') {
@@ -707,9 +706,13 @@ async function printBindings(
   if (output !== 'table') {
     const list = {
       kind: 'APIServiceBindingList',
-      apiVersion: requestApiVersion,
+      apiVersion: kb.kubeBindAPIVersion,
       metadata: {},
-      items: items.map((b) => ({ ...b, kind: 'APIServiceBinding', apiVersion: requestApiVersion })),
+      items: items.map((b) => ({
+        ...b,
+        kind: 'APIServiceBinding',
+        apiVersion: kb.kubeBindAPIVersion,
+      })),
     };
     io.stdout(formatDocument(list, output));
     return;

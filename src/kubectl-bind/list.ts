@@ -7,8 +7,7 @@ import { CommandError } from './errors.ts';
 import type { CommandIO } from './login.ts';
 import type { ListOptions } from './options.ts';
 import { byCodeUnits } from '../apis/order.ts';
-
-const apiVersion = 'kube-bind.io/v1alpha2';
+import { kubeBindAPIVersion } from '../apis/kubebind/types.gen.ts';
 
 const kinds: Record<CatalogKind, { kind: string; listKind: string }> = {
   templates: { kind: 'APIServiceExportTemplate', listKind: 'APIServiceExportTemplateList' },
@@ -80,9 +79,9 @@ export function restamp(list: ListDocument, what: CatalogKind): Record<string, u
   const { kind, listKind } = kinds[what];
   return {
     kind: listKind,
-    apiVersion,
+    apiVersion: kubeBindAPIVersion,
     metadata: list.metadata ?? {},
-    items: list.items.map((item) => ({ ...item, kind, apiVersion })),
+    items: list.items.map((item) => ({ ...item, kind, apiVersion: kubeBindAPIVersion })),
   };
 }
 

@@ -15,6 +15,7 @@ import {
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import type { APIServiceExportTemplate, Collection, KindRef } from '../kubebind/types.gen.ts';
 import { exportedLabel } from '../kubebind/wire.ts';
+import { kubeBindAPIVersion } from '../kubebind/types.gen.ts';
 
 export const wildwestGroup = 'wildwest.dev';
 
@@ -96,7 +97,7 @@ export function wildwestCRDs(): CustomResourceDefinition[] {
 export function wildwestTemplates(): APIServiceExportTemplate[] {
   return [
     {
-      apiVersion: 'kube-bind.io/v1alpha2',
+      apiVersion: kubeBindAPIVersion,
       kind: 'APIServiceExportTemplate',
       metadata: { name: 'cowboys' },
       spec: {
@@ -122,7 +123,7 @@ export function wildwestTemplates(): APIServiceExportTemplate[] {
       },
     },
     {
-      apiVersion: 'kube-bind.io/v1alpha2',
+      apiVersion: kubeBindAPIVersion,
       kind: 'APIServiceExportTemplate',
       metadata: { name: 'sheriffs' },
       spec: {
@@ -137,7 +138,7 @@ export function wildwestTemplates(): APIServiceExportTemplate[] {
 /** The collection that groups both templates. */
 export function wildwestCollection(): Collection {
   return {
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kubeBindAPIVersion,
     kind: 'Collection',
     metadata: { name: 'wildwest' },
     spec: {

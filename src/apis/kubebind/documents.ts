@@ -2,6 +2,7 @@
 // Kubernetes objects, but the upstream CLI decodes them with kube-bind's Go types, so field names
 // and which fields are always present must match.
 import type { APIServiceExportRequestSpec } from './types.gen.ts';
+import type { kubeBindAPIVersion } from './types.gen.ts';
 
 /** GET /api/exports. `apiVersion` is literally `v1alpha2` upstream (no group); clients ignore it. */
 export interface BindingProvider {
@@ -18,7 +19,7 @@ export interface BindingProvider {
 /** An APIServiceExportRequest as it travels inside a BindingResponse (protocol.md §5.3). */
 export interface ExportRequestDocument {
   kind: 'APIServiceExportRequest';
-  apiVersion: 'kube-bind.io/v1alpha2';
+  apiVersion: typeof kubeBindAPIVersion;
   metadata: { name?: string };
   spec: APIServiceExportRequestSpec;
   status: Record<string, never>;
@@ -27,7 +28,7 @@ export interface ExportRequestDocument {
 /** POST /api/bind. The CLI requires `authentication.oauth2CodeGrant` to be non-null. */
 export interface BindingResponse {
   kind: 'BindingResponse';
-  apiVersion: 'kube-bind.io/v1alpha2';
+  apiVersion: typeof kubeBindAPIVersion;
   authentication: { oauth2CodeGrant: { sid: string; id: string } };
   /** Standard base64 (with padding) of the kubeconfig YAML. */
   kubeconfig: string;
@@ -52,7 +53,7 @@ export type ErrorCode =
 /** The structured error (protocol.md §2.5 a); `details` is left out when empty. */
 export interface ErrorDocument {
   kind: 'Error';
-  apiVersion: 'kube-bind.io/v1alpha2';
+  apiVersion: typeof kubeBindAPIVersion;
   message: string;
   code: ErrorCode;
   details?: string;

@@ -5,6 +5,7 @@ import type { KubeClient } from '../../kube/client.ts';
 import { ResourceClient } from '../../kube/resource.ts';
 import { ClusterRoleBindings, ClusterRoles } from '../../kube/resources.ts';
 import { konnectorRBAC, type KonnectorRBACInput } from './konnector-rbac.ts';
+import { kubeBindAPIVersion } from './types.gen.ts';
 
 /** The owner of a grant: a kube-bind.io object on the consumer cluster. */
 export interface GrantOwner {
@@ -22,7 +23,7 @@ export async function grantKonnectorRBAC(
   const rbac = konnectorRBAC({
     ...input,
     owner: {
-      apiVersion: 'kube-bind.io/v1alpha2',
+      apiVersion: kubeBindAPIVersion,
       kind: owner.kind,
       name: owner.metadata?.name ?? '',
       uid: owner.metadata?.uid ?? '',

@@ -1,5 +1,6 @@
 // A controller owner reference to a kube-bind.io object, one shape for every place that makes one.
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+import { kubeBindAPIVersion } from './types.gen.ts';
 
 /**
  * `owner` (of `kind`, kube-bind.io/v1alpha2) as the controller of the object that carries it.
@@ -12,7 +13,7 @@ export function controllerRefTo(
   { blockOwnerDeletion = false }: { blockOwnerDeletion?: boolean } = {},
 ): OwnerReference {
   return {
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kubeBindAPIVersion,
     kind,
     name: owner.metadata?.name ?? '',
     uid: owner.metadata?.uid ?? '',

@@ -18,6 +18,7 @@ import type {
   BoundSchemaSpec,
   BoundSchemaVersion,
 } from './types.gen.ts';
+import { kubeBindAPIVersion } from './types.gen.ts';
 
 type Scope = BoundSchemaSpec['scope'];
 
@@ -105,7 +106,7 @@ export function crdToBoundSchema(crd: CustomResourceDefinition, prefix?: string)
   }
   const spec = boundSchemaSpecFromCRD(crd, crd.spec.scope as Scope);
   return {
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kubeBindAPIVersion,
     kind: 'BoundSchema',
     metadata: { name: prefix ? `${prefix}.${name}` : name },
     spec: {

@@ -13,6 +13,9 @@ export interface KindRef<T> {
   readonly __object?: T;
 }
 
+/** The `apiVersion` of every kind here, at its storage version. */
+export const kubeBindAPIVersion = 'kube-bind.io/v1alpha2';
+
 export interface APIConversionSpec {
   conversions: {
     /** The source version. */

@@ -43,7 +43,7 @@ export interface BindingServiceDeps {
 }
 
 export interface List<T> {
-  apiVersion: 'kube-bind.io/v1alpha2';
+  apiVersion: typeof kb.kubeBindAPIVersion;
   kind: string;
   metadata: Record<string, never>;
   items: T[];
@@ -114,7 +114,7 @@ export class BindingService {
     const request = exportRequest(input, template);
     const response: BindingResponse = {
       kind: 'BindingResponse',
-      apiVersion: 'kube-bind.io/v1alpha2',
+      apiVersion: kb.kubeBindAPIVersion,
       authentication: { oauth2CodeGrant: { sid: user.sessionId, id: userIdentity(user) } },
       kubeconfig: Buffer.from(provisioned.kubeconfig).toString('base64'),
       requests: [request],
@@ -272,7 +272,7 @@ function list<T extends { metadata?: { name?: string } }>(kind: string, items: T
   const sorted = [...items].sort((a, b) =>
     byCodeUnits(a.metadata?.name ?? '', b.metadata?.name ?? ''),
   );
-  return { apiVersion: 'kube-bind.io/v1alpha2', kind, metadata: {}, items: sorted };
+  return { apiVersion: kb.kubeBindAPIVersion, kind, metadata: {}, items: sorted };
 }
 
 /** The request the consumer (or the UI flow) creates: the template's spec, not its scope. */
@@ -283,7 +283,7 @@ function exportRequest(
   const { resources, permissionClaims, namespaces, schemaUpdatePolicy } = template.spec;
   return {
     kind: 'APIServiceExportRequest',
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kb.kubeBindAPIVersion,
     metadata: { name: input.name },
     spec: {
       resources: structuredClone(resources),

@@ -4,6 +4,7 @@
 import type { ErrorCode, ErrorDocument } from '../../apis/kubebind/documents.ts';
 import type { BackendErrorCode } from '../errors.ts';
 import { BackendError } from '../errors.ts';
+import { kubeBindAPIVersion } from '../../apis/kubebind/types.gen.ts';
 
 const byCode: Record<BackendErrorCode, [number, ErrorCode]> = {
   BadRequest: [400, 'BAD_REQUEST'],
@@ -27,7 +28,7 @@ export interface HttpError {
 export function errorDocument(code: ErrorCode, message: string, details?: string): ErrorDocument {
   return {
     kind: 'Error',
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kubeBindAPIVersion,
     message,
     code,
     ...(details ? { details } : {}),

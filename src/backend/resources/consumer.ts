@@ -13,6 +13,7 @@ import {
   identityAnnotation,
   ownersAnnotation,
 } from '../../apis/kubebind/wire.ts';
+import { kubeBindAPIVersion } from '../../apis/kubebind/types.gen.ts';
 
 /** An OIDC user, as the session names it (issuer and subject, never the client's word). */
 export interface UserOwner {
@@ -91,7 +92,7 @@ export function clusterBinding(
   who: ConsumerIdentity,
 ): ClusterBinding {
   return {
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kubeBindAPIVersion,
     kind: 'ClusterBinding',
     metadata: {
       name: clusterBindingName,

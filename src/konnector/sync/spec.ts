@@ -199,7 +199,7 @@ export async function ensureServiceNamespace(
   }
   const exp = settings.export.metadata ?? {};
   const sn: kb.APIServiceNamespace = {
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kb.kubeBindAPIVersion,
     kind: 'APIServiceNamespace',
     metadata: {
       name: consumerNamespace,
@@ -207,7 +207,7 @@ export async function ensureServiceNamespace(
       ...(exp.uid && {
         ownerReferences: [
           {
-            apiVersion: 'kube-bind.io/v1alpha2',
+            apiVersion: kb.kubeBindAPIVersion,
             kind: 'APIServiceExport',
             name: exp.name ?? '',
             uid: exp.uid,

@@ -11,6 +11,7 @@ import { ReadyCondition } from '../../../apis/kubebind/wire.ts';
 import { BackendError } from '../../errors.ts';
 import type { ConsumerIdentity } from '../../resources/consumer.ts';
 import { expiry, type Expiry } from '../finished-ttl.ts';
+import { kubeBindAPIVersion } from '../../../apis/kubebind/types.gen.ts';
 
 /** A status to write, then an event to record about it. */
 export interface StatusWrite {
@@ -191,7 +192,7 @@ export function setMetaCondition(
 /** The BindingResourceResponse the secret carries (docs/protocol.md §5.2), kubeconfig only. */
 export function bindingResponse(kubeconfig: string): string {
   return JSON.stringify({
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kubeBindAPIVersion,
     kind: 'BindingResourceResponse',
     authentication: { oauth2CodeGrant: null },
     kubeconfig: Buffer.from(kubeconfig).toString('base64'),

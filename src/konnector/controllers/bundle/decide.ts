@@ -7,6 +7,7 @@ import type {
   APIServiceExport,
 } from '../../../apis/kubebind/types.gen.ts';
 import { controllerRefTo } from '../../../apis/kubebind/owner.ts';
+import { kubeBindAPIVersion } from '../../../apis/kubebind/types.gen.ts';
 
 export interface BundlePlan {
   create: APIServiceBinding[];
@@ -49,7 +50,7 @@ export function planBundle(
 
 function bindingFor(bundle: APIServiceBindingBundle, name: string): APIServiceBinding {
   return {
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kubeBindAPIVersion,
     kind: 'APIServiceBinding',
     metadata: {
       name,

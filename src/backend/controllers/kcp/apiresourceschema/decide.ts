@@ -12,12 +12,13 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { APIBinding, APIResourceSchema } from '../../../../apis/kubebind/kcp.ts';
 import type { APIServiceExportTemplate } from '../../../../apis/kubebind/types.gen.ts';
 import { exportedLabel } from '../../../../apis/kubebind/wire.ts';
+import { kubeBindAPIVersion } from '../../../../apis/kubebind/types.gen.ts';
 
 const templateKind = { group: 'kube-bind.io', kind: 'APIServiceExportTemplate' };
 
 export function templateOwnerRef(template: APIServiceExportTemplate): OwnerReference {
   return {
-    apiVersion: 'kube-bind.io/v1alpha2',
+    apiVersion: kubeBindAPIVersion,
     kind: templateKind.kind,
     name: template.metadata?.name ?? '',
     uid: template.metadata?.uid ?? '',

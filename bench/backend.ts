@@ -222,7 +222,9 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
       );
       const started = performance.now();
       const serverCpuBefore = serverCpu();
+      const driverCpuBefore = process.cpuUsage();
       let serverCpuUntilSucceeded = 0;
+      let driverCpuUntilSucceeded = 0;
       let untilSucceeded: Counts = new Map();
       try {
         await forEachBounded(total, 16, async (i) => {
@@ -234,6 +236,8 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
         });
         await finished.all(30 * 60_000);
         serverCpuUntilSucceeded = serverCpu() - serverCpuBefore;
+        const driverCpu = process.cpuUsage(driverCpuBefore);
+        driverCpuUntilSucceeded = (driverCpu.user + driverCpu.system) / 1e6;
         untilSucceeded = minus(
           minus((await scrape(admin)).requests, before.requests),
           counter.fromRecords(driverRecords.slice(driverBefore)),
@@ -363,6 +367,13 @@ async function runPoint({ consumers, perConsumer, rssTargetMiB }: Point): Promis
           `${seconds.toFixed(1)} s ÷ (${backendSeconds.toFixed(1)} s backend + ` +
             `${consumerSeconds.toFixed(1)} s consumers' requests = ${kindFloor.toFixed(1)} s) = ` +
             `${(seconds / kindFloor).toFixed(2)}×`,
+        ),
+        row(
+          `CPU until Succeeded, over ${cores} cores`,
+          `apiserver + etcd ${serverCpuUntilSucceeded.toFixed(1)} s, backend ${cpu.toFixed(1)} s, ` +
+            `driver ${driverCpuUntilSucceeded.toFixed(1)} s: ` +
+            `${((serverCpuUntilSucceeded + cpu + driverCpuUntilSucceeded) / cores).toFixed(1)} s ` +
+            `of the ${seconds.toFixed(1)} s`,
         ),
         row(
           `apiserver + etcd CPU until Succeeded, over ${cores} cores`,

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the real servers and tools that the tests and the dev environment run — etcd,
 # kube-apiserver, kube-controller-manager, kcp, dex, the node binaries (kubelet, kube-scheduler)
-# and helm — from their Go modules through the Go module proxy.
+# and helm — from their Go modules through the Go module proxy; and Gateway API's CRDs, copied
+# from its module.
 #
-#   hack/tools/build.sh [etcd|kubernetes|kubernetes-node|kcp|dex|helm|all]...     (default: all)
+#   hack/tools/build.sh [etcd|kubernetes|kubernetes-node|kcp|dex|helm|gateway-api|all]... (default: all)
 #
 # Every tool lands in $KBT_CACHE_DIR/tools/<tool>-<version>/ (default ~/.cache/kube-bind-ts),
 # outside the repository, keyed by the pinned version in versions.env. A finished build is
@@ -189,6 +190,15 @@ build_dex() {
   (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$staging/dex" github.com/dexidp/dex/cmd/dex)
 }
 
+# gateway-api: no build, its standard channel's CRDs as the release ships them in the module.
+build_gateway_api() {
+  local staging=$1 dir
+  dir=$(cd "$work_root" && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  cp "$dir"/config/crd/standard/gateway.networking.k8s.io_{gatewayclasses,gateways,httproutes,referencegrants}.yaml "$staging/"
+  chmod u+w "$staging"/*.yaml
+}
+
 build_tool() {
   case $1 in
     etcd) run_build etcd "$tools_dir/etcd-$ETCD_VERSION" build_etcd ;;
@@ -197,8 +207,9 @@ build_tool() {
     kubernetes-node) run_build kubernetes-node "$tools_dir/kubernetes-node-$KUBERNETES_VERSION" build_kubernetes_node ;;
     dex) run_build dex "$tools_dir/dex-$DEX_VERSION" build_dex ;;
     helm) run_build helm "$tools_dir/helm-$HELM_VERSION" build_helm ;;
+    gateway-api) run_build gateway-api "$tools_dir/gateway-api-$GATEWAY_API_VERSION" build_gateway_api ;;
     *)
-      log "unknown tool '$1' (etcd, kubernetes, kubernetes-node, kcp, dex, helm, all)"
+      log "unknown tool '$1' (etcd, kubernetes, kubernetes-node, kcp, dex, helm, gateway-api, all)"
       return 2
       ;;
   esac
@@ -207,7 +218,7 @@ build_tool() {
 main() {
   local wanted=("$@")
   [[ ${#wanted[@]} -gt 0 ]] || wanted=(all)
-  [[ ${wanted[0]} != all ]] || wanted=(etcd kubernetes kubernetes-node helm dex kcp)
+  [[ ${wanted[0]} != all ]] || wanted=(etcd kubernetes kubernetes-node helm gateway-api dex kcp)
   # One build at a time per cache: CI, the dev command and a developer may start it together.
   exec 9>"$cache/.build.lock"
   flock 9

@@ -1,11 +1,11 @@
 // The backend's Helm chart with the real helm (issue 18, item 2): lint, render with the defaults,
-// with an operator's values file written for upstream's chart, and with three replicas behind
-// Redis; what it renders is what running the backend safely needs, and the real kube-apiserver
+// with an operator's values file written for upstream's chart, with three replicas behind Redis,
+// and behind a Gateway API Gateway (checked against Gateway API's own CRDs); what it renders is what running the backend safely needs, and the real kube-apiserver
 // admits all of it (server-side dry run; the pod also under Pod Security "restricted"). Values the
 // chart cannot honour fail with a message instead of being ignored.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { CustomResourceDefinition } from 'kubernetes-types/apiextensions/v1.js';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
@@ -15,7 +15,7 @@ import { installCRDs } from '../../src/kube/crds.ts';
 import { ResourceClient } from '../../src/kube/resource.ts';
 import { Namespaces } from '../../src/kube/resources.ts';
 import { kubeAdmin, testNamespace } from '../harness/context.ts';
-import { repoRoot } from '../harness/tools.ts';
+import { gatewayApiCRDsDir, repoRoot } from '../harness/tools.ts';
 import {
   apply,
   chartDir,
@@ -30,7 +30,13 @@ import {
 
 const upstream = join(fixtureDir, 'upstream-values.yaml');
 const ha = join(fixtureDir, 'ha-values.yaml');
-const valueSets: Record<string, string[]> = { defaults: [], upstream: [upstream], ha: [ha] };
+const gateway = join(fixtureDir, 'gateway-values.yaml');
+const valueSets: Record<string, string[]> = {
+  defaults: [],
+  upstream: [upstream],
+  ha: [ha],
+  gateway: [gateway],
+};
 
 function podSpec(objects: readonly Rendered[]): PodSpec {
   return (find(objects, 'Deployment')['spec'] as { template: { spec: PodSpec } }).template.spec;
@@ -260,11 +266,110 @@ describe('the backend chart', () => {
     find(objects, 'PodDisruptionBudget');
   });
 
+  it('puts a Gateway in front: HTTPS to the backend, plain HTTP only redirects', () => {
+    const objects = render([gateway]);
+    const gw = find(objects, 'Gateway');
+    expect(gw.metadata.annotations).toEqual({ 'example.com/owner': 'platform' });
+    expect(gw['spec']).toEqual({
+      gatewayClassName: 'example-gateways',
+      listeners: [
+        {
+          name: 'https',
+          protocol: 'HTTPS',
+          port: 8443,
+          tls: { mode: 'Terminate', certificateRefs: [{ name: 'bind-example-com-tls' }] },
+          allowedRoutes: { namespaces: { from: 'Same' } },
+        },
+        {
+          name: 'http',
+          protocol: 'HTTP',
+          port: 80,
+          allowedRoutes: { namespaces: { from: 'Same' } },
+        },
+      ],
+    });
+    const service = find(objects, 'Service');
+    const servicePort = (service['spec'] as { ports: { port: number }[] }).ports[0]?.port;
+    const routes = objects.filter((o) => o.kind === 'HTTPRoute');
+    expect(routes.map((r) => r['spec'])).toEqual([
+      {
+        parentRefs: [{ name: gw.metadata.name, sectionName: 'https' }],
+        hostnames: ['bind.example.com'],
+        rules: [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+            backendRefs: [{ name: service.metadata.name, port: servicePort }],
+          },
+        ],
+      },
+      {
+        parentRefs: [{ name: gw.metadata.name, sectionName: 'http' }],
+        hostnames: ['bind.example.com'],
+        rules: [
+          {
+            filters: [
+              {
+                type: 'RequestRedirect',
+                requestRedirect: { scheme: 'https', statusCode: 301, port: 8443 },
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(routes[0]?.metadata.annotations).toEqual({ 'example.com/route': 'backend' });
+    expect(objects.some((o) => o.kind === 'Certificate')).toBe(false);
+  });
+
+  it("has cert-manager issue the Gateway's certificate for the route's hostnames", () => {
+    const objects = render([
+      gateway,
+      valuesFile({
+        certManager: { enabled: true, clusterIssuer: 'letsencrypt' },
+        gatewayApi: { gateway: { tls: { certificateRefs: [] } } },
+      }),
+    ]);
+    const certificate = find(objects, 'Certificate');
+    expect(certificate['spec']).toEqual({
+      secretName: certificate.metadata.name,
+      issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt' },
+      dnsNames: ['bind.example.com'],
+    });
+    const listeners = (find(objects, 'Gateway')['spec'] as { listeners: unknown[] }).listeners;
+    expect(listeners[0]).toMatchObject({
+      tls: { certificateRefs: [{ kind: 'Secret', name: certificate.metadata.name }] },
+    });
+  });
+
   it('refuses what it cannot honour, naming the value', () => {
     expect(failure({ certManager: { enabled: true } })).toContain(
-      'certManager.enabled: this chart does not create cert-manager Certificates',
+      "certManager.enabled issues the Gateway's certificate and needs gatewayApi.enabled",
     );
-    expect(failure({ gatewayApi: { enabled: true } })).toContain('gatewayApi.enabled');
+    expect(failure({ gatewayApi: { enabled: true } })).toContain(
+      'gatewayApi.enabled needs gatewayApi.gateway.className',
+    );
+    const gatewayOn = { enabled: true, gateway: { className: 'x' } };
+    expect(failure({ gatewayApi: gatewayOn })).toContain(
+      "gatewayApi.enabled needs the HTTPS listener's certificate",
+    );
+    expect(failure({ gatewayApi: gatewayOn, certManager: { enabled: true } })).toContain(
+      'certManager.enabled needs certManager.clusterIssuer',
+    );
+    expect(
+      failure({ gatewayApi: gatewayOn, certManager: { enabled: true, clusterIssuer: 'ca' } }),
+    ).toContain('certManager.enabled needs gatewayApi.route.hostnames');
+    expect(
+      failure({
+        gatewayApi: {
+          ...gatewayOn,
+          gateway: { className: 'x', tls: { certificateRefs: [{ name: 'c' }] } },
+        },
+        backend: { tls: { enabled: true, certSecretName: 'tls' } },
+      }),
+    ).toContain('gatewayApi.enabled terminates TLS at the Gateway');
+    expect(failure({ gatewayApi: { route: { hostnames: ['Not A Host'] } } })).toContain(
+      '/gatewayApi/route/hostnames/0',
+    );
     expect(failure({ examples: { enabled: true } })).toContain('examples.enabled');
     expect(failure({ replicaCount: 3 })).toContain(
       'more than one replica needs backend.sessionStorage.redisAddress',
@@ -296,12 +401,26 @@ describe('what the chart renders, sent to the real kube-apiserver', () => {
     await expect(dryRunPod(admin, namespace, objects)).rejects.toThrow(/violates PodSecurity/);
   });
 
+  it("and Gateway API's CRDs refuse the Gateway once its HTTPS listener has no certificate", async () => {
+    const admin = await kubeAdmin();
+    await installCRDs(admin, gatewayApiCRDs(), { fieldManager: 'kube-bind-ts-tests' });
+    const namespace = await testNamespace(admin, 'chart');
+    const gw = find(render([gateway], namespace), 'Gateway');
+    await apply(admin, gw, true);
+    const spec = gw['spec'] as { listeners: { tls?: { certificateRefs?: unknown[] } }[] };
+    const [https] = spec.listeners;
+    if (https?.tls) https.tls.certificateRefs = [];
+    await expect(apply(admin, gw, true)).rejects.toThrow(/certificateRefs/);
+  });
+
   for (const [name, files] of Object.entries(valueSets)) {
     it(`admits every object of the ${name} values (dry run), the pod as "restricted"`, async () => {
       const admin = await kubeAdmin();
       // The ServiceMonitor's kind, as far as the chart uses it (the Prometheus Operator is not
       // installed in the test cluster): group, version, kind and the fields the chart sets.
       await installCRDs(admin, [serviceMonitorCRD()], { fieldManager: 'kube-bind-ts-tests' });
+      // Gateway API's own CRDs of the pinned release, with their validation rules.
+      await installCRDs(admin, gatewayApiCRDs(), { fieldManager: 'kube-bind-ts-tests' });
       const namespace = await restrictedNamespace(admin);
       const objects = render(files, namespace);
       for (const obj of objects) await apply(admin, obj, true);
@@ -330,6 +449,15 @@ function dryRunPod(admin: KubeClient, namespace: string, objects: readonly Rende
       spec: podSpec(objects),
     },
   });
+}
+
+function gatewayApiCRDs(): CustomResourceDefinition[] {
+  const dir = gatewayApiCRDsDir();
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.yaml'))
+    .flatMap((file) => parseAllDocuments(readFileSync(join(dir, file), 'utf8')))
+    .map((doc) => doc.toJS() as CustomResourceDefinition | null)
+    .filter((crd): crd is CustomResourceDefinition => crd?.kind === 'CustomResourceDefinition');
 }
 
 function serviceMonitorCRD(): CustomResourceDefinition {

@@ -120,6 +120,8 @@ const served: Readonly<Record<string, readonly [string, string, boolean]>> = {
     false,
   ],
   ServiceMonitor: ['/apis/monitoring.coreos.com/v1', 'servicemonitors', true],
+  Gateway: ['/apis/gateway.networking.k8s.io/v1', 'gateways', true],
+  HTTPRoute: ['/apis/gateway.networking.k8s.io/v1', 'httproutes', true],
 };
 
 export function objectPath(obj: Rendered, namespace = releaseNamespace): string {

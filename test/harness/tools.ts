@@ -62,6 +62,28 @@ function cachedPath(tool: Tool): string {
   return join(cacheDir(), 'tools', `${dir}-${version ?? 'unpinned'}`, tool);
 }
 
+/**
+ * The directory of Gateway API's standard CRDs (YAML), as hack/tools/build.sh copies them from
+ * the pinned release; KBT_GATEWAY_API_CRDS points elsewhere.
+ */
+export function gatewayApiCRDsDir(): string {
+  const dir =
+    process.env['KBT_GATEWAY_API_CRDS'] ??
+    join(
+      cacheDir(),
+      'tools',
+      `gateway-api-${pinnedVersions()['GATEWAY_API_VERSION'] ?? 'unpinned'}`,
+    );
+  try {
+    accessSync(join(dir, 'gateway.networking.k8s.io_gateways.yaml'));
+  } catch {
+    throw new Error(
+      `Gateway API CRDs not found in ${dir}. Fetch them with \`bash hack/tools/build.sh gateway-api\`.`,
+    );
+  }
+  return dir;
+}
+
 export class ToolNotFoundError extends Error {
   constructor(tool: Tool, path: string) {
     super(

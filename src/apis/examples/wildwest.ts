@@ -13,9 +13,13 @@ import {
   kindNames,
 } from '../schema/crd.ts';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import type { APIServiceExportTemplate, Collection, KindRef } from '../kubebind/types.gen.ts';
+import {
+  kubeBindAPIVersion,
+  type APIServiceExportTemplate,
+  type Collection,
+  type KindRef,
+} from '../kubebind/types.gen.ts';
 import { exportedLabel } from '../kubebind/wire.ts';
-import { kubeBindAPIVersion } from '../kubebind/types.gen.ts';
 
 export const wildwestGroup = 'wildwest.dev';
 

@@ -1,8 +1,7 @@
 // The JSON documents that cross the backend's HTTP API (docs/protocol.md §5): they are not
 // Kubernetes objects, but the upstream CLI decodes them with kube-bind's Go types, so field names
 // and which fields are always present must match.
-import type { APIServiceExportRequestSpec } from './types.gen.ts';
-import type { kubeBindAPIVersion } from './types.gen.ts';
+import type { APIServiceExportRequestSpec, kubeBindAPIVersion } from './types.gen.ts';
 
 /** GET /api/exports. `apiVersion` is literally `v1alpha2` upstream (no group); clients ignore it. */
 export interface BindingProvider {

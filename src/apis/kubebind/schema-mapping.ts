@@ -11,14 +11,14 @@ import type {
   CustomResourceDefinitionVersion,
 } from 'kubernetes-types/apiextensions/v1.js';
 import { crdName } from './group-resource.ts';
-import type {
-  BoundSchema,
-  BoundSchemaConversion,
-  BoundSchemaNames,
-  BoundSchemaSpec,
-  BoundSchemaVersion,
+import {
+  kubeBindAPIVersion,
+  type BoundSchema,
+  type BoundSchemaConversion,
+  type BoundSchemaNames,
+  type BoundSchemaSpec,
+  type BoundSchemaVersion,
 } from './types.gen.ts';
-import { kubeBindAPIVersion } from './types.gen.ts';
 
 type Scope = BoundSchemaSpec['scope'];
 

@@ -2,7 +2,11 @@
 // decided from what it read and the time passed in: a Pending request is provisioned, or fails
 // when the template it names is gone; a finished one waits out spec.ttlAfterFinished. The status
 // to write and the event to record come out ready-made, so the controller only acts.
-import type { MetaCondition, SecretKeyRef } from '../../../apis/kubebind/types.gen.ts';
+import {
+  kubeBindAPIVersion,
+  type MetaCondition,
+  type SecretKeyRef,
+} from '../../../apis/kubebind/types.gen.ts';
 import type * as kb from '../../../apis/kubebind/types.gen.ts';
 import { parseGoDuration } from '../../../cli/duration.ts';
 import { formatTime } from '../../../kube/time.ts';
@@ -11,7 +15,6 @@ import { ReadyCondition } from '../../../apis/kubebind/wire.ts';
 import { BackendError } from '../../errors.ts';
 import type { ConsumerIdentity } from '../../resources/consumer.ts';
 import { expiry, type Expiry } from '../finished-ttl.ts';
-import { kubeBindAPIVersion } from '../../../apis/kubebind/types.gen.ts';
 
 /** A status to write, then an event to record about it. */
 export interface StatusWrite {

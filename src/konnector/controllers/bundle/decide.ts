@@ -1,13 +1,13 @@
 // The bundle controller's decision, pure: one APIServiceBinding per APIServiceExport of the
 // provider namespace, named like the export and controlled by the bundle; owned bindings whose
 // export is gone are deleted; bindings of that name the bundle does not own are left alone.
-import type {
-  APIServiceBinding,
-  APIServiceBindingBundle,
-  APIServiceExport,
+import {
+  kubeBindAPIVersion,
+  type APIServiceBinding,
+  type APIServiceBindingBundle,
+  type APIServiceExport,
 } from '../../../apis/kubebind/types.gen.ts';
 import { controllerRefTo } from '../../../apis/kubebind/owner.ts';
-import { kubeBindAPIVersion } from '../../../apis/kubebind/types.gen.ts';
 
 export interface BundlePlan {
   create: APIServiceBinding[];

@@ -10,23 +10,25 @@
 // are immutable, and one name is one content.
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { APIBinding, APIResourceSchema } from '../../../../apis/kubebind/kcp.ts';
-import type { APIServiceExportTemplate } from '../../../../apis/kubebind/types.gen.ts';
+import {
+  APIServiceExportTemplates,
+  kubeBindAPIVersion,
+  type APIServiceExportTemplate,
+} from '../../../../apis/kubebind/types.gen.ts';
 import { exportedLabel } from '../../../../apis/kubebind/wire.ts';
-import { kubeBindAPIVersion } from '../../../../apis/kubebind/types.gen.ts';
-
-const templateKind = { group: 'kube-bind.io', kind: 'APIServiceExportTemplate' };
 
 export function templateOwnerRef(template: APIServiceExportTemplate): OwnerReference {
   return {
     apiVersion: kubeBindAPIVersion,
-    kind: templateKind.kind,
+    kind: APIServiceExportTemplates.kind,
     name: template.metadata?.name ?? '',
     uid: template.metadata?.uid ?? '',
   };
 }
 
 const isTemplateRef = (ref: OwnerReference): boolean =>
-  ref.kind === templateKind.kind && ref.apiVersion.startsWith(`${templateKind.group}/`);
+  ref.kind === APIServiceExportTemplates.kind &&
+  ref.apiVersion.startsWith(`${APIServiceExportTemplates.group}/`);
 
 /** The names of the schemas behind the binding's resources that the template lists. */
 export function wantedSchemas(binding: APIBinding, template: APIServiceExportTemplate): string[] {

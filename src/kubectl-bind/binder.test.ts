@@ -128,6 +128,11 @@ describe('checkBindingResponse', () => {
       'request 0 is a "Secret"',
     ],
     [
+      'a request whose apiVersion fills the screen',
+      response({ requests: [{ ...request, apiVersion: 'v'.repeat(100_000) }] }),
+      `request 0 has apiVersion "${'v'.repeat(79)}…, want kube-bind.io/v1alpha2`,
+    ],
+    [
       'a request without resources',
       response({ requests: [{ ...request, spec: {} }] }),
       'request 0 is not an APIServiceExportRequest',

@@ -141,12 +141,12 @@ export function checkBindingResponse(doc: unknown): CheckedResponse {
     };
     if (request.apiVersion !== kb.kubeBindAPIVersion) {
       throw new CommandError(
-        `unexpected response from the provider: request ${i} has apiVersion ${JSON.stringify(request.apiVersion ?? '')}, want ${kb.kubeBindAPIVersion}`,
+        `unexpected response from the provider: request ${i} has apiVersion ${quoted(request.apiVersion ?? '')}, want ${kb.kubeBindAPIVersion}`,
       );
     }
     if (request.kind !== undefined && request.kind !== 'APIServiceExportRequest') {
       throw new CommandError(
-        `unexpected response from the provider: request ${i} is a ${JSON.stringify(request.kind)}, want an APIServiceExportRequest`,
+        `unexpected response from the provider: request ${i} is a ${quoted(request.kind)}, want an APIServiceExportRequest`,
       );
     }
     const name = request.metadata?.name ?? '';
@@ -165,6 +165,15 @@ export function checkBindingResponse(doc: unknown): CheckedResponse {
     requests,
   };
 }
+
+/** A value the provider sent, quoted for a message and cut to a line's worth. */
+function quoted(value: unknown): string {
+  // undefined has no JSON; the type does not say so.
+  const text = (JSON.stringify(value) as string | undefined) ?? 'undefined';
+  return text.length > maxQuotedChars ? `${text.slice(0, maxQuotedChars)}…` : text;
+}
+
+const maxQuotedChars = 80;
 
 /** Binds the response into the consumer cluster (or, with --dry-run, says what that would do). */
 export async function bindFromResponse(

@@ -1,7 +1,14 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ApiError, discoverProvider, httpError, listCatalog, networkReason } from './client.ts';
+import {
+  ApiError,
+  discoverProvider,
+  httpError,
+  listCatalog,
+  maxAnswerBytes,
+  networkReason,
+} from './client.ts';
 import { CommandError } from './errors.ts';
 
 /** An in-process HTTP server answering `reply`; records what it was asked. */
@@ -96,6 +103,18 @@ describe('listCatalog', () => {
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).message).toBe(
       `listing collections at ${origin} failed: Not allowed: ask the provider (HTTP 403 Forbidden, AUTHORIZATION_FAILED)`,
+    );
+  });
+
+  it('refuses an answer larger than it reads, without holding it', async () => {
+    const { origin } = await server(() => ({
+      status: 200,
+      body: `[${'"x",'.repeat(maxAnswerBytes / 4)}"x"]`,
+    }));
+    await expect(listCatalog(entry(origin), 'templates')).rejects.toThrow(
+      new CommandError(
+        `listing templates at ${origin}: the answer is larger than 16 MiB (is this a kube-bind backend?)`,
+      ),
     );
   });
 

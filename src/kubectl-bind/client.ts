@@ -10,6 +10,11 @@ export const userAgent = 'kubectl-bind-cli';
 
 /** How long one request may take. */
 const requestTimeoutMs = 60_000;
+/**
+ * The most of a provider's answer read (catalogs and a BindingResponse are kilobytes; the
+ * provider's kube-apiserver gets the same bound): a hostile or broken one cannot fill memory.
+ */
+export const maxAnswerBytes = 16 * 2 ** 20;
 
 /** The backend said no (or something in between did): status and the envelope's fields. */
 export class ApiError extends CommandError {
@@ -111,8 +116,12 @@ export async function requestJson(
   } catch (err) {
     throw new CommandError(`cannot reach ${url.origin}: ${networkReason(err)}`);
   }
-  const text = await res.text().catch((err: unknown) => {
-    throw new CommandError(`${what} at ${url.origin}: ${networkReason(err)}`);
+  const text = await textWithin(res, maxAnswerBytes).catch((err: unknown) => {
+    const reason =
+      err instanceof AnswerTooLarge
+        ? `the answer is larger than ${maxAnswerBytes / 2 ** 20} MiB (is this a kube-bind backend?)`
+        : networkReason(err);
+    throw new CommandError(`${what} at ${url.origin}: ${reason}`);
   });
   if (!res.ok) throw httpError(res.status, res.statusText, text, what, url, server);
   try {
@@ -122,6 +131,25 @@ export async function requestJson(
       `${what} at ${url.origin}: the answer is not JSON (is this a kube-bind backend?)`,
     );
   }
+}
+
+class AnswerTooLarge extends Error {}
+
+/** The body as text, refused (and the connection dropped) once it passes `limit` bytes. */
+async function textWithin(res: Response, limit: number): Promise<string> {
+  if (!res.body) return '';
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    size += next.value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new AnswerTooLarge();
+    }
+    chunks.push(next.value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 /** A one-line message for a non-2xx answer, from the error envelope when there is one. */
